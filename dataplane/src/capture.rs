@@ -1,0 +1,176 @@
+//! `palisade-dataplane capture`: the pipeline run offline over capture files
+//! through DPDK's `net_pcap` device. Inputs are read one after the other,
+//! each to its end, on a single core, so a capture always gives the same
+//! result; what passes is written to the output capture, if one is given.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use palisade_hw::{Eal, Mempool, Port, PortConfig};
+
+use crate::eal_args;
+use crate::runtime::port_snapshot;
+use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
+use crate::worker::{Link, Worker};
+
+/// mbufs big enough for any frame a capture holds (up to 64 KiB; larger
+/// frames arrive chained).
+const CAPTURE_DATA_ROOM: u16 = u16::MAX;
+const CAPTURE_MBUFS: u32 = 1023;
+
+/// What to read and where to write.
+#[derive(Debug, Clone)]
+pub struct CaptureOptions {
+    pub inputs: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    /// The CPU core to run on.
+    pub core: u32,
+}
+
+/// Runs every input through the pipeline and returns the report.
+pub fn capture(opts: &CaptureOptions, stop: Arc<AtomicBool>) -> Result<Report> {
+    if opts.inputs.is_empty() {
+        bail!("capture: at least one --input is needed");
+    }
+    for input in &opts.inputs {
+        check_input(input)?;
+    }
+    if let Some(out) = &opts.output {
+        check_output(out)?;
+    }
+    let vdevs = vdev_strings(opts);
+    let result = run_capture(opts, &vdevs, stop);
+    eal_args::remove_runtime_dir();
+    result
+}
+
+fn vdev_strings(opts: &CaptureOptions) -> Vec<String> {
+    let mut vdevs: Vec<String> = opts
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("net_pcap{i},rx_pcap={}", p.display()))
+        .collect();
+    if let Some(out) = &opts.output {
+        vdevs.push(format!(
+            "net_pcap{},tx_pcap={}",
+            opts.inputs.len(),
+            out.display()
+        ));
+    }
+    vdevs
+}
+
+fn run_capture(opts: &CaptureOptions, vdevs: &[String], stop: Arc<AtomicBool>) -> Result<Report> {
+    let eal = Eal::init(&eal_args::for_capture(opts.core, vdevs))?;
+    let pool = Mempool::new(
+        &eal,
+        "palisade_capture",
+        CAPTURE_MBUFS,
+        0,
+        CAPTURE_DATA_ROOM,
+        -1,
+    )?;
+    let cfg = PortConfig {
+        rss: false,
+        promiscuous: false,
+        rx_timestamp: true,
+        ..PortConfig::default()
+    };
+    let mut ports = Vec::new();
+    for v in vdevs {
+        let name = v.split(',').next().unwrap_or(v);
+        let mut port = Port::open(&eal, name)?;
+        port.configure_and_start(&cfg, &pool)?;
+        ports.push(port);
+    }
+    let mut queues: Vec<_> = ports.iter_mut().map(|p| p.take_queues().pop()).collect();
+    let txs: Vec<_> = match (&opts.output, queues.last_mut()) {
+        (Some(_), Some(last)) => last.take().map(|(_, tx)| tx).into_iter().collect(),
+        _ => Vec::new(),
+    };
+    let links = queues
+        .into_iter()
+        .take(opts.inputs.len())
+        .flatten()
+        .map(|(rx, _)| Link {
+            rx,
+            tx: txs.first().map(|_| 0),
+        })
+        .collect();
+    let counters = Arc::new(WorkerCounters::default());
+    let started = Instant::now();
+    Worker::new(links, txs, Arc::clone(&counters), stop).drain_in_order();
+    Ok(capture_report(opts, &ports, &counters, started))
+}
+
+fn capture_report(
+    opts: &CaptureOptions,
+    ports: &[Port],
+    counters: &Arc<WorkerCounters>,
+    started: Instant,
+) -> Report {
+    let names = opts.inputs.iter().chain(opts.output.iter());
+    let counters = std::slice::from_ref(counters);
+    let mut report = Report {
+        mode: "capture".into(),
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        workers: vec![WorkerSnapshot::take(0, opts.core, &counters[0])],
+        ports: ports
+            .iter()
+            .zip(names)
+            .map(|(p, path)| port_snapshot(p, p.name(), &path.display().to_string(), counters))
+            .collect(),
+        ..Default::default()
+    };
+    report.sum_totals();
+    report
+}
+
+/// Refuses an input that is missing, unreadable or not a capture file, with
+/// the reason, before DPDK sees it (DPDK's own message would be vague).
+fn check_input(path: &Path) -> Result<()> {
+    check_vdev_safe(path)?;
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .with_context(|| format!("input {}", path.display()))?;
+    const PCAP_MAGICS: [[u8; 4]; 5] = [
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    if !PCAP_MAGICS.contains(&magic) {
+        bail!(
+            "input {}: not a pcap or pcapng file (starts with {:02x?})",
+            path.display(),
+            magic
+        );
+    }
+    Ok(())
+}
+
+fn check_output(path: &Path) -> Result<()> {
+    check_vdev_safe(path)?;
+    File::create(path).with_context(|| format!("output {}", path.display()))?;
+    Ok(())
+}
+
+/// Paths travel inside a DPDK device string, where a comma separates
+/// arguments.
+fn check_vdev_safe(path: &Path) -> Result<()> {
+    let s = path
+        .to_str()
+        .with_context(|| format!("{}: path is not UTF-8", path.display()))?;
+    if s.contains(',') || s.contains(char::is_whitespace) {
+        bail!("{s}: paths with commas or spaces cannot be passed to DPDK's pcap device");
+    }
+    Ok(())
+}

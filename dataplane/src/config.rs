@@ -1,0 +1,303 @@
+//! The dataplane's configuration file (YAML): mode, cores, memory, pools,
+//! ports and how inline ports pair up. Parsing reports the file, line and
+//! column of a bad key; validation names the key and the reason.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// What the dataplane does with what it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Ports in pairs; each direction is forwarded to the peer port.
+    Inline,
+    /// Receive only (a tap or mirror port); nothing is forwarded.
+    Tap,
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub mode: Mode,
+    #[serde(default)]
+    pub cores: Cores,
+    #[serde(default)]
+    pub memory: Memory,
+    #[serde(default)]
+    pub pool: Pool,
+    #[serde(default)]
+    pub queues: Queues,
+    pub ports: Vec<PortSpec>,
+    /// Inline mode: pairs of port names. Default: ports taken two by two in
+    /// the order listed.
+    #[serde(default)]
+    pub pairs: Vec<[String; 2]>,
+    /// Extra EAL arguments, passed as they are.
+    #[serde(default)]
+    pub eal_args: Vec<String>,
+}
+
+/// CPU cores: one for management, one per worker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cores {
+    pub main: u32,
+    pub workers: Vec<u32>,
+}
+
+impl Default for Cores {
+    fn default() -> Self {
+        Cores {
+            main: 0,
+            workers: vec![1],
+        }
+    }
+}
+
+/// How DPDK gets its memory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Memory {
+    /// Use reserved hugepages (true) or plain memory with `--no-huge`.
+    pub hugepages: bool,
+    /// Megabytes of memory for DPDK.
+    pub size_mb: u32,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            hugepages: false,
+            size_mb: 512,
+        }
+    }
+}
+
+/// The mbuf pool.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pool {
+    pub mbufs: u32,
+    pub cache: u32,
+    /// Bytes per mbuf including DPDK's 128-byte headroom.
+    pub data_room: u16,
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Pool {
+            mbufs: 16383,
+            cache: 256,
+            data_room: 2176,
+        }
+    }
+}
+
+/// Descriptor ring sizes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Queues {
+    pub rx_desc: u16,
+    pub tx_desc: u16,
+}
+
+impl Default for Queues {
+    fn default() -> Self {
+        Queues {
+            rx_desc: 1024,
+            tx_desc: 1024,
+        }
+    }
+}
+
+/// One port: a name of ours and the DPDK device behind it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortSpec {
+    pub name: String,
+    /// A PCI address (`0000:03:00.0`) or a vdev string
+    /// (`net_af_packet0,iface=c0`, `net_null0`, `net_pcap0,rx_pcap=a.pcap`).
+    pub device: String,
+    #[serde(default)]
+    pub mtu: Option<u16>,
+    #[serde(default = "yes")]
+    pub promiscuous: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl PortSpec {
+    /// True for a virtual device (`net_...`), false for a PCI address.
+    pub fn is_vdev(&self) -> bool {
+        self.device.starts_with("net_")
+    }
+
+    /// The name DPDK gives the port: the vdev name before the first comma,
+    /// or the PCI address.
+    pub fn dpdk_name(&self) -> &str {
+        self.device.split(',').next().unwrap_or(&self.device)
+    }
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
+        Config::parse(&text).with_context(|| format!("config {}", path.display()))
+    }
+
+    /// Parses and validates configuration text.
+    pub fn parse(text: &str) -> Result<Config> {
+        let config: Config = serde_yaml::from_str(text).map_err(|e| match e.location() {
+            Some(loc) => anyhow::anyhow!("line {} column {}: {e}", loc.line(), loc.column()),
+            None => anyhow::anyhow!("{e}"),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.validate_ports()?;
+        self.validate_cores()?;
+        if self.pool.mbufs < 1024 {
+            bail!(
+                "pool.mbufs: {} is too small (at least 1024)",
+                self.pool.mbufs
+            );
+        }
+        if self.pool.data_room < 1024 {
+            bail!(
+                "pool.data_room: {} is too small (at least 1024)",
+                self.pool.data_room
+            );
+        }
+        if self.mode == Mode::Inline {
+            self.inline_pairs()?;
+        } else if !self.pairs.is_empty() {
+            bail!("pairs: only inline mode forwards between ports; remove it in tap mode");
+        }
+        Ok(())
+    }
+
+    fn validate_ports(&self) -> Result<()> {
+        if self.ports.is_empty() {
+            bail!("ports: at least one port is needed");
+        }
+        let mut names = HashSet::new();
+        let mut devices = HashSet::new();
+        for (i, p) in self.ports.iter().enumerate() {
+            if p.name.is_empty() || !names.insert(p.name.as_str()) {
+                bail!("ports[{i}].name: {:?} is empty or used twice", p.name);
+            }
+            if p.device.trim().is_empty() || p.device.contains(char::is_whitespace) {
+                bail!("ports[{i}].device: {:?} is not a device string", p.device);
+            }
+            if !devices.insert(p.dpdk_name()) {
+                bail!("ports[{i}].device: {} is used twice", p.dpdk_name());
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_cores(&self) -> Result<()> {
+        if self.cores.workers.is_empty() {
+            bail!("cores.workers: at least one worker core is needed");
+        }
+        let mut seen = HashSet::from([self.cores.main]);
+        for w in &self.cores.workers {
+            if !seen.insert(*w) {
+                bail!("cores.workers: core {w} is listed twice or is the main core");
+            }
+        }
+        Ok(())
+    }
+
+    /// Inline mode's port pairs, as indices into `ports`.
+    pub fn inline_pairs(&self) -> Result<Vec<(usize, usize)>> {
+        let index = |name: &str| {
+            self.ports
+                .iter()
+                .position(|p| p.name == name)
+                .with_context(|| format!("pairs: no port named {name:?}"))
+        };
+        let pairs: Vec<(usize, usize)> = if self.pairs.is_empty() {
+            if self.ports.len() % 2 != 0 {
+                bail!(
+                    "ports: inline mode needs ports in pairs; {} listed",
+                    self.ports.len()
+                );
+            }
+            (0..self.ports.len())
+                .step_by(2)
+                .map(|i| (i, i + 1))
+                .collect()
+        } else {
+            self.pairs
+                .iter()
+                .map(|[a, b]| Ok((index(a)?, index(b)?)))
+                .collect::<Result<_>>()?
+        };
+        let mut used = HashSet::new();
+        for &(a, b) in &pairs {
+            if a == b || !used.insert(a) || !used.insert(b) {
+                bail!("pairs: each port belongs to exactly one pair of two different ports");
+            }
+        }
+        if used.len() != self.ports.len() {
+            bail!("pairs: every port must be in a pair in inline mode");
+        }
+        Ok(pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "mode: inline\nports:\n  - name: a\n    device: net_null0\n  - name: b\n    device: net_null1\n";
+
+    #[test]
+    fn good_config_parses_with_defaults() {
+        let c = Config::parse(GOOD).unwrap();
+        assert_eq!(c.mode, Mode::Inline);
+        assert_eq!(c.inline_pairs().unwrap(), vec![(0, 1)]);
+        assert_eq!(c.cores.workers, vec![1]);
+        assert_eq!(c.ports[0].dpdk_name(), "net_null0");
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let text = "mode: inline\nportz: []\n";
+        let err = format!("{:#}", Config::parse(text).unwrap_err());
+        assert!(err.contains("line 2 column 1"), "{err}");
+        assert!(err.contains("portz"), "{err}");
+    }
+
+    #[test]
+    fn odd_inline_ports_are_refused() {
+        let text = "mode: inline\nports:\n  - name: a\n    device: net_null0\n";
+        let err = format!("{:#}", Config::parse(text).unwrap_err());
+        assert!(err.contains("pairs"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_device_and_main_core_worker_are_refused() {
+        let dup = GOOD.replace("net_null1", "net_null0");
+        assert!(format!("{:#}", Config::parse(&dup).unwrap_err()).contains("used twice"));
+        let cores = format!("{GOOD}cores:\n  main: 1\n  workers: [1]\n");
+        assert!(format!("{:#}", Config::parse(&cores).unwrap_err()).contains("cores.workers"));
+    }
+
+    #[test]
+    fn tap_mode_with_pairs_is_refused() {
+        let text = GOOD.replace("inline", "tap") + "pairs: [[a, b]]\n";
+        assert!(format!("{:#}", Config::parse(&text).unwrap_err()).contains("tap mode"));
+    }
+}

@@ -1,0 +1,288 @@
+//! TCP segments (RFC 9293, options from RFC 7323 and RFC 2018).
+//!
+//! [`Packet::new_checked`] validates the data offset and the option list
+//! once: every option must have a length that stays inside the header, and
+//! the options we interpret (MSS, window scale, SACK-permitted, SACK,
+//! timestamps) must have their defined length. Other kinds are kept as
+//! [`TcpOption::Unknown`]. [`OptionSummary`] is the Copy digest the
+//! pipeline keeps per segment.
+
+use super::wire::{be16, be32};
+use super::DecodeError;
+
+mod field {
+    use core::ops::Range;
+
+    pub const SRC_PORT: Range<usize> = 0..2;
+    pub const DST_PORT: Range<usize> = 2..4;
+    pub const SEQ: Range<usize> = 4..8;
+    pub const ACK: Range<usize> = 8..12;
+    pub const OFFSET_FLAGS: Range<usize> = 12..14;
+    pub const WINDOW: Range<usize> = 14..16;
+    pub const CHECKSUM: Range<usize> = 16..18;
+    pub const URGENT: Range<usize> = 18..20;
+    pub const MIN_HEADER_LEN: usize = 20;
+}
+
+/// The most SACK blocks that fit in 40 bytes of options.
+pub const MAX_SACK_BLOCKS: usize = 4;
+
+/// The nine TCP control bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Flags(pub u16);
+
+impl Flags {
+    /// No more data from sender.
+    pub const FIN: Self = Self(0x001);
+    /// Synchronize sequence numbers.
+    pub const SYN: Self = Self(0x002);
+    /// Reset the connection.
+    pub const RST: Self = Self(0x004);
+    /// Push function.
+    pub const PSH: Self = Self(0x008);
+    /// Acknowledgment field significant.
+    pub const ACK: Self = Self(0x010);
+    /// Urgent pointer field significant.
+    pub const URG: Self = Self(0x020);
+    /// ECN echo.
+    pub const ECE: Self = Self(0x040);
+    /// Congestion window reduced.
+    pub const CWR: Self = Self(0x080);
+    /// ECN nonce (historic, RFC 3540).
+    pub const NS: Self = Self(0x100);
+
+    /// True when every bit of `other` is set.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// A checked view of a TCP header and its payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Wraps `buffer` (the whole segment) after checking offset and options.
+    pub fn new_checked(buffer: T) -> Result<Self, DecodeError> {
+        let packet = Self { buffer };
+        let len = packet.buffer.as_ref().len();
+        if len < field::MIN_HEADER_LEN {
+            return Err(DecodeError::TcpTruncated);
+        }
+        let header_len = packet.header_len();
+        if header_len < field::MIN_HEADER_LEN || header_len > len {
+            return Err(DecodeError::TcpBadDataOffset);
+        }
+        check_options(packet.options())?;
+        Ok(packet)
+    }
+
+    fn read16(&self, range: core::ops::Range<usize>) -> u16 {
+        be16(&self.buffer.as_ref()[range])
+    }
+
+    fn read32(&self, range: core::ops::Range<usize>) -> u32 {
+        be32(&self.buffer.as_ref()[range])
+    }
+
+    /// Source port.
+    pub fn src_port(&self) -> u16 {
+        self.read16(field::SRC_PORT)
+    }
+
+    /// Destination port.
+    pub fn dst_port(&self) -> u16 {
+        self.read16(field::DST_PORT)
+    }
+
+    /// Sequence number.
+    pub fn seq_number(&self) -> u32 {
+        self.read32(field::SEQ)
+    }
+
+    /// Acknowledgment number.
+    pub fn ack_number(&self) -> u32 {
+        self.read32(field::ACK)
+    }
+
+    /// Header length in bytes (data offset times four).
+    pub fn header_len(&self) -> usize {
+        usize::from(self.read16(field::OFFSET_FLAGS) >> 12) * 4
+    }
+
+    /// The control bits.
+    pub fn flags(&self) -> Flags {
+        Flags(self.read16(field::OFFSET_FLAGS) & 0x01ff)
+    }
+
+    /// The raw (unscaled) window.
+    pub fn window_len(&self) -> u16 {
+        self.read16(field::WINDOW)
+    }
+
+    /// The checksum field.
+    pub fn checksum(&self) -> u16 {
+        self.read16(field::CHECKSUM)
+    }
+
+    /// The urgent pointer.
+    pub fn urgent_at(&self) -> u16 {
+        self.read16(field::URGENT)
+    }
+
+    /// The raw option bytes.
+    pub fn options(&self) -> &[u8] {
+        let data = self.buffer.as_ref();
+        data.get(field::MIN_HEADER_LEN..self.header_len())
+            .unwrap_or(&[])
+    }
+
+    /// The options one by one; the list was validated by `new_checked`.
+    pub fn option_iter(&self) -> Options<'_> {
+        Options {
+            rest: self.options(),
+        }
+    }
+
+    /// The segment data after the header.
+    pub fn payload(&self) -> &[u8] {
+        let data = self.buffer.as_ref();
+        data.get(self.header_len()..).unwrap_or(&[])
+    }
+}
+
+/// One TCP option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpOption<'a> {
+    /// Kind 0: end of the option list.
+    EndOfList,
+    /// Kind 1: padding.
+    NoOp,
+    /// Kind 2: maximum segment size.
+    Mss(u16),
+    /// Kind 3: window scale shift count (as sent, possibly above 14).
+    WindowScale(u8),
+    /// Kind 4: SACK permitted.
+    SackPermitted,
+    /// Kind 5: SACK blocks, 8 bytes each (left edge, right edge).
+    Sack(&'a [u8]),
+    /// Kind 8: timestamp value and echo reply.
+    Timestamps { tsval: u32, tsecr: u32 },
+    /// Any other kind, with the bytes after its length byte.
+    Unknown { kind: u8, data: &'a [u8] },
+}
+
+/// Iterator over a validated TCP option list; stops after "end of list".
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Options<'a> {
+    type Item = TcpOption<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (len, option) = parse_option(self.rest).ok()??;
+        self.rest = match option {
+            TcpOption::EndOfList => &[],
+            _ => self.rest.get(len..).unwrap_or(&[]),
+        };
+        Some(option)
+    }
+}
+
+fn check_options(mut rest: &[u8]) -> Result<(), DecodeError> {
+    while let Some((len, option)) = parse_option(rest)? {
+        if option == TcpOption::EndOfList {
+            break;
+        }
+        rest = rest.get(len..).unwrap_or(&[]);
+    }
+    Ok(())
+}
+
+/// The first option of `rest` and its length; `None` when `rest` is empty.
+fn parse_option(rest: &[u8]) -> Result<Option<(usize, TcpOption<'_>)>, DecodeError> {
+    let (kind, len) = match rest {
+        [] => return Ok(None),
+        [0, ..] => return Ok(Some((1, TcpOption::EndOfList))),
+        [1, ..] => return Ok(Some((1, TcpOption::NoOp))),
+        [kind, len, ..] => (*kind, usize::from(*len)),
+        [_] => return Err(DecodeError::TcpOptionTruncated),
+    };
+    let data = rest.get(2..len).ok_or(DecodeError::TcpOptionTruncated)?;
+    Ok(Some((len, known_option(kind, data)?)))
+}
+
+fn known_option(kind: u8, data: &[u8]) -> Result<TcpOption<'_>, DecodeError> {
+    let option = match (kind, data.len()) {
+        (2, 2) => TcpOption::Mss(be16(data)),
+        (3, 1) => TcpOption::WindowScale(data.first().copied().unwrap_or(0)),
+        (4, 0) => TcpOption::SackPermitted,
+        (5, n) if n > 0 && n % 8 == 0 && n / 8 <= MAX_SACK_BLOCKS => TcpOption::Sack(data),
+        (8, 8) => TcpOption::Timestamps {
+            tsval: be32(data),
+            tsecr: be32(data.get(4..).unwrap_or(&[])),
+        },
+        (2..=5 | 8, _) => return Err(DecodeError::TcpOptionBadLength),
+        _ => TcpOption::Unknown { kind, data },
+    };
+    Ok(option)
+}
+
+/// The options the pipeline needs, digested from one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct OptionSummary {
+    /// Maximum segment size.
+    pub mss: Option<u16>,
+    /// Window scale shift count as sent (a receiver caps it at 14).
+    pub window_scale: Option<u8>,
+    /// SACK permitted.
+    pub sack_permitted: bool,
+    /// Timestamp value and echo reply.
+    pub timestamps: Option<(u32, u32)>,
+    /// SACK blocks as (left, right) edges; the first `sack_len` are valid.
+    pub sack: [(u32, u32); MAX_SACK_BLOCKS],
+    /// Number of valid SACK blocks.
+    pub sack_len: u8,
+    /// Options of kinds we do not interpret.
+    pub unknown: u8,
+}
+
+impl OptionSummary {
+    /// Digests the options of a checked segment.
+    pub fn from_options(options: Options<'_>) -> Self {
+        let mut summary = Self::default();
+        for option in options {
+            summary.add(option);
+        }
+        summary
+    }
+
+    fn add(&mut self, option: TcpOption<'_>) {
+        match option {
+            TcpOption::Mss(mss) => self.mss = Some(mss),
+            TcpOption::WindowScale(shift) => self.window_scale = Some(shift),
+            TcpOption::SackPermitted => self.sack_permitted = true,
+            TcpOption::Timestamps { tsval, tsecr } => self.timestamps = Some((tsval, tsecr)),
+            TcpOption::Sack(blocks) => self.set_sack(blocks),
+            TcpOption::Unknown { .. } => self.unknown = self.unknown.saturating_add(1),
+            TcpOption::EndOfList | TcpOption::NoOp => {}
+        }
+    }
+
+    fn set_sack(&mut self, blocks: &[u8]) {
+        self.sack_len = 0;
+        for (slot, block) in self.sack.iter_mut().zip(blocks.chunks_exact(8)) {
+            *slot = (be32(block), be32(block.get(4..).unwrap_or(&[])));
+            self.sack_len += 1;
+        }
+    }
+
+    /// The valid SACK blocks.
+    pub fn sack_blocks(&self) -> &[(u32, u32)] {
+        self.sack.get(..usize::from(self.sack_len)).unwrap_or(&[])
+    }
+}

@@ -1,0 +1,103 @@
+//! Builds the EAL argument list from the configuration: cores, memory mode,
+//! devices, and a per-process runtime prefix so several dataplanes (and test
+//! runs) can share a host.
+
+use crate::config::{Config, PortSpec};
+
+/// The per-process runtime prefix (EAL keeps a directory of that name under
+/// /var/run/dpdk, which [`remove_runtime_dir`] deletes on exit).
+pub fn file_prefix() -> String {
+    format!("palisade-{}", std::process::id())
+}
+
+/// EAL arguments for `run`.
+pub fn for_run(config: &Config) -> Vec<String> {
+    let mut cores = vec![config.cores.main];
+    cores.extend(&config.cores.workers);
+    let list = cores
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut args = base(
+        &list,
+        config.cores.main,
+        config.memory.hugepages,
+        config.memory.size_mb,
+    );
+    add_devices(&mut args, &config.ports);
+    args.extend(config.eal_args.iter().cloned());
+    args
+}
+
+/// EAL arguments for capture mode: one core, plain memory, the given vdevs.
+pub fn for_capture(core: u32, vdevs: &[String]) -> Vec<String> {
+    let mut args = base(&core.to_string(), core, false, 512);
+    args.push("--no-pci".into());
+    args.extend(vdevs.iter().map(|v| format!("--vdev={v}")));
+    args
+}
+
+fn base(lcores: &str, main: u32, hugepages: bool, size_mb: u32) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "palisade-dataplane".into(),
+        "-l".into(),
+        lcores.into(),
+        "--main-lcore".into(),
+        main.to_string(),
+        "--file-prefix".into(),
+        file_prefix(),
+        "--no-telemetry".into(),
+        "--log-level".into(),
+        "lib.eal:warning".into(),
+    ];
+    if !hugepages {
+        args.extend([
+            "--no-huge".into(),
+            "--no-shconf".into(),
+            "-m".into(),
+            size_mb.to_string(),
+        ]);
+    }
+    args
+}
+
+fn add_devices(args: &mut Vec<String>, ports: &[PortSpec]) {
+    if ports.iter().all(PortSpec::is_vdev) {
+        args.push("--no-pci".into());
+    }
+    for p in ports {
+        if p.is_vdev() {
+            args.push(format!("--vdev={}", p.device));
+        } else {
+            args.push("-a".into());
+            args.push(p.device.clone());
+        }
+    }
+}
+
+/// Removes this process's EAL runtime directory (best effort; EAL leaves it
+/// behind even with `--no-shconf`).
+pub fn remove_runtime_dir() {
+    let dir = std::path::Path::new("/var/run/dpdk").join(file_prefix());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_args_list_cores_devices_and_memory() {
+        let c = Config::parse(
+            "mode: inline\ncores: {main: 0, workers: [1]}\nports:\n  - {name: a, device: 'net_af_packet0,iface=c0'}\n  - {name: b, device: '0000:03:00.0'}\n",
+        )
+        .unwrap();
+        let args = for_run(&c);
+        assert!(args.windows(2).any(|w| w == ["-l", "0,1"]));
+        assert!(args.contains(&"--vdev=net_af_packet0,iface=c0".to_string()));
+        assert!(args.windows(2).any(|w| w == ["-a", "0000:03:00.0"]));
+        assert!(!args.contains(&"--no-pci".to_string()));
+        assert!(args.contains(&"--no-huge".to_string()));
+    }
+}

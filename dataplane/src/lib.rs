@@ -1,0 +1,19 @@
+//! Palisade's packet pipeline, from the rx burst to the verdict.
+//!
+//! Protocol and policy code here takes bytes and the current time as
+//! arguments and never reads a clock, a socket or a NIC; only the I/O loop in
+//! [`worker`] and the start-up in [`runtime`] and [`capture`] talk to DPDK,
+//! through the `palisade-hw` crate.
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod config;
+pub mod decode;
+pub mod eal_args;
+pub mod events;
+pub mod flow;
+pub mod frag;
+pub mod runtime;
+pub mod stats;
+pub mod tcp;
+pub mod worker;

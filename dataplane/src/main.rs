@@ -1,0 +1,146 @@
+//! The `palisade-dataplane` binary: command line, logging, signals, and the
+//! exit report. The work itself is in the library's `runtime` (live ports)
+//! and `capture` (capture files) modules.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use palisade_dataplane::capture::{capture, CaptureOptions};
+use palisade_dataplane::config::Config;
+use palisade_dataplane::events;
+use palisade_dataplane::runtime::{run, RunOptions};
+use palisade_dataplane::stats::Report;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Palisade's DPDK dataplane: forwards (inline) or observes (tap) traffic
+/// between ports, or replays capture files through the same pipeline.
+#[derive(Debug, Parser)]
+#[command(name = "palisade-dataplane", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run on the ports of a configuration file until SIGINT/SIGTERM.
+    Run {
+        /// The YAML configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Stop by itself after this many seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Write the exit report as JSON to this file.
+        #[arg(long)]
+        stats_json: Option<PathBuf>,
+    },
+    /// Run capture files through the pipeline (offline) and exit at their end.
+    Capture {
+        /// A pcap or pcapng file; repeat to read several, in order.
+        #[arg(long, short, required = true)]
+        input: Vec<PathBuf>,
+        /// Write the packets that pass to this pcap file.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Write events as JSON lines to this file, or `-` for stdout.
+        #[arg(long)]
+        events: Option<PathBuf>,
+        /// Write the exit report as JSON to this file.
+        #[arg(long)]
+        stats_json: Option<PathBuf>,
+        /// CPU core to run on.
+        #[arg(long, default_value_t = 0)]
+        core: u32,
+    },
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("palisade-dataplane: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn stop_flag() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .context("cannot install signal handler")?;
+    }
+    Ok(stop)
+}
+
+fn execute(command: Command) -> Result<()> {
+    match command {
+        Command::Run {
+            config,
+            duration,
+            stats_json,
+        } => {
+            let config = Config::load(&config)?;
+            let duration = duration
+                .map(Duration::try_from_secs_f64)
+                .transpose()
+                .context("--duration")?;
+            let report = run(&config, &RunOptions { duration }, stop_flag()?)?;
+            finish(&report, stats_json.as_ref(), None)
+        }
+        Command::Capture {
+            input,
+            output,
+            events,
+            stats_json,
+            core,
+        } => {
+            let opts = CaptureOptions {
+                inputs: input,
+                output,
+                core,
+            };
+            let report = capture(&opts, stop_flag()?)?;
+            finish(&report, stats_json.as_ref(), events.as_ref())
+        }
+    }
+}
+
+fn finish(
+    report: &Report,
+    stats_json: Option<&PathBuf>,
+    events_to: Option<&PathBuf>,
+) -> Result<()> {
+    eprint!("{}", report.summary());
+    if let Some(path) = stats_json {
+        let json = serde_json::to_string_pretty(report)?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("--stats-json {}", path.display()))?;
+    }
+    if let Some(path) = events_to {
+        let mut sink = events::open_sink(path)?;
+        events::write_stats(&mut sink, report)?;
+        sink.flush()?;
+    }
+    Ok(())
+}

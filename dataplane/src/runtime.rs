@@ -1,0 +1,231 @@
+//! `palisade-dataplane run`: starts DPDK from the configuration, sets up the
+//! ports with one queue per worker, launches one pinned worker per core,
+//! waits for a signal (or a duration), then stops everything and reports.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use palisade_hw::{lcore, Eal, Mempool, Port, PortConfig, RxQueue, TxQueue};
+
+use crate::config::{Config, Mode};
+use crate::eal_args;
+use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};
+use crate::worker::{Link, Worker};
+
+/// Options of one run besides the configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Stop by itself after this long (benchmarks); otherwise run until a signal.
+    pub duration: Option<Duration>,
+}
+
+/// Runs the dataplane until SIGINT/SIGTERM or the duration ends.
+pub fn run(config: &Config, opts: &RunOptions, stop: Arc<AtomicBool>) -> Result<Report> {
+    let args = eal_args::for_run(config);
+    let result = run_with_eal(config, opts, stop, &args);
+    eal_args::remove_runtime_dir();
+    result
+}
+
+fn run_with_eal(
+    config: &Config,
+    opts: &RunOptions,
+    stop: Arc<AtomicBool>,
+    args: &[String],
+) -> Result<Report> {
+    let eal = Eal::init(args)?;
+    let lcores = check_lcores(&eal, config)?;
+    let pool = Mempool::new(
+        &eal,
+        "palisade_rx",
+        config.pool.mbufs,
+        config.pool.cache,
+        config.pool.data_room,
+        -1,
+    )?;
+    let mut ports = open_ports(&eal, config, &pool, lcores.len())?;
+    let queues: Vec<Vec<(RxQueue, TxQueue)>> = ports.iter_mut().map(Port::take_queues).collect();
+    let workers = assign_links(config, queues, lcores.len())?;
+    let counters: Vec<Arc<WorkerCounters>> = (0..lcores.len()).map(|_| Arc::default()).collect();
+    let started = Instant::now();
+    for (((links, txs), lcore_id), c) in workers.into_iter().zip(&lcores).zip(&counters) {
+        let mut worker = Worker::new(links, txs, Arc::clone(c), Arc::clone(&stop));
+        lcore::launch(&eal, *lcore_id, move || {
+            worker.run();
+            0
+        })?;
+    }
+    tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode, "dataplane running");
+    wait_for_stop(&stop, opts.duration);
+    stop.store(true, Ordering::SeqCst);
+    let failed = lcores
+        .iter()
+        .filter(|l| lcore::wait(&eal, **l) != 0)
+        .count();
+    let report = build_report(config, &ports, &lcores, &counters, started.elapsed());
+    for p in ports {
+        p.close();
+    }
+    if failed > 0 {
+        bail!("{failed} worker(s) stopped with an error");
+    }
+    Ok(report)
+}
+
+fn check_lcores(eal: &Eal, config: &Config) -> Result<Vec<u32>> {
+    let lcores = lcore::worker_lcores(eal);
+    if lcores != config.cores.workers {
+        bail!(
+            "cores.workers: EAL gave worker lcores {lcores:?}, the config asks for {:?}",
+            config.cores.workers
+        );
+    }
+    Ok(lcores)
+}
+
+fn open_ports(eal: &Eal, config: &Config, pool: &Mempool, workers: usize) -> Result<Vec<Port>> {
+    let queues = u16::try_from(workers).context("too many workers")?;
+    config
+        .ports
+        .iter()
+        .map(|spec| {
+            let mut port = Port::open(eal, spec.dpdk_name())
+                .with_context(|| format!("port {:?} (device {})", spec.name, spec.device))?;
+            let cfg = PortConfig {
+                rx_queues: queues,
+                tx_queues: queues,
+                rx_desc: config.queues.rx_desc,
+                tx_desc: config.queues.tx_desc,
+                mtu: spec.mtu,
+                promiscuous: spec.promiscuous,
+                ..PortConfig::default()
+            };
+            port.configure_and_start(&cfg, pool)
+                .with_context(|| format!("port {:?} (device {})", spec.name, spec.device))?;
+            tracing::info!(port = %spec.name, device = %spec.device, driver = %port.info().driver,
+                rss = port.rss_active(), "port started");
+            Ok(port)
+        })
+        .collect()
+}
+
+/// Links and tx queues of one worker.
+type WorkerQueues = (Vec<Link>, Vec<TxQueue>);
+
+/// Gives worker `w` queue `w` of every port: in inline mode each port's rx
+/// queue is linked to its peer's tx queue; in tap mode rx queues only.
+fn assign_links(
+    config: &Config,
+    queues: Vec<Vec<(RxQueue, TxQueue)>>,
+    workers: usize,
+) -> Result<Vec<WorkerQueues>> {
+    let mut rx: Vec<Vec<Option<RxQueue>>> = Vec::new();
+    let mut tx: Vec<Vec<Option<TxQueue>>> = Vec::new();
+    for port in queues {
+        let (r, t): (Vec<_>, Vec<_>) = port.into_iter().map(|(r, t)| (Some(r), Some(t))).unzip();
+        rx.push(r);
+        tx.push(t);
+    }
+    let mut out = Vec::with_capacity(workers);
+    for w in 0..workers {
+        let mut links = Vec::new();
+        let mut txs = Vec::new();
+        let mut link = |from: usize, to: Option<usize>| -> Result<()> {
+            let rx = rx[from][w].take().context("rx queue missing")?;
+            let tx = match to {
+                Some(to) => {
+                    txs.push(tx[to][w].take().context("tx queue missing")?);
+                    Some(txs.len() - 1)
+                }
+                None => None,
+            };
+            links.push(Link { rx, tx });
+            Ok(())
+        };
+        match config.mode {
+            Mode::Inline => {
+                for (a, b) in config.inline_pairs()? {
+                    link(a, Some(b))?;
+                    link(b, Some(a))?;
+                }
+            }
+            Mode::Tap => {
+                for p in 0..config.ports.len() {
+                    link(p, None)?;
+                }
+            }
+        }
+        out.push((links, txs));
+    }
+    Ok(out)
+}
+
+fn wait_for_stop(stop: &AtomicBool, duration: Option<Duration>) {
+    let start = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        if duration.is_some_and(|d| start.elapsed() >= d) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Collects worker and device counters into the exit report.
+pub fn build_report(
+    config: &Config,
+    ports: &[Port],
+    lcores: &[u32],
+    counters: &[Arc<WorkerCounters>],
+    elapsed: Duration,
+) -> Report {
+    let workers: Vec<WorkerSnapshot> = counters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| WorkerSnapshot::take(i, lcores[i], c))
+        .collect();
+    let ports = ports
+        .iter()
+        .zip(&config.ports)
+        .map(|(port, spec)| port_snapshot(port, &spec.name, &spec.device, counters))
+        .collect();
+    let mut report = Report {
+        mode: format!("{:?}", config.mode).to_lowercase(),
+        elapsed_secs: elapsed.as_secs_f64(),
+        workers,
+        ports,
+        ..Default::default()
+    };
+    report.sum_totals();
+    report
+}
+
+/// One port's counters summed over workers, beside the device's own.
+pub fn port_snapshot(
+    port: &Port,
+    name: &str,
+    device: &str,
+    counters: &[Arc<WorkerCounters>],
+) -> PortSnapshot {
+    let dev = port.stats();
+    let mut s = PortSnapshot {
+        name: name.to_owned(),
+        device: device.to_owned(),
+        driver: port.info().driver.clone(),
+        device_rx_packets: dev.rx_packets,
+        device_tx_packets: dev.tx_packets,
+        device_rx_missed: dev.rx_missed,
+        device_rx_nombuf: dev.rx_nombuf,
+        device_tx_errors: dev.tx_errors,
+        ..Default::default()
+    };
+    for c in counters {
+        let p = c.port(port.id());
+        s.rx_packets += p.rx_packets.get();
+        s.rx_bytes += p.rx_bytes.get();
+        s.tx_packets += p.tx_packets.get();
+        s.tx_bytes += p.tx_bytes.get();
+    }
+    s
+}
