@@ -178,8 +178,8 @@ check_cargo() {
     if command -v cargo >/dev/null 2>&1; then
         return 0
     fi
-    if [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
-        say "note: cargo is in ${CARGO_HOME:-$HOME/.cargo}/bin but not on PATH"
+    if [[ -x ${CARGO_HOME:-${HOME:-/root}/.cargo}/bin/cargo ]]; then
+        say "note: cargo is in ${CARGO_HOME:-${HOME:-/root}/.cargo}/bin but not on PATH"
         return 0
     fi
     echo "deps: error: cargo not found. Install Rust with rustup" \

@@ -155,10 +155,8 @@ impl Config {
 
     /// Parses and validates configuration text.
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = serde_yaml::from_str(text).map_err(|e| match e.location() {
-            Some(loc) => anyhow::anyhow!("line {} column {}: {e}", loc.line(), loc.column()),
-            None => anyhow::anyhow!("{e}"),
-        })?;
+        // serde_yaml's message already ends with "at line L column C".
+        let config: Config = serde_yaml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
         config.validate()?;
         Ok(config)
     }
@@ -216,6 +214,11 @@ impl Config {
                 bail!("cores.workers: core {w} is listed twice or is the main core");
             }
         }
+        for core in seen {
+            if !cpu_exists(core) {
+                bail!("cores: CPU {core} does not exist on this machine");
+            }
+        }
         Ok(())
     }
 
@@ -255,6 +258,11 @@ impl Config {
         }
         Ok(pairs)
     }
+}
+
+/// True when the kernel knows CPU `core`.
+fn cpu_exists(core: u32) -> bool {
+    Path::new(&format!("/sys/devices/system/cpu/cpu{core}")).exists()
 }
 
 #[cfg(test)]

@@ -1,0 +1,121 @@
+//! Bad input to `palisade-dataplane`: each mistake gives a clear error that
+//! names the key, device or file and the reason, a non-zero exit, and leaves
+//! nothing behind (no process, no EAL runtime directory).
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use palisade_tests::{dataplane_bin, run, scratch};
+
+fn fails_with(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected failure, got success; stderr: {stderr}"
+    );
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}
+
+fn run_config(dir: &Path, name: &str, text: &str) -> Output {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write config");
+    let child = Command::new(dataplane_bin())
+        .args(["run", "--duration", "1", "--config"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn palisade-dataplane");
+    let pid = child.id();
+    let out = child
+        .wait_with_output()
+        .expect("wait for palisade-dataplane");
+    let leftover = Path::new("/var/run/dpdk").join(format!("palisade-{pid}"));
+    assert!(
+        !leftover.exists(),
+        "EAL runtime dir left behind: {}",
+        leftover.display()
+    );
+    out
+}
+
+#[test]
+fn unknown_config_key_names_the_line_and_key() {
+    let dir = scratch("err-unknown-key");
+    let out = run_config(
+        &dir,
+        "c.yaml",
+        "mode: inline\nports: []\nworker_cores: [1]\n",
+    );
+    fails_with(&out, &["c.yaml", "line 3 column 1", "worker_cores"]);
+}
+
+#[test]
+fn missing_config_file_names_the_path() {
+    let out =
+        run(Command::new(dataplane_bin()).args(["run", "--config", "/nonexistent/palisade.yaml"]));
+    fails_with(&out, &["/nonexistent/palisade.yaml", "No such file"]);
+}
+
+#[test]
+fn invalid_config_value_names_the_key() {
+    let dir = scratch("err-bad-mode");
+    let out = run_config(&dir, "c.yaml", "mode: sideways\nports: []\n");
+    fails_with(&out, &["mode", "sideways"]);
+}
+
+#[test]
+fn missing_device_names_the_device() {
+    let dir = scratch("err-missing-device");
+    let text = "mode: inline\nports:\n  - {name: a, device: 'net_af_packet0,iface=palnosuch0'}\n  - {name: b, device: net_null1}\n";
+    let out = run_config(&dir, "c.yaml", text);
+    fails_with(&out, &["net_af_packet0"]);
+}
+
+#[test]
+fn unavailable_worker_core_is_refused() {
+    let dir = scratch("err-core");
+    let text = "mode: inline\ncores: {main: 0, workers: [63]}\nports:\n  - {name: a, device: net_null0}\n  - {name: b, device: net_null1}\n";
+    let out = run_config(&dir, "c.yaml", text);
+    fails_with(&out, &["cores", "CPU 63 does not exist"]);
+}
+
+#[test]
+fn missing_and_non_capture_inputs_are_refused() {
+    let dir = scratch("err-pcap");
+    let out =
+        run(Command::new(dataplane_bin()).args(["capture", "--input", "/nonexistent/in.pcap"]));
+    fails_with(&out, &["/nonexistent/in.pcap", "No such file"]);
+    let text = dir.join("notes.pcap");
+    std::fs::write(&text, "hello, this is not a capture\n").expect("write");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&text));
+    fails_with(&out, &["notes.pcap", "not a pcap"]);
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&text)
+        .args(["--output", "/nonexistent/dir/o.pcap"]));
+    fails_with(&out, &["not a pcap"]);
+}
+
+#[test]
+fn unwritable_output_is_refused() {
+    let input = palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&input)
+        .args(["--output", "/nonexistent/dir/o.pcap"]));
+    fails_with(&out, &["/nonexistent/dir/o.pcap"]);
+}
+
+#[test]
+fn wrong_flags_are_usage_errors() {
+    let out = run(Command::new(dataplane_bin()).args(["capture", "--frobnicate"]));
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(Command::new(dataplane_bin()).args(["capture"]));
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,143 @@
+//! The network-namespace lab from the tests' side: bring it up and down
+//! (`scripts/lab.sh`), run commands in its namespaces, read interface
+//! counters, and run a dataplane inside `pal-dp`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{dataplane_bin, root, run, run_ok};
+
+/// Client and server addresses (fixed by scripts/lab.sh).
+pub const CLIENT: &str = "10.77.0.1";
+pub const SERVER: &str = "10.77.0.2";
+/// Where lab.sh keeps logs and files.
+pub const LAB_DIR: &str = "/run/palisade-lab";
+
+/// A running lab; dropping it tears the lab down.
+#[derive(Debug)]
+pub struct Lab {
+    _private: (),
+}
+
+impl Lab {
+    /// Builds the lab (tearing down any earlier one).
+    pub fn up() -> Lab {
+        run_ok(Command::new(root().join("scripts/lab.sh")).arg("up"));
+        Lab { _private: () }
+    }
+
+    /// A command to run in namespace `pal-<ns>` (cli, srv or dp).
+    pub fn cmd(&self, ns: &str, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &format!("pal-{ns}"), program]);
+        c
+    }
+
+    /// Kernel counters of `iface` in `pal-<ns>`: (rx_packets, tx_packets).
+    pub fn iface_packets(&self, ns: &str, iface: &str) -> (u64, u64) {
+        let out = run_ok(
+            self.cmd(ns, "ip")
+                .args(["-j", "-s", "link", "show", "dev", iface]),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).expect("ip -j output");
+        let stats = &v[0]["stats64"];
+        let n = |dir: &str| stats[dir]["packets"].as_u64().expect("packet counter");
+        (n("rx"), n("tx"))
+    }
+
+    /// Starts the dataplane in `pal-dp` with `config`; returns once its ports
+    /// are up.
+    pub fn start_dataplane(&self, config: &Path, scratch: &Path) -> Dataplane {
+        let log = scratch.join("dataplane.log");
+        let stats = scratch.join("dataplane-stats.json");
+        let child = self
+            .cmd("dp", dataplane_bin().to_str().expect("utf-8 path"))
+            .arg("run")
+            .arg("--config")
+            .arg(config)
+            .arg("--stats-json")
+            .arg(&stats)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("dataplane log"))
+            .spawn()
+            .expect("spawn dataplane");
+        let dp = Dataplane {
+            child: Some(child),
+            log,
+            stats,
+        };
+        dp.wait_for_log("dataplane running", Duration::from_secs(20));
+        dp
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = Command::new(root().join("scripts/lab.sh"))
+            .arg("down")
+            .output();
+    }
+}
+
+/// A dataplane process in the lab.
+#[derive(Debug)]
+pub struct Dataplane {
+    child: Option<Child>,
+    pub log: PathBuf,
+    pub stats: PathBuf,
+}
+
+impl Dataplane {
+    fn wait_for_log(&self, needle: &str, limit: Duration) {
+        let start = Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "dataplane did not log {needle:?}:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sends SIGINT, waits for exit, and returns the exit report.
+    pub fn stop(mut self) -> serde_json::Value {
+        let mut child = self.child.take().expect("running dataplane");
+        run(Command::new("kill").args(["-INT", &child.id().to_string()]));
+        let status = child.wait().expect("wait dataplane");
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        assert!(status.success(), "dataplane exited with {status}:\n{log}");
+        let text = std::fs::read(&self.stats).expect("dataplane stats json");
+        serde_json::from_slice(&text).expect("valid stats json")
+    }
+}
+
+impl Drop for Dataplane {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Retries `cmd` until it succeeds or `limit` passes; returns its stdout.
+pub fn retry_until_ok(mut make: impl FnMut() -> Command, limit: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        let out = run(&mut make());
+        if out.status.success() {
+            return String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        assert!(
+            start.elapsed() < limit,
+            "still failing after {limit:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

@@ -1,0 +1,122 @@
+//! Shared support for Palisade's end-to-end tests: where the binaries and
+//! the corpus are, a minimal pcap reader to compare captures, and helpers to
+//! run commands and the network-namespace lab.
+//!
+//! Tests that touch global state (the lab, network namespaces) take
+//! [`exclusive`] first, so test binaries run them one at a time.
+
+#![forbid(unsafe_code)]
+
+pub mod lab;
+pub mod pcap;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root (where Cargo.toml and scripts/ are).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared test corpus, `../shared/corpus` beside the checkout (or
+/// `$PALISADE_CORPUS`).
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("PALISADE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus"));
+    assert!(
+        dir.is_dir(),
+        "test corpus not found at {} (set PALISADE_CORPUS)",
+        dir.display()
+    );
+    dir
+}
+
+/// The release `palisade-dataplane` binary, built by `scripts/test.sh`
+/// before the tests run (`cargo build --release`).
+pub fn dataplane_bin() -> PathBuf {
+    binary("palisade-dataplane")
+}
+
+/// A release binary of the workspace.
+pub fn binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let bin = target.join("release").join(name);
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build --release` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A fresh scratch directory under the target dir, emptied first.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target/test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Runs a command to completion and returns its output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Runs a command that must succeed; returns its stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Takes a machine-wide lock so tests using shared resources (the lab, CPU
+/// cores for benchmarks) run one at a time, across test binaries. Held until
+/// the returned file is dropped.
+pub fn exclusive() -> File {
+    let path = Path::new("/tmp/palisade-tests.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .expect("open lock file");
+    file.lock().expect("lock");
+    file
+}
+
+/// Hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let data = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    format!("{:x}", Sha256::digest(&data))
+}
+
+/// `capinfos` figures for a capture: packet count and data bytes (the sum of
+/// captured frame lengths), read by Wireshark's tool, not by ours.
+pub fn capinfos(path: &Path) -> (u64, u64) {
+    let out = run_ok(
+        Command::new("capinfos")
+            .args(["-M", "-T", "-r", "-c", "-d"])
+            .arg(path),
+    );
+    let line = out.lines().next().unwrap_or_default();
+    let fields: Vec<&str> = line.split('\t').collect();
+    let num = |i: usize| -> u64 {
+        fields
+            .get(i)
+            .and_then(|f| f.trim().parse().ok())
+            .unwrap_or_else(|| panic!("cannot read capinfos output {line:?}"))
+    };
+    (num(1), num(2))
+}
