@@ -231,7 +231,7 @@ impl Config {
                 .with_context(|| format!("pairs: no port named {name:?}"))
         };
         let pairs: Vec<(usize, usize)> = if self.pairs.is_empty() {
-            if self.ports.len() % 2 != 0 {
+            if !self.ports.len().is_multiple_of(2) {
                 bail!(
                     "ports: inline mode needs ports in pairs; {} listed",
                     self.ports.len()

@@ -46,7 +46,7 @@ extern "C" fn trampoline(arg: *mut c_void) -> i32 {
     // lcore, so it is taken back exactly once here.
     let job = unsafe { Box::from_raw(arg.cast::<Job>()) };
     // A panic must not unwind into C: it becomes a failed worker instead.
-    catch_unwind(AssertUnwindSafe(move || job())).unwrap_or(-1)
+    catch_unwind(AssertUnwindSafe(job)).unwrap_or(-1)
 }
 
 /// Runs `job` on worker lcore `lcore` (EAL pins that thread to its core).
