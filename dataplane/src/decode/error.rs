@@ -47,6 +47,8 @@ pub enum DecodeError {
     Ipv6ExtChainTooLong,
     /// A hop-by-hop options header anywhere but first.
     Ipv6HopByHopNotFirst,
+    /// A fragment whose end lies past the 65535-byte payload limit.
+    Ipv6FragmentTooLarge,
     /// Shorter than the 20-byte TCP header.
     TcpTruncated,
     /// Data offset below 5 or pointing past the end of the segment.
@@ -96,6 +98,7 @@ impl DecodeError {
         Self::Ipv6ExtTruncated,
         Self::Ipv6ExtChainTooLong,
         Self::Ipv6HopByHopNotFirst,
+        Self::Ipv6FragmentTooLarge,
         Self::TcpTruncated,
         Self::TcpBadDataOffset,
         Self::TcpOptionTruncated,
@@ -132,6 +135,7 @@ impl DecodeError {
             Self::Ipv6ExtTruncated => "ipv6_ext_truncated",
             Self::Ipv6ExtChainTooLong => "ipv6_ext_chain_too_long",
             Self::Ipv6HopByHopNotFirst => "ipv6_hop_by_hop_not_first",
+            Self::Ipv6FragmentTooLarge => "ipv6_fragment_too_large",
             Self::TcpTruncated => "tcp_truncated",
             Self::TcpBadDataOffset => "tcp_bad_data_offset",
             Self::TcpOptionTruncated => "tcp_option_truncated",

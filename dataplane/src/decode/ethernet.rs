@@ -205,7 +205,9 @@ pub fn parse_link(frame: &[u8]) -> Result<Link, DecodeError> {
         if link.vlans.len() == MAX_VLAN_TAGS {
             return Err(DecodeError::TooManyVlanTags);
         }
-        let tag = rest.get(..field::TAG_LEN).ok_or(DecodeError::VlanTruncated)?;
+        let tag = rest
+            .get(..field::TAG_LEN)
+            .ok_or(DecodeError::VlanTruncated)?;
         link.vlans.push(VlanTag {
             tpid: link.ethertype,
             tci: be16(&tag[0..2]),

@@ -52,6 +52,16 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(packet)
     }
 
+    /// Wraps `buffer` after checking only that the fixed header is there:
+    /// for rewriting a header whose length fields are about to change.
+    /// Getters stay in bounds; `options`, `header` and `payload` may be empty.
+    pub fn new_header(buffer: T) -> Result<Self, DecodeError> {
+        if buffer.as_ref().len() < field::MIN_HEADER_LEN {
+            return Err(DecodeError::Ipv4Truncated);
+        }
+        Ok(Self { buffer })
+    }
+
     fn check(&self) -> Result<(), DecodeError> {
         let data = self.buffer.as_ref();
         if data.len() < field::MIN_HEADER_LEN {

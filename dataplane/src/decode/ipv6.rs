@@ -52,6 +52,16 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(packet)
     }
 
+    /// Wraps `buffer` after checking only that the fixed header is there:
+    /// for rewriting a header whose payload length is about to change.
+    /// Getters stay in bounds; `payload` may be empty.
+    pub fn new_header(buffer: T) -> Result<Self, DecodeError> {
+        if buffer.as_ref().len() < HEADER_LEN {
+            return Err(DecodeError::Ipv6Truncated);
+        }
+        Ok(Self { buffer })
+    }
+
     fn first_word(&self) -> u32 {
         be32(&self.buffer.as_ref()[field::VER_TC_FLOW])
     }

@@ -1,0 +1,9 @@
+//! Decoder tests: RFC values per protocol, one case per error variant,
+//! property tests, and real captures compared with tshark.
+
+pub(crate) mod build;
+mod corpus;
+mod errors;
+mod headers;
+mod ipv6;
+mod prop;
