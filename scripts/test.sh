@@ -31,6 +31,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "build (release)"
 cargo build --workspace --release --quiet
 
+step "fuzz smoke (every fuzz target, a few seconds each)"
+scripts/fuzz-smoke.sh 5
+
 step "unit and end-to-end tests"
 # Leftovers of an interrupted earlier run would make the lab tests fail.
 scripts/lab.sh down >/dev/null 2>&1 || true

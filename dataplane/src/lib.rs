@@ -13,6 +13,7 @@ pub mod eal_args;
 pub mod events;
 pub mod flow;
 pub mod frag;
+pub mod pipeline;
 pub mod runtime;
 pub mod stats;
 pub mod tcp;

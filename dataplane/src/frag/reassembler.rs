@@ -276,8 +276,8 @@ fn check(frag: &Fragment<'_>) -> Result<(), FragDrop> {
                 && frag.next_header_at < header.len()
         }
     };
-    let ragged = frag.more && (frag.data.is_empty() || frag.data.len() % 8 != 0);
-    if !header_ok || ragged || frag.offset % 8 != 0 {
+    let ragged = frag.more && (frag.data.is_empty() || !frag.data.len().is_multiple_of(8));
+    if !header_ok || ragged || !frag.offset.is_multiple_of(8) {
         return Err(FragDrop::Malformed);
     }
     Ok(())

@@ -1,0 +1,203 @@
+//! Flow keys: a packet's addressing (`FlowTuple`) normalized into one key per
+//! flow (`FlowKey`), so that both directions of a conversation find the same
+//! table entry, and the `Direction` of a packet within its flow.
+//!
+//! Inputs are plain values from the decoder; nothing here reads packets.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// An IPv4 or IPv6 address in 16 bytes; IPv4 is stored IPv4-mapped
+/// (`::ffff:a.b.c.d`), so an IPv6 packet that really carries a mapped address
+/// shares keys with IPv4.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct FlowAddr(pub [u8; 16]);
+
+impl FlowAddr {
+    /// The address as a standard library value (mapped addresses as IPv4).
+    pub fn to_ip(self) -> IpAddr {
+        let v6 = Ipv6Addr::from(self.0);
+        match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        }
+    }
+
+    /// The two 64-bit halves, for hashing.
+    pub(crate) fn halves(self) -> (u64, u64) {
+        let [a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7] = self.0;
+        (
+            u64::from_le_bytes([a0, a1, a2, a3, a4, a5, a6, a7]),
+            u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
+        )
+    }
+}
+
+impl From<Ipv4Addr> for FlowAddr {
+    fn from(ip: Ipv4Addr) -> Self {
+        Self(ip.to_ipv6_mapped().octets())
+    }
+}
+
+impl From<Ipv6Addr> for FlowAddr {
+    fn from(ip: Ipv6Addr) -> Self {
+        Self(ip.octets())
+    }
+}
+
+impl From<IpAddr> for FlowAddr {
+    fn from(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => v4.into(),
+            IpAddr::V6(v6) => v6.into(),
+        }
+    }
+}
+
+/// One packet's addressing as decoded: IP protocol number, source and
+/// destination. Ports are 0 for protocols without them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct FlowTuple {
+    /// IP protocol number (6 TCP, 17 UDP, ...).
+    pub proto: u8,
+    /// Source address.
+    pub src: FlowAddr,
+    /// Source port.
+    pub src_port: u16,
+    /// Destination address.
+    pub dst: FlowAddr,
+    /// Destination port.
+    pub dst_port: u16,
+}
+
+/// Which endpoint of a [`FlowKey`] a packet came from: the one that sorts
+/// lower by (address, port) or the higher one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Side {
+    /// The endpoint with the lower (address, port).
+    Low,
+    /// The endpoint with the higher (address, port).
+    High,
+}
+
+/// Direction of a packet within its flow.
+///
+/// The initiator is the SYN sender for TCP, otherwise whoever sent the first
+/// packet the table saw. Per-direction state is indexed with [`Direction::index`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Direction {
+    /// Initiator to responder (client to server).
+    ToResponder,
+    /// Responder to initiator (server to client).
+    ToInitiator,
+}
+
+impl Direction {
+    /// 0 for [`Direction::ToResponder`], 1 for [`Direction::ToInitiator`].
+    pub const fn index(self) -> usize {
+        match self {
+            Self::ToResponder => 0,
+            Self::ToInitiator => 1,
+        }
+    }
+
+    /// The other direction.
+    pub const fn reverse(self) -> Self {
+        match self {
+            Self::ToResponder => Self::ToInitiator,
+            Self::ToInitiator => Self::ToResponder,
+        }
+    }
+}
+
+/// A flow's identity, independent of direction: the endpoints ordered so the
+/// lower (address, port) comes first.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct FlowKey {
+    low: FlowAddr,
+    high: FlowAddr,
+    low_port: u16,
+    high_port: u16,
+    proto: u8,
+}
+
+impl FlowKey {
+    /// Normalizes a packet's tuple; also says which side sent the packet.
+    pub fn from_tuple(tuple: &FlowTuple) -> (Self, Side) {
+        let src = (tuple.src, tuple.src_port);
+        let dst = (tuple.dst, tuple.dst_port);
+        let (low, high, side) = if src <= dst {
+            (src, dst, Side::Low)
+        } else {
+            (dst, src, Side::High)
+        };
+        let key = Self {
+            low: low.0,
+            high: high.0,
+            low_port: low.1,
+            high_port: high.1,
+            proto: tuple.proto,
+        };
+        (key, side)
+    }
+
+    /// IP protocol number.
+    pub fn proto(&self) -> u8 {
+        self.proto
+    }
+
+    /// The lower endpoint (address, port).
+    pub fn low(&self) -> (FlowAddr, u16) {
+        (self.low, self.low_port)
+    }
+
+    /// The higher endpoint (address, port).
+    pub fn high(&self) -> (FlowAddr, u16) {
+        (self.high, self.high_port)
+    }
+
+    /// Ports and protocol packed in one word, for hashing.
+    pub(crate) fn tail_word(&self) -> u64 {
+        u64::from(self.low_port) | u64::from(self.high_port) << 16 | u64::from(self.proto) << 32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tuple(src: [u8; 4], sp: u16, dst: [u8; 4], dp: u16) -> FlowTuple {
+        FlowTuple {
+            proto: 6,
+            src: Ipv4Addr::from(src).into(),
+            src_port: sp,
+            dst: Ipv4Addr::from(dst).into(),
+            dst_port: dp,
+        }
+    }
+
+    #[test]
+    fn both_directions_give_one_key() {
+        let a = tuple([10, 0, 0, 2], 40000, [10, 0, 0, 1], 443);
+        let b = tuple([10, 0, 0, 1], 443, [10, 0, 0, 2], 40000);
+        let (ka, sa) = FlowKey::from_tuple(&a);
+        let (kb, sb) = FlowKey::from_tuple(&b);
+        assert_eq!(ka, kb);
+        assert_ne!(sa, sb);
+    }
+
+    #[test]
+    fn same_address_orders_by_port() {
+        let a = tuple([127, 0, 0, 1], 9, [127, 0, 0, 1], 8);
+        let (key, side) = FlowKey::from_tuple(&a);
+        assert_eq!(side, Side::High);
+        assert_eq!(key.low().1, 8);
+    }
+
+    #[test]
+    fn ipv4_round_trips() {
+        let ip: IpAddr = Ipv4Addr::new(192, 0, 2, 7).into();
+        assert_eq!(FlowAddr::from(ip).to_ip(), ip);
+        let ip6: IpAddr = "2001:db8::1".parse().unwrap_or(ip);
+        assert_eq!(FlowAddr::from(ip6).to_ip(), ip6);
+    }
+}
