@@ -5,31 +5,42 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use palisade_hw::{Eal, Mempool, Port, PortConfig};
 
-use crate::eal_args;
-use crate::runtime::port_snapshot;
+use crate::config::Inspection;
+use crate::flow::HashSeed;
+use crate::pipeline::Pipeline;
+use crate::runtime::{attach_pipeline_stats, port_snapshot};
 use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
-use crate::worker::{Link, Worker};
+use crate::worker::{Clock, Link, SharedStats, Worker, WorkerParts};
+use crate::{eal_args, events};
 
 /// mbufs big enough for any frame a capture holds (up to 64 KiB; larger
 /// frames arrive chained).
 const CAPTURE_DATA_ROOM: u16 = u16::MAX;
 const CAPTURE_MBUFS: u32 = 1023;
+/// DPDK 22.11's pcap driver stores capture timestamps in microseconds.
+const PCAP_TIMESTAMP_UNIT_NS: u64 = 1_000;
 
 /// What to read and where to write.
 #[derive(Debug, Clone)]
 pub struct CaptureOptions {
     pub inputs: Vec<PathBuf>,
     pub output: Option<PathBuf>,
+    /// Write events (JSON lines) here; `-` is stdout.
+    pub events: Option<PathBuf>,
     /// The CPU core to run on.
     pub core: u32,
+    /// Pipeline settings (checksums are not verified: captures often hold
+    /// frames whose checksums the sending NIC was to fill in).
+    pub inspection: Inspection,
 }
 
 /// Runs every input through the pipeline and returns the report.
@@ -42,6 +53,9 @@ pub fn capture(opts: &CaptureOptions, stop: Arc<AtomicBool>) -> Result<Report> {
     }
     if let Some(out) = &opts.output {
         check_output(out)?;
+    }
+    if let Some(ev) = opts.events.as_ref().filter(|p| p.as_os_str() != "-") {
+        File::create(ev).with_context(|| format!("--events {}", ev.display()))?;
     }
     let vdevs = vdev_strings(opts);
     let result = run_capture(opts, &vdevs, stop);
@@ -104,9 +118,49 @@ fn run_capture(opts: &CaptureOptions, vdevs: &[String], stop: Arc<AtomicBool>) -
         })
         .collect();
     let counters = Arc::new(WorkerCounters::default());
+    let shared = SharedStats::default();
+    let sink = opts.events.as_deref().map(events::open_sink).transpose()?;
+    let sink = Arc::new(Mutex::new(sink));
     let started = Instant::now();
-    Worker::new(links, txs, Arc::clone(&counters), stop).drain_in_order();
-    Ok(capture_report(opts, &ports, &counters, started))
+    let clock = match ports.first().and_then(Port::timestamp_offset) {
+        Some(field_offset) => Clock::Capture {
+            field_offset,
+            unit_ns: PCAP_TIMESTAMP_UNIT_NS,
+        },
+        None => bail!("the pcap device gives no packet timestamps"),
+    };
+    let mut pipe_cfg = opts.inspection.pipeline_config();
+    pipe_cfg.decode.verify_checksums = false;
+    let pipeline = Pipeline::new(pipe_cfg, 0, HashSeed::new(0, 0))
+        .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;
+    let record_sink = Arc::clone(&sink);
+    Worker::new(WorkerParts {
+        links,
+        txs,
+        pipeline,
+        clock,
+        records: Box::new(move |r| {
+            if let Some(out) = record_sink
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+            {
+                // A failed write shows again, with its reason, at the final flush.
+                let _ = events::write_flow(out, &r);
+            }
+        }),
+        counters: Arc::clone(&counters),
+        shared: Arc::clone(&shared),
+        stop,
+    })
+    .drain_in_order();
+    let mut report = capture_report(opts, &ports, &counters, started);
+    attach_pipeline_stats(&mut report, std::slice::from_ref(&shared));
+    if let Some(out) = sink.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        events::write_stats(out, &report)?;
+        out.flush().context("writing events")?;
+    }
+    Ok(report)
 }
 
 fn capture_report(

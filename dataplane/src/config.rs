@@ -8,6 +8,11 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::decode::DecodeOptions;
+use crate::flow::{FlowConfig, FullPolicy, Timeouts};
+use crate::pipeline::{MalformedPolicy, PipelineConfig};
+use crate::tcp::{OverlapPolicy, TcpConfig};
+
 /// What the dataplane does with what it receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,14 +44,141 @@ pub struct Config {
     /// Extra EAL arguments, passed as they are.
     #[serde(default)]
     pub eal_args: Vec<String>,
+    #[serde(default)]
+    pub inspection: Inspection,
+}
+
+/// How the pipeline treats traffic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Inspection {
+    /// Verify IPv4, TCP, UDP and ICMP checksums in software.
+    pub verify_checksums: bool,
+    /// `drop` or `pass` frames the decoder refuses (both are counted).
+    pub malformed: MalformedPolicy,
+    /// Flows each worker tracks at most (about 224 bytes each).
+    pub flows_per_worker: usize,
+    /// What a full flow table does: `evict` the flow nearest its idle
+    /// deadline, or `refuse` the new one.
+    pub when_full: WhenFull,
+    /// Bytes of out-of-order TCP data each worker may hold, in MiB.
+    pub reassembly_memory_mb: usize,
+    /// Which copy of overlapping TCP data is inspected: `first`, `last`,
+    /// `bsd`, `linux` or `windows`.
+    pub overlap_policy: Overlap,
+    /// Idle timeouts in seconds.
+    pub timeouts: TimeoutSecs,
+}
+
+impl Default for Inspection {
+    fn default() -> Self {
+        Inspection {
+            verify_checksums: true,
+            malformed: MalformedPolicy::Drop,
+            flows_per_worker: 1 << 18,
+            when_full: WhenFull::Evict,
+            reassembly_memory_mb: 256,
+            overlap_policy: Overlap::First,
+            timeouts: TimeoutSecs::default(),
+        }
+    }
+}
+
+/// `inspection.when_full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenFull {
+    Evict,
+    Refuse,
+}
+
+/// `inspection.overlap_policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overlap {
+    First,
+    Last,
+    Bsd,
+    Linux,
+    Windows,
+}
+
+/// `inspection.timeouts`, in seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeoutSecs {
+    pub tcp_opening: u64,
+    pub tcp_established: u64,
+    pub tcp_closing: u64,
+    pub udp: u64,
+    pub other: u64,
+}
+
+impl Default for TimeoutSecs {
+    fn default() -> Self {
+        TimeoutSecs {
+            tcp_opening: 30,
+            tcp_established: 300,
+            tcp_closing: 30,
+            udp: 60,
+            other: 30,
+        }
+    }
+}
+
+impl Inspection {
+    /// The pipeline settings these stand for.
+    pub fn pipeline_config(&self) -> PipelineConfig {
+        let t = &self.timeouts;
+        let secs = std::time::Duration::from_secs;
+        PipelineConfig {
+            decode: DecodeOptions {
+                verify_checksums: self.verify_checksums,
+            },
+            malformed: self.malformed,
+            flow: FlowConfig {
+                capacity: self.flows_per_worker,
+                timeouts: Timeouts {
+                    tcp_opening: secs(t.tcp_opening),
+                    tcp_established: secs(t.tcp_established),
+                    tcp_closing: secs(t.tcp_closing),
+                    udp: secs(t.udp),
+                    other: secs(t.other),
+                },
+                when_full: match self.when_full {
+                    WhenFull::Evict => FullPolicy::EvictOldest,
+                    WhenFull::Refuse => FullPolicy::Refuse,
+                },
+            },
+            tcp: TcpConfig {
+                overlap: match self.overlap_policy {
+                    Overlap::First => OverlapPolicy::First,
+                    Overlap::Last => OverlapPolicy::Last,
+                    Overlap::Bsd => OverlapPolicy::Bsd,
+                    Overlap::Linux => OverlapPolicy::Linux,
+                    Overlap::Windows => OverlapPolicy::Windows,
+                },
+                ..TcpConfig::default()
+            },
+            reassembly_memory: self.reassembly_memory_mb.saturating_mul(1 << 20),
+            ..PipelineConfig::default()
+        }
+    }
 }
 
 /// CPU cores: one for management, one per worker.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cores {
+    /// The management lcore.
     pub main: u32,
+    /// Worker lcores, one worker each.
     pub workers: Vec<u32>,
+    /// The CPU each worker lcore runs on, in the order of `workers`
+    /// (default: the CPU with the lcore's number). Two workers on one CPU
+    /// share it: useful for tests on small machines, never for speed.
+    #[serde(default)]
+    pub cpus: Option<Vec<u32>>,
 }
 
 impl Default for Cores {
@@ -54,7 +186,20 @@ impl Default for Cores {
         Cores {
             main: 0,
             workers: vec![1],
+            cpus: None,
         }
+    }
+}
+
+impl Cores {
+    /// (lcore, cpu) for the main lcore and every worker.
+    pub fn placement(&self) -> Vec<(u32, u32)> {
+        let mut out = vec![(self.main, self.main)];
+        match &self.cpus {
+            Some(cpus) => out.extend(self.workers.iter().copied().zip(cpus.iter().copied())),
+            None => out.extend(self.workers.iter().map(|w| (*w, *w))),
+        }
+        out
     }
 }
 
@@ -164,6 +309,12 @@ impl Config {
     fn validate(&self) -> Result<()> {
         self.validate_ports()?;
         self.validate_cores()?;
+        if self.inspection.flows_per_worker == 0 || self.inspection.flows_per_worker > 1 << 30 {
+            bail!(
+                "inspection.flows_per_worker: {} is out of range (1 to 2^30)",
+                self.inspection.flows_per_worker
+            );
+        }
         if self.pool.mbufs < 1024 {
             bail!(
                 "pool.mbufs: {} is too small (at least 1024)",
@@ -214,9 +365,18 @@ impl Config {
                 bail!("cores.workers: core {w} is listed twice or is the main core");
             }
         }
-        for core in seen {
-            if !cpu_exists(core) {
-                bail!("cores: CPU {core} does not exist on this machine");
+        if let Some(cpus) = &self.cores.cpus {
+            if cpus.len() != self.cores.workers.len() {
+                bail!(
+                    "cores.cpus: {} CPUs for {} workers",
+                    cpus.len(),
+                    self.cores.workers.len()
+                );
+            }
+        }
+        for (_, cpu) in self.cores.placement() {
+            if !cpu_exists(cpu) {
+                bail!("cores: CPU {cpu} does not exist on this machine");
             }
         }
         Ok(())

@@ -12,15 +12,8 @@ pub fn file_prefix() -> String {
 
 /// EAL arguments for `run`.
 pub fn for_run(config: &Config) -> Vec<String> {
-    let mut cores = vec![config.cores.main];
-    cores.extend(&config.cores.workers);
-    let list = cores
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
     let mut args = base(
-        &list,
+        &config.cores.placement(),
         config.cores.main,
         config.memory.hugepages,
         config.memory.size_mb,
@@ -32,17 +25,23 @@ pub fn for_run(config: &Config) -> Vec<String> {
 
 /// EAL arguments for capture mode: one core, plain memory, the given vdevs.
 pub fn for_capture(core: u32, vdevs: &[String]) -> Vec<String> {
-    let mut args = base(&core.to_string(), core, false, 512);
+    let mut args = base(&[(core, core)], core, false, 512);
     args.push("--no-pci".into());
     args.extend(vdevs.iter().map(|v| format!("--vdev={v}")));
     args
 }
 
-fn base(lcores: &str, main: u32, hugepages: bool, size_mb: u32) -> Vec<String> {
+/// `placement` is (lcore, cpu) pairs; `--lcores` maps each lcore to its CPU.
+fn base(placement: &[(u32, u32)], main: u32, hugepages: bool, size_mb: u32) -> Vec<String> {
+    let lcores = placement
+        .iter()
+        .map(|(l, c)| format!("{l}@{c}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let mut args: Vec<String> = vec![
         "palisade-dataplane".into(),
-        "-l".into(),
-        lcores.into(),
+        "--lcores".into(),
+        lcores,
         "--main-lcore".into(),
         main.to_string(),
         "--file-prefix".into(),
@@ -94,7 +93,7 @@ mod tests {
         )
         .unwrap();
         let args = for_run(&c);
-        assert!(args.windows(2).any(|w| w == ["-l", "0,1"]));
+        assert!(args.windows(2).any(|w| w == ["--lcores", "0@0,1@1"]));
         assert!(args.contains(&"--vdev=net_af_packet0,iface=c0".to_string()));
         assert!(args.windows(2).any(|w| w == ["-a", "0000:03:00.0"]));
         assert!(!args.contains(&"--no-pci".to_string()));

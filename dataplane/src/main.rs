@@ -2,7 +2,6 @@
 //! exit report. The work itself is in the library's `runtime` (live ports)
 //! and `capture` (capture files) modules.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -12,8 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use palisade_dataplane::capture::{capture, CaptureOptions};
-use palisade_dataplane::config::Config;
-use palisade_dataplane::events;
+use palisade_dataplane::config::{Config, Inspection};
 use palisade_dataplane::runtime::{run, RunOptions};
 use palisade_dataplane::stats::Report;
 
@@ -42,6 +40,9 @@ enum Command {
         /// Write the exit report as JSON to this file.
         #[arg(long)]
         stats_json: Option<PathBuf>,
+        /// Write events as JSON lines to this file, or `-` for stdout.
+        #[arg(long)]
+        events: Option<PathBuf>,
     },
     /// Run capture files through the pipeline (offline) and exit at their end.
     Capture {
@@ -99,14 +100,15 @@ fn execute(command: Command) -> Result<()> {
             config,
             duration,
             stats_json,
+            events,
         } => {
             let config = Config::load(&config)?;
             let duration = duration
                 .map(Duration::try_from_secs_f64)
                 .transpose()
                 .context("--duration")?;
-            let report = run(&config, &RunOptions { duration }, stop_flag()?)?;
-            finish(&report, stats_json.as_ref(), None)
+            let report = run(&config, &RunOptions { duration, events }, stop_flag()?)?;
+            finish(&report, stats_json.as_ref())
         }
         Command::Capture {
             input,
@@ -118,29 +120,22 @@ fn execute(command: Command) -> Result<()> {
             let opts = CaptureOptions {
                 inputs: input,
                 output,
+                events,
                 core,
+                inspection: Inspection::default(),
             };
             let report = capture(&opts, stop_flag()?)?;
-            finish(&report, stats_json.as_ref(), events.as_ref())
+            finish(&report, stats_json.as_ref())
         }
     }
 }
 
-fn finish(
-    report: &Report,
-    stats_json: Option<&PathBuf>,
-    events_to: Option<&PathBuf>,
-) -> Result<()> {
+fn finish(report: &Report, stats_json: Option<&PathBuf>) -> Result<()> {
     eprint!("{}", report.summary());
     if let Some(path) = stats_json {
         let json = serde_json::to_string_pretty(report)?;
         std::fs::write(path, json + "\n")
             .with_context(|| format!("--stats-json {}", path.display()))?;
-    }
-    if let Some(path) = events_to {
-        let mut sink = events::open_sink(path)?;
-        events::write_stats(&mut sink, report)?;
-        sink.flush()?;
     }
     Ok(())
 }

@@ -2,24 +2,33 @@
 //! ports with one queue per worker, launches one pinned worker per core,
 //! waits for a signal (or a duration), then stops everything and reports.
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use palisade_hw::{lcore, Eal, Mempool, Port, PortConfig, RxQueue, TxQueue};
 
 use crate::config::{Config, Mode};
-use crate::eal_args;
+use crate::flow::HashSeed;
+use crate::pipeline::{FlowRecord, Pipeline};
 use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};
-use crate::worker::{Link, Worker};
+use crate::worker::{Clock, Link, SharedStats, Worker, WorkerParts};
+use crate::{eal_args, events};
 
 /// Options of one run besides the configuration file.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Stop by itself after this long (benchmarks); otherwise run until a signal.
     pub duration: Option<Duration>,
+    /// Write events (JSON lines) here; `-` is stdout.
+    pub events: Option<PathBuf>,
 }
+
+/// Finished-flow records queued between the workers and the event writer.
+const RECORD_QUEUE: usize = 1 << 16;
 
 /// Runs the dataplane until SIGINT/SIGTERM or the duration ends.
 pub fn run(config: &Config, opts: &RunOptions, stop: Arc<AtomicBool>) -> Result<Report> {
@@ -49,22 +58,53 @@ fn run_with_eal(
     let queues: Vec<Vec<(RxQueue, TxQueue)>> = ports.iter_mut().map(Port::take_queues).collect();
     let workers = assign_links(config, queues, lcores.len())?;
     let counters: Vec<Arc<WorkerCounters>> = (0..lcores.len()).map(|_| Arc::default()).collect();
+    let shared: Vec<SharedStats> = (0..lcores.len()).map(|_| SharedStats::default()).collect();
+    let (record_tx, record_rx) = mpsc::sync_channel::<FlowRecord>(RECORD_QUEUE);
+    let clock = Clock::Tsc {
+        start: lcore::tsc(),
+        hz: eal.tsc_hz(),
+    };
     let started = Instant::now();
-    for (((links, txs), lcore_id), c) in workers.into_iter().zip(&lcores).zip(&counters) {
-        let mut worker = Worker::new(links, txs, Arc::clone(c), Arc::clone(&stop));
+    for (w, ((links, txs), lcore_id)) in workers.into_iter().zip(&lcores).enumerate() {
+        let pipeline = Pipeline::new(config.inspection.pipeline_config(), w as u16, random_seed())
+            .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;
+        let tx = record_tx.clone();
+        let mut worker = Worker::new(WorkerParts {
+            links,
+            txs,
+            pipeline,
+            clock,
+            records: Box::new(move |r| {
+                // A full queue loses the record; the writer is too slow.
+                let _ = tx.try_send(r);
+            }),
+            counters: Arc::clone(&counters[w]),
+            shared: Arc::clone(&shared[w]),
+            stop: Arc::clone(&stop),
+        });
         lcore::launch(&eal, *lcore_id, move || {
             worker.run();
             0
         })?;
     }
+    drop(record_tx);
     tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode, "dataplane running");
-    wait_for_stop(&stop, opts.duration);
+    let mut events = opts.events.as_deref().map(events::open_sink).transpose()?;
+    wait_for_stop(&stop, opts.duration, || {
+        drain_records(&record_rx, events.as_mut())
+    });
     stop.store(true, Ordering::SeqCst);
     let failed = lcores
         .iter()
         .filter(|l| lcore::wait(&eal, **l) != 0)
         .count();
-    let report = build_report(config, &ports, &lcores, &counters, started.elapsed());
+    drain_records(&record_rx, events.as_mut());
+    let mut report = build_report(config, &ports, &lcores, &counters, started.elapsed());
+    attach_pipeline_stats(&mut report, &shared);
+    if let Some(sink) = events.as_mut() {
+        events::write_stats(sink, &report)?;
+        sink.flush()?;
+    }
     for p in ports {
         p.close();
     }
@@ -162,14 +202,47 @@ fn assign_links(
     Ok(out)
 }
 
-fn wait_for_stop(stop: &AtomicBool, duration: Option<Duration>) {
+fn wait_for_stop(stop: &AtomicBool, duration: Option<Duration>, mut tick: impl FnMut()) {
     let start = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if duration.is_some_and(|d| start.elapsed() >= d) {
             break;
         }
+        tick();
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Writes the queued flow records as events (or discards them without an
+/// event file).
+fn drain_records(rx: &mpsc::Receiver<FlowRecord>, mut sink: Option<&mut events::Sink>) {
+    while let Ok(record) = rx.try_recv() {
+        if let Some(sink) = sink.as_mut() {
+            if let Err(e) = events::write_flow(sink, &record) {
+                tracing::warn!("cannot write flow event: {e}");
+            }
+        }
+    }
+}
+
+/// Copies each worker's last published pipeline counters into the report.
+pub fn attach_pipeline_stats(report: &mut Report, shared: &[SharedStats]) {
+    for (w, s) in report.workers.iter_mut().zip(shared) {
+        w.pipeline = s.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    }
+    report.sum_totals();
+}
+
+/// A hash seed that differs on every run, so flow-table collisions cannot
+/// be planned by a sender.
+pub fn random_seed() -> HashSeed {
+    use std::hash::{BuildHasher, Hasher};
+    let word = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
+    HashSeed::new(word(), word())
 }
 
 /// Collects worker and device counters into the exit report.

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
+use crate::pipeline::PipelineStats;
+
 /// Most ports a dataplane handles (DPDK's RTE_MAX_ETHPORTS).
 pub const MAX_PORTS: usize = 32;
 
@@ -38,16 +40,20 @@ impl Counter {
 pub enum DropReason {
     /// The transmit queue did not take the packet.
     TxQueueFull,
+    /// The decoder refused the frame and the policy drops malformed frames
+    /// (the reason itself is counted in the pipeline's `malformed`).
+    Malformed,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 1] = [DropReason::TxQueueFull];
+    pub const ALL: [DropReason; 2] = [DropReason::TxQueueFull, DropReason::Malformed];
 
     /// Stable snake_case name, used as a metric label and a JSON key.
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::TxQueueFull => "tx_queue_full",
+            DropReason::Malformed => "malformed",
         }
     }
 
@@ -80,6 +86,8 @@ pub struct WorkerCounters {
     pub idle_polls: Counter,
     /// Packets received in tap mode and consumed (not forwarded by design).
     pub consumed: Counter,
+    /// Chained (multi-segment) frames passed without inspection.
+    pub uninspected: Counter,
     drops: [Counter; DropReason::ALL.len()],
     pub ports: [PortCounters; MAX_PORTS],
 }
@@ -94,6 +102,7 @@ impl Default for WorkerCounters {
             rx_bursts: Counter::default(),
             idle_polls: Counter::default(),
             consumed: Counter::default(),
+            uninspected: Counter::default(),
             drops: Default::default(),
             ports: std::array::from_fn(|_| PortCounters::default()),
         }
@@ -103,7 +112,7 @@ impl Default for WorkerCounters {
 impl WorkerCounters {
     /// Counts `n` packets dropped for `reason`.
     #[inline]
-    pub fn drop(&self, reason: DropReason, n: u64) {
+    pub fn count_drop(&self, reason: DropReason, n: u64) {
         self.drops[reason.index()].add(n);
     }
 
@@ -131,7 +140,10 @@ pub struct WorkerSnapshot {
     pub rx_bursts: u64,
     pub idle_polls: u64,
     pub consumed: u64,
+    pub uninspected: u64,
     pub dropped: std::collections::BTreeMap<&'static str, u64>,
+    /// The pipeline's own counters (decode, flows, TCP, fragments).
+    pub pipeline: PipelineStats,
 }
 
 impl WorkerSnapshot {
@@ -147,6 +159,8 @@ impl WorkerSnapshot {
             rx_bursts: c.rx_bursts.get(),
             idle_polls: c.idle_polls.get(),
             consumed: c.consumed.get(),
+            uninspected: c.uninspected.get(),
+            pipeline: PipelineStats::default(),
             dropped: DropReason::ALL
                 .iter()
                 .map(|r| (r.as_str(), c.dropped(*r)))
@@ -205,6 +219,8 @@ impl Report {
             t.rx_bursts += w.rx_bursts;
             t.idle_polls += w.idle_polls;
             t.consumed += w.consumed;
+            t.uninspected += w.uninspected;
+            t.pipeline.add(&w.pipeline);
             for (k, v) in &w.dropped {
                 *t.dropped.entry(k).or_default() += v;
             }
@@ -250,7 +266,7 @@ mod tests {
         let b = WorkerCounters::default();
         a.rx_packets.add(3);
         b.rx_packets.add(4);
-        b.drop(DropReason::TxQueueFull, 2);
+        b.count_drop(DropReason::TxQueueFull, 2);
         let mut r = Report {
             workers: vec![
                 WorkerSnapshot::take(0, 1, &a),

@@ -1,12 +1,15 @@
 //! The per-core I/O loop: receive a burst on each of the worker's rx queues,
-//! count it, and forward it to the peer port's tx queue (inline) or consume
-//! it (tap). This is the only pipeline code that touches DPDK queues.
+//! run every frame through the [`Pipeline`], forward what passes to the peer
+//! port's tx queue (inline) or consume it (tap), and hand finished-flow
+//! records to the event output. This is the only pipeline code that touches
+//! DPDK queues, and the only place that reads the clock.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use palisade_hw::{Burst, RxQueue, TxQueue};
+use palisade_hw::{lcore, Burst, RxQueue, TxQueue};
 
+use crate::pipeline::{FlowRecord, NoSink, Pipeline, PipelineStats, Verdict};
 use crate::stats::{DropReason, WorkerCounters};
 
 /// How many times a partly refused tx burst is offered again before the rest
@@ -21,54 +24,150 @@ pub struct Link {
     pub tx: Option<usize>,
 }
 
-/// A worker: its links, the tx queues they send to, its counters and the
-/// shared stop flag.
-#[derive(Debug)]
+/// Where `now` comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    /// The time stamp counter, as nanoseconds since `start`.
+    Tsc { start: u64, hz: u64 },
+    /// Each mbuf's rx timestamp dynamic field, filled by the pcap device
+    /// from the capture file, in units of `unit_ns` nanoseconds since the
+    /// epoch (DPDK 22.11's pcap driver writes microseconds).
+    Capture { field_offset: usize, unit_ns: u64 },
+}
+
+impl Clock {
+    fn tsc_now(self) -> u64 {
+        match self {
+            Clock::Tsc { start, hz } => {
+                let ticks = u128::from(lcore::tsc().wrapping_sub(start));
+                (ticks * 1_000_000_000 / u128::from(hz.max(1))) as u64
+            }
+            Clock::Capture { .. } => 0,
+        }
+    }
+}
+
+/// Receives finished-flow records (an event writer, a bounded queue).
+pub type RecordOut = Box<dyn FnMut(FlowRecord) + Send>;
+
+/// Where a worker publishes its pipeline counters for the main lcore.
+pub type SharedStats = Arc<Mutex<PipelineStats>>;
+
+/// A worker: its links, the tx queues they send to, its pipeline, counters
+/// and the shared stop flag.
 pub struct Worker {
     links: Vec<Link>,
     txs: Vec<TxQueue>,
+    pipeline: Pipeline,
+    clock: Clock,
+    records: RecordOut,
     counters: Arc<WorkerCounters>,
+    shared: SharedStats,
     stop: Arc<AtomicBool>,
     burst: Burst,
+    now: u64,
+    last_publish: u64,
 }
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("links", &self.links)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+/// Everything a worker is built from.
+#[allow(missing_debug_implementations, reason = "holds a boxed closure")]
+pub struct WorkerParts {
+    pub links: Vec<Link>,
+    pub txs: Vec<TxQueue>,
+    pub pipeline: Pipeline,
+    pub clock: Clock,
+    pub records: RecordOut,
+    pub counters: Arc<WorkerCounters>,
+    pub shared: SharedStats,
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Counters are published this often (nanoseconds of `now`).
+const PUBLISH_EVERY_NS: u64 = 100_000_000;
 
 impl Worker {
     /// A worker over `links`, whose `tx` fields index `txs`.
-    pub fn new(
-        links: Vec<Link>,
-        txs: Vec<TxQueue>,
-        counters: Arc<WorkerCounters>,
-        stop: Arc<AtomicBool>,
-    ) -> Worker {
+    pub fn new(p: WorkerParts) -> Worker {
         Worker {
-            links,
-            txs,
-            counters,
-            stop,
+            links: p.links,
+            txs: p.txs,
+            pipeline: p.pipeline,
+            clock: p.clock,
+            records: p.records,
+            counters: p.counters,
+            shared: p.shared,
+            stop: p.stop,
             burst: Burst::new(),
+            now: 0,
+            last_publish: 0,
         }
     }
 
-    /// Polls every link until the stop flag is raised.
+    /// Polls every link until the stop flag is raised, then ends every flow.
     pub fn run(&mut self) {
         while !self.stop.load(Ordering::Relaxed) {
+            self.now = self.clock.tsc_now();
             for i in 0..self.links.len() {
                 self.poll_link(i);
             }
+            self.housekeeping();
         }
+        self.shutdown();
     }
 
     /// Drains the links one after the other, each until its rx queue comes
     /// back empty (a capture file has ended), so inputs are processed in
-    /// order and the result is the same on every run.
+    /// order and the result is the same on every run; then ends every flow.
     pub fn drain_in_order(&mut self) {
         for i in 0..self.links.len() {
-            while !self.stop.load(Ordering::Relaxed) && self.poll_link(i) > 0 {}
+            while !self.stop.load(Ordering::Relaxed) && self.poll_link(i) > 0 {
+                self.housekeeping();
+            }
+        }
+        self.shutdown();
+    }
+
+    fn housekeeping(&mut self) {
+        self.pipeline.housekeeping(self.now, &mut NoSink);
+        self.flush_records();
+        if self.now.wrapping_sub(self.last_publish) >= PUBLISH_EVERY_NS {
+            self.publish();
         }
     }
 
-    /// One rx burst on link `i`, then forward or consume it. Returns the
-    /// number of packets received.
+    fn shutdown(&mut self) {
+        self.pipeline.finish(&mut NoSink);
+        self.flush_records();
+        // The final copy must land even if the main lcore holds the lock.
+        *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = self.pipeline.stats();
+    }
+
+    fn flush_records(&mut self) {
+        for r in self.pipeline.drain_records() {
+            (self.records)(r);
+        }
+    }
+
+    /// Copies the pipeline counters out, unless the reader holds the lock
+    /// right now (then next time: the packet path never waits).
+    fn publish(&mut self) {
+        self.last_publish = self.now;
+        if let Ok(mut shared) = self.shared.try_lock() {
+            *shared = self.pipeline.stats();
+        }
+    }
+
+    /// One rx burst on link `i`, the pipeline over each frame, then forward
+    /// or consume what passed. Returns the number of packets received.
     fn poll_link(&mut self, i: usize) -> usize {
         let link = &mut self.links[i];
         let n = link.rx.recv(&mut self.burst);
@@ -84,37 +183,62 @@ impl Worker {
         let port = c.port(link.rx.port());
         port.rx_packets.add(n as u64);
         port.rx_bytes.add(bytes);
-        match link.tx.and_then(|t| self.txs.get_mut(t)) {
-            Some(tx) => transmit(tx, &mut self.burst, c, bytes),
+        let tx = link.tx;
+        self.inspect();
+        match tx.and_then(|t| self.txs.get_mut(t)) {
+            Some(tx) => transmit(tx, &mut self.burst, &self.counters),
             None => {
-                c.consumed.add(n as u64);
+                self.counters.consumed.add(self.burst.len() as u64);
                 self.burst.clear();
             }
         }
         n
     }
+
+    /// Runs the pipeline over the burst and frees the frames it drops.
+    fn inspect(&mut self) {
+        let (pipeline, clock, c) = (&mut self.pipeline, self.clock, &self.counters);
+        let mut now = self.now;
+        let dropped = self.burst.retain(|m| {
+            if let Clock::Capture {
+                field_offset,
+                unit_ns,
+            } = clock
+            {
+                now = m.dynfield_u64(field_offset).saturating_mul(unit_ns);
+            }
+            if m.segments() > 1 {
+                // Chained jumbo frames (captures only) pass uninspected.
+                c.uninspected.add(1);
+                return true;
+            }
+            pipeline.process(m.data(), now, &mut NoSink) == Verdict::Pass
+        });
+        self.now = now;
+        c.count_drop(DropReason::Malformed, dropped as u64);
+    }
 }
 
 /// Sends the whole burst on `tx`, retrying briefly, and drops what the queue
 /// still refuses (counted).
-fn transmit(tx: &mut TxQueue, burst: &mut Burst, c: &WorkerCounters, bytes: u64) {
+fn transmit(tx: &mut TxQueue, burst: &mut Burst, c: &WorkerCounters) {
     let total = burst.len() as u64;
+    let bytes = burst_bytes(burst);
     for _ in 0..TX_RETRIES {
         tx.send(burst);
         if burst.is_empty() {
             break;
         }
     }
-    let unsent_bytes = burst_bytes(burst);
     let sent = total - burst.len() as u64;
-    let sent_bytes = bytes - unsent_bytes;
+    let sent_bytes = bytes - burst_bytes(burst);
     c.tx_packets.add(sent);
     c.tx_bytes.add(sent_bytes);
     let port = c.port(tx.port());
     port.tx_packets.add(sent);
     port.tx_bytes.add(sent_bytes);
     if !burst.is_empty() {
-        c.drop(DropReason::TxQueueFull, burst.len() as u64);
+        c.count_drop(DropReason::TxQueueFull, burst.len() as u64);
         burst.clear();
     }
 }

@@ -197,7 +197,9 @@ impl Port {
         }
         self.setup_queues(cfg, pool)?;
         self.apply_mtu_and_promisc(cfg)?;
-        if conf.rxmode.offloads & RX_OFFLOAD_TIMESTAMP != 0 {
+        if cfg.rx_timestamp {
+            // Some drivers (pcap) fill the field without advertising the
+            // offload; registering is idempotent and gives its offset.
             self.timestamp_offset = timestamp_dynfield();
         }
         // SAFETY: the port is configured with all its queues set up.
