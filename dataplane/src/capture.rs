@@ -16,7 +16,7 @@ use palisade_hw::{Eal, Mempool, Port, PortConfig};
 
 use crate::config::Inspection;
 use crate::flow::HashSeed;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{LinkType, Pipeline};
 use crate::runtime::{attach_pipeline_stats, port_snapshot};
 use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
 use crate::worker::{Clock, Link, SharedStats, Worker, WorkerParts};
@@ -108,13 +108,20 @@ fn run_capture(opts: &CaptureOptions, vdevs: &[String], stop: Arc<AtomicBool>) -
         (Some(_), Some(last)) => last.take().map(|(_, tx)| tx).into_iter().collect(),
         _ => Vec::new(),
     };
+    let link_types = opts
+        .inputs
+        .iter()
+        .map(|p| link_type(p))
+        .collect::<Result<Vec<_>>>()?;
     let links = queues
         .into_iter()
         .take(opts.inputs.len())
-        .flatten()
-        .map(|(rx, _)| Link {
+        .zip(link_types)
+        .filter_map(|(q, link_type)| q.map(|(rx, _)| (rx, link_type)))
+        .map(|(rx, link_type)| Link {
             rx,
             tx: txs.first().map(|_| 0),
+            link_type,
         })
         .collect();
     let counters = Arc::new(WorkerCounters::default());
@@ -227,4 +234,38 @@ fn check_vdev_safe(path: &Path) -> Result<()> {
         bail!("{s}: paths with commas or spaces cannot be passed to DPDK's pcap device");
     }
     Ok(())
+}
+
+/// The link type of a pcap file (its header) or a pcapng file (its first
+/// interface description block).
+fn link_type(path: &Path) -> Result<LinkType> {
+    let mut head = [0u8; 64];
+    let mut f = File::open(path).with_context(|| format!("input {}", path.display()))?;
+    let n = f
+        .read(&mut head)
+        .with_context(|| format!("input {}", path.display()))?;
+    let head = &head[..n];
+    let u32_at = |at: usize, big: bool| -> Option<u32> {
+        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    let linktype = match head.get(..4) {
+        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1]) => u32_at(20, false),
+        Some([0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d]) => u32_at(20, true),
+        Some([0x0a, 0x0d, 0x0d, 0x0a]) => {
+            let big = head.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d][..]);
+            let shb_len = u32_at(4, big).unwrap_or(0) as usize;
+            // The first block after the section header is the interface
+            // description; its link type is the low 16 bits at offset 8.
+            u32_at(shb_len + 8, big).map(|v| if big { v >> 16 } else { v & 0xffff })
+        }
+        _ => None,
+    };
+    linktype
+        .map(LinkType::from_pcap)
+        .with_context(|| format!("input {}: cannot read its link type", path.display()))
 }

@@ -13,7 +13,7 @@ use palisade_hw::{lcore, Eal, Mempool, Port, PortConfig, RxQueue, TxQueue};
 
 use crate::config::{Config, Mode};
 use crate::flow::HashSeed;
-use crate::pipeline::{FlowRecord, Pipeline};
+use crate::pipeline::{FlowRecord, LinkType, Pipeline};
 use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};
 use crate::worker::{Clock, Link, SharedStats, Worker, WorkerParts};
 use crate::{eal_args, events};
@@ -181,7 +181,11 @@ fn assign_links(
                 }
                 None => None,
             };
-            links.push(Link { rx, tx });
+            links.push(Link {
+                rx,
+                tx,
+                link_type: LinkType::Ethernet,
+            });
             Ok(())
         };
         match config.mode {

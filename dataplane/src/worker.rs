@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use palisade_hw::{lcore, Burst, RxQueue, TxQueue};
 
-use crate::pipeline::{FlowRecord, NoSink, Pipeline, PipelineStats, Verdict};
+use crate::pipeline::{FlowRecord, LinkType, NoSink, Pipeline, PipelineStats, Verdict};
 use crate::stats::{DropReason, WorkerCounters};
 
 /// How many times a partly refused tx burst is offered again before the rest
@@ -22,6 +22,8 @@ const TX_RETRIES: usize = 4;
 pub struct Link {
     pub rx: RxQueue,
     pub tx: Option<usize>,
+    /// The link layer of what `rx` delivers (Ethernet but for captures).
+    pub link_type: LinkType,
 }
 
 /// Where `now` comes from.
@@ -183,8 +185,8 @@ impl Worker {
         let port = c.port(link.rx.port());
         port.rx_packets.add(n as u64);
         port.rx_bytes.add(bytes);
-        let tx = link.tx;
-        self.inspect();
+        let (tx, link_type) = (link.tx, link.link_type);
+        self.inspect(link_type);
         match tx.and_then(|t| self.txs.get_mut(t)) {
             Some(tx) => transmit(tx, &mut self.burst, &self.counters),
             None => {
@@ -196,7 +198,7 @@ impl Worker {
     }
 
     /// Runs the pipeline over the burst and frees the frames it drops.
-    fn inspect(&mut self) {
+    fn inspect(&mut self, link: LinkType) {
         let (pipeline, clock, c) = (&mut self.pipeline, self.clock, &self.counters);
         let mut now = self.now;
         let dropped = self.burst.retain(|m| {
@@ -212,7 +214,7 @@ impl Worker {
                 c.uninspected.add(1);
                 return true;
             }
-            pipeline.process(m.data(), now, &mut NoSink) == Verdict::Pass
+            pipeline.process(m.data(), link, now, &mut NoSink) == Verdict::Pass
         });
         self.now = now;
         c.count_drop(DropReason::Malformed, dropped as u64);

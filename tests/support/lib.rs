@@ -120,3 +120,18 @@ pub fn capinfos(path: &Path) -> (u64, u64) {
     };
     (num(1), num(2))
 }
+
+/// True when tshark finds IP fragments or tunnels (IP in IP, GRE) in a
+/// capture: per-packet figures differ there by design (tshark attributes a
+/// reassembled datagram to its last frame; tunnels are not decapsulated).
+pub fn has_fragments_or_tunnels(pcap: &Path) -> bool {
+    let out = run_ok(Command::new("tshark").arg("-r").arg(pcap).args([
+        "-Y",
+        "ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fragment || count(ip) > 1 || gre",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ]));
+    !out.trim().is_empty()
+}

@@ -13,10 +13,11 @@
 //! passed per [`MalformedPolicy`].
 
 mod counters;
+mod link;
 mod record;
 mod sink;
 
-use crate::decode::{decode, decode_ip, DecodeError, DecodeOptions, Decoded, Transport};
+use crate::decode::{decode_ip, DecodeError, DecodeOptions, Decoded, Transport};
 use crate::flow::{
     Direction, FlowConfig, FlowConfigError, FlowKey, FlowTable, FlowTuple, Found, HashSeed,
     Removed, Side,
@@ -28,9 +29,11 @@ use crate::tcp::{
 };
 
 pub use counters::{PipelineCounters, PipelineStats};
+pub use link::LinkType;
 pub use record::{FlowEnd, FlowRecord};
 pub use sink::{FlowSink, NoSink};
 
+use link::{decode_link, Framed};
 use sink::Adapter;
 
 /// What to do with a frame the decoder refuses.
@@ -127,12 +130,22 @@ impl Pipeline {
         })
     }
 
-    /// Runs one frame through the pipeline.
-    pub fn process(&mut self, frame: &[u8], now: u64, sink: &mut impl FlowSink) -> Verdict {
+    /// Runs one frame with link layer `link` through the pipeline.
+    pub fn process(
+        &mut self,
+        frame: &[u8],
+        link: LinkType,
+        now: u64,
+        sink: &mut impl FlowSink,
+    ) -> Verdict {
         self.counters.packets += 1;
         self.counters.bytes += frame.len() as u64;
-        let decoded = match decode(frame, &self.cfg.decode) {
-            Ok(d) => d,
+        let decoded = match decode_link(frame, link, &self.cfg.decode) {
+            Ok(Framed::Decoded(d)) => d,
+            Ok(Framed::NotIp) => {
+                self.counters.non_ip += 1;
+                return Verdict::Pass;
+            }
             Err(e) => return self.malformed(e),
         };
         let Some(ip) = decoded.ip else {
@@ -143,7 +156,7 @@ impl Pipeline {
         if ip.fragment.is_some() {
             self.fragment(&decoded, now, sink);
         } else {
-            self.transport(&decoded, now, sink);
+            self.transport(&decoded, frame.len(), now, sink);
         }
         Verdict::Pass
     }
@@ -173,14 +186,15 @@ impl Pipeline {
         buf.clear();
         buf.extend_from_slice(datagram);
         match decode_ip(&buf, &self.cfg.decode) {
-            Ok(whole) => self.transport(&whole, now, sink),
+            Ok(whole) => self.transport(&whole, buf.len(), now, sink),
             Err(e) => self.counters.malformed[e.index()] += 1,
         }
         self.datagram = buf;
     }
 
-    /// Flow lookup and per-protocol tracking.
-    fn transport(&mut self, d: &Decoded<'_>, now: u64, sink: &mut impl FlowSink) {
+    /// Flow lookup and per-protocol tracking; `wire_len` is what the packet
+    /// counts for in the flow's byte totals (the whole frame).
+    fn transport(&mut self, d: &Decoded<'_>, wire_len: usize, now: u64, sink: &mut impl FlowSink) {
         let Some(ip) = d.ip else { return };
         let (src_port, dst_port) = d.ports().unwrap_or((0, 0));
         let tuple = FlowTuple {
@@ -197,7 +211,7 @@ impl Pipeline {
         let Some(found) = self.find_or_insert(&tuple, first_dir, now, sink) else {
             return;
         };
-        self.count_flow_packet(found, d);
+        self.count_flow_packet(found, d, wire_len);
         if let Transport::Tcp(t) = d.transport {
             self.counters.tcp += 1;
             let seg = Segment {
@@ -248,13 +262,13 @@ impl Pipeline {
         }
     }
 
-    fn count_flow_packet(&mut self, found: Found, d: &Decoded<'_>) {
+    fn count_flow_packet(&mut self, found: Found, d: &Decoded<'_>, wire_len: usize) {
         let Some(flow) = self.flows.get_mut(found.slot) else {
             return;
         };
         let i = found.dir.index();
         flow.data.packets[i] += 1;
-        flow.data.bytes[i] += d.frame().len() as u64;
+        flow.data.bytes[i] += wire_len as u64;
         if let Transport::Tcp(t) = d.transport {
             flow.data.flags[i] |= tcp_flags(t.flags).0;
         }
