@@ -49,6 +49,20 @@ impl Lab {
     /// Starts the dataplane in `pal-dp` with `config`; returns once its ports
     /// are up.
     pub fn start_dataplane(&self, config: &Path, scratch: &Path) -> Dataplane {
+        self.spawn_dataplane(config, scratch, &[])
+    }
+
+    /// The same, writing events to `events.json` in `scratch`.
+    pub fn start_dataplane_with_events(&self, config: &Path, scratch: &Path) -> Dataplane {
+        let events = scratch.join("events.json");
+        self.spawn_dataplane(
+            config,
+            scratch,
+            &["--events", events.to_str().expect("utf-8 path")],
+        )
+    }
+
+    fn spawn_dataplane(&self, config: &Path, scratch: &Path, extra: &[&str]) -> Dataplane {
         let log = scratch.join("dataplane.log");
         let stats = scratch.join("dataplane-stats.json");
         let child = self
@@ -58,6 +72,7 @@ impl Lab {
             .arg(config)
             .arg("--stats-json")
             .arg(&stats)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("dataplane log"))
             .spawn()

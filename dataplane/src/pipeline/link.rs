@@ -38,29 +38,25 @@ impl LinkType {
     }
 }
 
-/// What a frame holds once its link header is set aside.
-pub(super) enum Framed<'a> {
-    Decoded(Decoded<'a>),
-    NotIp,
-}
-
-/// Decodes `frame` according to its link type.
+/// Decodes `frame` according to its link type; `None` when the link layer
+/// says it carries no IP (an Ethernet frame with another EtherType still
+/// decodes, with no IP header).
 pub(super) fn decode_link<'a>(
     frame: &'a [u8],
     link: LinkType,
     opts: &DecodeOptions,
-) -> Result<Framed<'a>, DecodeError> {
+) -> Result<Option<Decoded<'a>>, DecodeError> {
     let ip_at = |offset: usize| match frame.get(offset..) {
-        Some(ip) => decode_ip(ip, opts).map(Framed::Decoded),
+        Some(ip) => decode_ip(ip, opts).map(Some),
         None => Err(DecodeError::IpTruncated),
     };
     match link {
-        LinkType::Ethernet => decode(frame, opts).map(Framed::Decoded),
+        LinkType::Ethernet => decode(frame, opts).map(Some),
         LinkType::Raw => ip_at(0),
         LinkType::Null => ip_at(4),
-        LinkType::LinuxSll => cooked(frame, 14, 16).map_or(Ok(Framed::NotIp), |_| ip_at(16)),
-        LinkType::LinuxSll2 => cooked(frame, 0, 20).map_or(Ok(Framed::NotIp), |_| ip_at(20)),
-        LinkType::Other(_) => Ok(Framed::NotIp),
+        LinkType::LinuxSll => cooked(frame, 14, 16).map_or(Ok(None), |_| ip_at(16)),
+        LinkType::LinuxSll2 => cooked(frame, 0, 20).map_or(Ok(None), |_| ip_at(20)),
+        LinkType::Other(_) => Ok(None),
     }
 }
 

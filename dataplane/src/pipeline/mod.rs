@@ -33,7 +33,7 @@ pub use link::LinkType;
 pub use record::{FlowEnd, FlowRecord};
 pub use sink::{FlowSink, NoSink};
 
-use link::{decode_link, Framed};
+use link::decode_link;
 use sink::Adapter;
 
 /// What to do with a frame the decoder refuses.
@@ -141,8 +141,8 @@ impl Pipeline {
         self.counters.packets += 1;
         self.counters.bytes += frame.len() as u64;
         let decoded = match decode_link(frame, link, &self.cfg.decode) {
-            Ok(Framed::Decoded(d)) => d,
-            Ok(Framed::NotIp) => {
+            Ok(Some(d)) => d,
+            Ok(None) => {
                 self.counters.non_ip += 1;
                 return Verdict::Pass;
             }
