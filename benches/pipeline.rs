@@ -24,7 +24,8 @@
 //! `cargo bench --bench pipeline [-- FLOWS...]`. Environment:
 //! `PIPELINE_FLOWS` (comma-separated flow counts), `PIPELINE_SECS` (least
 //! measured seconds per scenario, default 2), `PIPELINE_ROUNDS` (rounds per
-//! pre-built pass), `TESTPMD_MPPS` (the baseline for the markdown rows).
+//! pre-built pass), `PIPELINE_VERIFY` (`on`, `off`, default both),
+//! `TESTPMD_MPPS` (the baseline for the markdown rows).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -70,7 +71,7 @@ fn main() {
     let mut rows = Vec::new();
     for &flows in &settings.flows {
         let mut traffic = Traffic::new(flows, settings.rounds_for(flows));
-        for verify in [true, false] {
+        for &verify in &settings.verify {
             let result = run_scenario(&mut traffic, verify, settings.min_secs);
             result.print_human();
             rows.push(result);
@@ -86,6 +87,8 @@ fn main() {
 /// What to run, from the command line and the environment.
 struct Settings {
     flows: Vec<usize>,
+    /// Checksum verification settings to run, each a scenario.
+    verify: Vec<bool>,
     min_secs: f64,
     rounds: Option<usize>,
     testpmd_mpps: Option<f64>,
@@ -107,8 +110,14 @@ impl Settings {
             .find(|f| !f.is_empty())
             .unwrap_or_else(|| DEFAULT_FLOWS.to_vec());
 
+        let verify = match std::env::var("PIPELINE_VERIFY").as_deref() {
+            Ok("on") => vec![true],
+            Ok("off") => vec![false],
+            _ => vec![true, false],
+        };
         Settings {
             flows,
+            verify,
             min_secs: env_number("PIPELINE_SECS").unwrap_or(2.0),
             rounds: env_number("PIPELINE_ROUNDS").map(|r| (r as usize).max(1)),
             testpmd_mpps: env_number("TESTPMD_MPPS").filter(|v| *v > 0.0),
@@ -529,9 +538,10 @@ impl Expected {
             .filter(|(_, got, want)| got != want)
             .map(|(name, got, want)| format!("{name} = {got}, expected {want}"))
             .collect();
-        match wrong.is_empty() {
-            true => Ok(()),
-            false => Err(wrong.join("; ")),
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(wrong.join("; "))
         }
     }
 }

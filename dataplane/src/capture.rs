@@ -239,12 +239,12 @@ fn check_vdev_safe(path: &Path) -> Result<()> {
 /// The link type of a pcap file (its header) or a pcapng file (its first
 /// interface description block).
 fn link_type(path: &Path) -> Result<LinkType> {
-    let mut head = [0u8; 64];
-    let mut f = File::open(path).with_context(|| format!("input {}", path.display()))?;
-    let n = f
-        .read(&mut head)
+    // A pcapng section header holds free-text options of any size; 64 KiB
+    // covers it and the interface block after it in practice.
+    let mut head = Vec::with_capacity(1 << 16);
+    File::open(path)
+        .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
         .with_context(|| format!("input {}", path.display()))?;
-    let head = &head[..n];
     let u32_at = |at: usize, big: bool| -> Option<u32> {
         let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
         Some(if big {
