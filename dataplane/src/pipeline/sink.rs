@@ -21,6 +21,12 @@ pub trait FlowSink {
         let _ = flow;
     }
 
+    /// Out-of-order bytes held behind a hole (see
+    /// [`StreamSink::ahead`](crate::tcp::StreamSink::ahead)).
+    fn ahead(&mut self, flow: FlowId, dir: Direction, offset: u64, bytes: &[u8]) {
+        let _ = (flow, dir, offset, bytes);
+    }
+
     /// The flow ended; nothing more will come for it.
     fn closed(&mut self, flow: FlowId) {
         let _ = flow;
@@ -52,5 +58,9 @@ impl<S: FlowSink + ?Sized> StreamSink for Adapter<'_, S> {
 
     fn restart(&mut self) {
         self.sink.restart(self.flow);
+    }
+
+    fn ahead(&mut self, dir: Direction, offset: u64, bytes: &[u8]) {
+        self.sink.ahead(self.flow, dir, offset, bytes);
     }
 }

@@ -27,6 +27,15 @@ pub trait StreamSink {
     /// A new SYN restarted the connection on the same flow: both directions
     /// begin again at offset 0 (parsers should reset).
     fn restart(&mut self) {}
+
+    /// Out-of-order bytes now held behind a hole: `bytes` are the whole run
+    /// of contiguous held data (at stream offset `offset`) that the latest
+    /// segment joined. They come again through `data` (or are dropped) once
+    /// the hole is settled; inline inspection scans them now so that no byte
+    /// is forwarded unseen.
+    fn ahead(&mut self, dir: Direction, offset: u64, bytes: &[u8]) {
+        let _ = (dir, offset, bytes);
+    }
 }
 
 /// A sink that drops everything (for tap mode counters-only runs and tests).

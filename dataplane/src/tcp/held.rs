@@ -184,6 +184,24 @@ impl Held {
         end - base
     }
 
+    /// The held bytes contiguous around stream offset `off` (the union of
+    /// touching runs), with the offset of their first byte; `None` when
+    /// `off` is not held.
+    pub(crate) fn contiguous_at(&mut self, base: u64, off: u64) -> Option<(u64, &[u8])> {
+        let i = self.runs.iter().position(|r| r.start <= off && off < r.end)?;
+        let mut first = i;
+        while first > 0 && self.runs[first - 1].end == self.runs[first].start {
+            first -= 1;
+        }
+        let mut last = i;
+        while last + 1 < self.runs.len() && self.runs[last].end == self.runs[last + 1].start {
+            last += 1;
+        }
+        let (start, end) = (self.runs[first].start, self.runs[last].end);
+        let window = self.window.make_contiguous();
+        window.get(at(start, base)..at(end, base)).map(|bytes| (start, bytes))
+    }
+
     /// Adds a segment's bytes at `seg` (window already reserved), resolving
     /// overlaps with held runs by `policy`.
     pub(crate) fn insert(

@@ -203,6 +203,16 @@ impl TcpStream {
         self.bypass(cx.budget);
     }
 
+    /// Shows the sink the held run around `from` when it still waits behind
+    /// a hole, so inline inspection sees every byte before its packet is
+    /// forwarded, not only once the hole fills.
+    fn show_ahead(&mut self, from: u64, sink: &mut impl StreamSink) {
+        let (dir, base) = (self.dir, self.base);
+        if let Some((start, bytes)) = self.held.as_mut().and_then(|h| h.contiguous_at(base, from)) {
+            sink.ahead(dir, start, bytes);
+        }
+    }
+
     /// No held data starts before `end`.
     fn clear_before(&self, end: u64) -> bool {
         let first = self.held.as_ref().and_then(|h| h.first_start());
@@ -259,6 +269,7 @@ impl TcpStream {
         }
 
         let delivered = self.pop_ready(cx, sink);
+        self.show_ahead(from, sink);
         let class = match (found.new_bytes, found.overlap || clipped) {
             (0, _) if !found.conflict => SegmentClass::Retransmit,
             (_, true) | (0, false) => SegmentClass::Overlap,
