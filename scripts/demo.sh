@@ -104,9 +104,10 @@ Dataplane (inline, $(j inline-stats.json '.elapsed_secs | floor') s)
 $(jq -r '.ports[] | "  port \(.name):\(" " * (14 - (.name | length)))rx \(.rx_packets), tx \(.tx_packets) (device missed \(.device_rx_missed))"' "$out/inline-stats.json")
 
 Offline analysis of the recording (capture mode, same pipeline)
-  recorded:              $(capinfos -M -T -r -c "$out/lab-traffic.pcap" | cut -f2) packets (tcpdump in the client namespace)
+  recorded:              $(capinfos -M -T -r -c "$out/lab-traffic.pcap" | cut -f2) packets (tcpdump in the client namespace; $(grep -o '[0-9]* packets dropped by kernel' "$out/tcpdump.log" || echo "no drop count"))
   processed:             $(j capture-stats.json '.totals.rx_packets') packets, $(j capture-stats.json '.totals.rx_bytes') bytes
   passed to output:      $(j capture-stats.json '.totals.tx_packets') packets
+  flows seen:            $(grep -c '"event_type":"flow"' "$out/events.json") ($(j capture-stats.json '.totals.pipeline.tcp_stream.established') TCP handshakes, $(j capture-stats.json '.totals.pipeline.malformed_dropped') malformed frames)
 
 Files: $out/ (lab-traffic.pcap, replayed.pcap, *-stats.json, events.json, logs)
 =======================================================

@@ -119,3 +119,108 @@ fn wrong_flags_are_usage_errors() {
     let out = run(Command::new(dataplane_bin()).args(["capture"]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = scratch("err-same-file");
+    let input = dir.join("in.pcap");
+    std::fs::copy(
+        palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap"),
+        &input,
+    )
+    .expect("copy");
+    let before = std::fs::read(&input).expect("read");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&input));
+    fails_with(&out, &["in.pcap", "also an input"]);
+    assert_eq!(
+        std::fs::read(&input).expect("read"),
+        before,
+        "the input was modified"
+    );
+}
+
+#[test]
+fn bad_event_and_stats_paths_fail_before_dpdk_starts() {
+    let dir = scratch("err-paths");
+    let cfg = dir.join("c.yaml");
+    std::fs::write(&cfg, "mode: inline\nports:\n  - {name: a, device: net_null0}\n  - {name: b, device: net_null1}\n")
+        .expect("write");
+    let started = std::time::Instant::now();
+    let out = run(Command::new(dataplane_bin())
+        .args(["run", "--duration", "30", "--config"])
+        .arg(&cfg)
+        .args(["--events", "/nonexistent/dir/e.json"]));
+    fails_with(&out, &["--events", "/nonexistent/dir/e.json"]);
+    let out = run(Command::new(dataplane_bin())
+        .args(["run", "--duration", "30", "--config"])
+        .arg(&cfg)
+        .args(["--stats-json", "/nonexistent/dir/s.json"]));
+    fails_with(&out, &["--stats-json", "/nonexistent/dir/s.json"]);
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "errors took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn empty_and_damaged_captures_are_named() {
+    let dir = scratch("err-damaged");
+    let empty = dir.join("empty.pcap");
+    std::fs::write(&empty, b"").expect("write");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&empty));
+    fails_with(&out, &["empty.pcap", "empty file"]);
+    let source =
+        std::fs::read(palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap"))
+            .expect("read");
+    let short = dir.join("short.pcap");
+    std::fs::write(&short, &source[..12]).expect("write");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&short));
+    fails_with(&out, &["short.pcap", "header cut short"]);
+    // Cut inside the last packet: read up to it, with a warning.
+    let cut = dir.join("cut.pcap");
+    std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
+    let stats = dir.join("s.json");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&cut)
+        .arg("--stats-json")
+        .arg(&stats));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("truncated"),
+        "no warning"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&stats).expect("stats")).expect("json");
+    let (full, _) = palisade_tests::capinfos(
+        &palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap"),
+    );
+    assert_eq!(report["totals"]["rx_packets"], full - 1);
+}
+
+#[test]
+fn missing_capture_core_and_reserved_eal_args_are_refused() {
+    let input = palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--core", "99", "--input"])
+        .arg(&input));
+    fails_with(&out, &["--core", "CPU 99"]);
+    let dir = scratch("err-eal-args");
+    let text = "mode: inline\nports:\n  - {name: a, device: net_null0}\n  - {name: b, device: net_null1}\neal_args: [--file-prefix, mine]\n";
+    let out = run_config(&dir, "c.yaml", text);
+    fails_with(&out, &["eal_args", "--file-prefix"]);
+    assert!(!Path::new("/var/run/dpdk/mine").exists());
+}

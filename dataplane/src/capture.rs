@@ -3,8 +3,6 @@
 //! each to its end, on a single core, so a capture always gives the same
 //! result; what passes is written to the output capture, if one is given.
 
-use std::fs::File;
-use std::io::Read;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -20,7 +18,7 @@ use crate::pipeline::{LinkType, Pipeline};
 use crate::runtime::{attach_pipeline_stats, port_snapshot};
 use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
 use crate::worker::{Clock, Link, SharedStats, Worker, WorkerParts};
-use crate::{eal_args, events};
+use crate::{capture_input, eal_args, events};
 
 /// mbufs big enough for any frame a capture holds (up to 64 KiB; larger
 /// frames arrive chained).
@@ -48,17 +46,25 @@ pub fn capture(opts: &CaptureOptions, stop: Arc<AtomicBool>) -> Result<Report> {
     if opts.inputs.is_empty() {
         bail!("capture: at least one --input is needed");
     }
+    if !crate::config::cpu_exists(opts.core) {
+        bail!("--core: CPU {} does not exist on this machine", opts.core);
+    }
     for input in &opts.inputs {
-        check_input(input)?;
+        check_vdev_safe(input)?;
+        capture_input::check(input)?;
     }
     if let Some(out) = &opts.output {
-        check_output(out)?;
+        check_vdev_safe(out)?;
+        capture_input::check_output(out, &opts.inputs)?;
     }
-    if let Some(ev) = opts.events.as_ref().filter(|p| p.as_os_str() != "-") {
-        File::create(ev).with_context(|| format!("--events {}", ev.display()))?;
-    }
+    let events = opts.events.as_deref().map(events::open_sink).transpose()?;
+    let link_types = opts
+        .inputs
+        .iter()
+        .map(|p| capture_input::link_type(p))
+        .collect::<Result<Vec<_>>>()?;
     let vdevs = vdev_strings(opts);
-    let result = run_capture(opts, &vdevs, stop);
+    let result = run_capture(opts, &vdevs, &link_types, events, stop);
     eal_args::remove_runtime_dir();
     result
 }
@@ -80,7 +86,13 @@ fn vdev_strings(opts: &CaptureOptions) -> Vec<String> {
     vdevs
 }
 
-fn run_capture(opts: &CaptureOptions, vdevs: &[String], stop: Arc<AtomicBool>) -> Result<Report> {
+fn run_capture(
+    opts: &CaptureOptions,
+    vdevs: &[String],
+    link_types: &[LinkType],
+    events: Option<events::Sink>,
+    stop: Arc<AtomicBool>,
+) -> Result<Report> {
     let eal = Eal::init(&eal_args::for_capture(opts.core, vdevs))?;
     let pool = Mempool::new(
         &eal,
@@ -97,9 +109,15 @@ fn run_capture(opts: &CaptureOptions, vdevs: &[String], stop: Arc<AtomicBool>) -
         ..PortConfig::default()
     };
     let mut ports = Vec::new();
-    for v in vdevs {
+    let files = opts.inputs.iter().chain(opts.output.iter());
+    for (v, file) in vdevs.iter().zip(files) {
         let name = v.split(',').next().unwrap_or(v);
-        let mut port = Port::open(&eal, name)?;
+        let mut port = Port::open(&eal, name).with_context(|| {
+            format!(
+                "{}: DPDK's pcap driver could not open it (its reason is above)",
+                file.display()
+            )
+        })?;
         port.configure_and_start(&cfg, &pool)?;
         ports.push(port);
     }
@@ -108,15 +126,10 @@ fn run_capture(opts: &CaptureOptions, vdevs: &[String], stop: Arc<AtomicBool>) -
         (Some(_), Some(last)) => last.take().map(|(_, tx)| tx).into_iter().collect(),
         _ => Vec::new(),
     };
-    let link_types = opts
-        .inputs
-        .iter()
-        .map(|p| link_type(p))
-        .collect::<Result<Vec<_>>>()?;
     let links = queues
         .into_iter()
         .take(opts.inputs.len())
-        .zip(link_types)
+        .zip(link_types.iter().copied())
         .filter_map(|(q, link_type)| q.map(|(rx, _)| (rx, link_type)))
         .map(|(rx, link_type)| Link {
             rx,
@@ -126,8 +139,7 @@ fn run_capture(opts: &CaptureOptions, vdevs: &[String], stop: Arc<AtomicBool>) -
         .collect();
     let counters = Arc::new(WorkerCounters::default());
     let shared = SharedStats::default();
-    let sink = opts.events.as_deref().map(events::open_sink).transpose()?;
-    let sink = Arc::new(Mutex::new(sink));
+    let sink = Arc::new(Mutex::new(events));
     let started = Instant::now();
     let clock = match ports.first().and_then(Port::timestamp_offset) {
         Some(field_offset) => Clock::Capture {
@@ -185,43 +197,17 @@ fn capture_report(
         ports: ports
             .iter()
             .zip(names)
-            .map(|(p, path)| port_snapshot(p, p.name(), &path.display().to_string(), counters))
+            .map(|(p, path)| {
+                let name = path
+                    .file_name()
+                    .map_or(p.name().into(), |n| n.to_string_lossy());
+                port_snapshot(p, &name, &path.display().to_string(), counters)
+            })
             .collect(),
         ..Default::default()
     };
     report.sum_totals();
     report
-}
-
-/// Refuses an input that is missing, unreadable or not a capture file, with
-/// the reason, before DPDK sees it (DPDK's own message would be vague).
-fn check_input(path: &Path) -> Result<()> {
-    check_vdev_safe(path)?;
-    let mut magic = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .with_context(|| format!("input {}", path.display()))?;
-    const PCAP_MAGICS: [[u8; 4]; 5] = [
-        [0xd4, 0xc3, 0xb2, 0xa1],
-        [0xa1, 0xb2, 0xc3, 0xd4],
-        [0x4d, 0x3c, 0xb2, 0xa1],
-        [0xa1, 0xb2, 0x3c, 0x4d],
-        [0x0a, 0x0d, 0x0d, 0x0a],
-    ];
-    if !PCAP_MAGICS.contains(&magic) {
-        bail!(
-            "input {}: not a pcap or pcapng file (starts with {:02x?})",
-            path.display(),
-            magic
-        );
-    }
-    Ok(())
-}
-
-fn check_output(path: &Path) -> Result<()> {
-    check_vdev_safe(path)?;
-    File::create(path).with_context(|| format!("output {}", path.display()))?;
-    Ok(())
 }
 
 /// Paths travel inside a DPDK device string, where a comma separates
@@ -234,38 +220,4 @@ fn check_vdev_safe(path: &Path) -> Result<()> {
         bail!("{s}: paths with commas or spaces cannot be passed to DPDK's pcap device");
     }
     Ok(())
-}
-
-/// The link type of a pcap file (its header) or a pcapng file (its first
-/// interface description block).
-fn link_type(path: &Path) -> Result<LinkType> {
-    // A pcapng section header holds free-text options of any size; 64 KiB
-    // covers it and the interface block after it in practice.
-    let mut head = Vec::with_capacity(1 << 16);
-    File::open(path)
-        .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
-        .with_context(|| format!("input {}", path.display()))?;
-    let u32_at = |at: usize, big: bool| -> Option<u32> {
-        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
-        Some(if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    };
-    let linktype = match head.get(..4) {
-        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1]) => u32_at(20, false),
-        Some([0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d]) => u32_at(20, true),
-        Some([0x0a, 0x0d, 0x0d, 0x0a]) => {
-            let big = head.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d][..]);
-            let shb_len = u32_at(4, big).unwrap_or(0) as usize;
-            // The first block after the section header is the interface
-            // description; its link type is the low 16 bits at offset 8.
-            u32_at(shb_len + 8, big).map(|v| if big { v >> 16 } else { v & 0xffff })
-        }
-        _ => None,
-    };
-    linktype
-        .map(LinkType::from_pcap)
-        .with_context(|| format!("input {}: cannot read its link type", path.display()))
 }

@@ -168,7 +168,7 @@ impl Inspection {
 
 /// CPU cores: one for management, one per worker.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Cores {
     /// The management lcore.
     pub main: u32,
@@ -205,7 +205,7 @@ impl Cores {
 
 /// How DPDK gets its memory.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Memory {
     /// Use reserved hugepages (true) or plain memory with `--no-huge`.
     pub hugepages: bool,
@@ -224,7 +224,7 @@ impl Default for Memory {
 
 /// The mbuf pool.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Pool {
     pub mbufs: u32,
     pub cache: u32,
@@ -244,7 +244,7 @@ impl Default for Pool {
 
 /// Descriptor ring sizes.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Queues {
     pub rx_desc: u16,
     pub tx_desc: u16,
@@ -300,8 +300,12 @@ impl Config {
 
     /// Parses and validates configuration text.
     pub fn parse(text: &str) -> Result<Config> {
-        // serde_yaml's message already ends with "at line L column C".
-        let config: Config = serde_yaml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        // serde_yaml's message ends with "at line L column C" except for some
+        // top-level keys; those get the line of the key from the text.
+        let config: Config = serde_yaml::from_str(text).map_err(|e| match e.location() {
+            Some(_) => anyhow::anyhow!("{e}"),
+            None => anyhow::anyhow!("{e}{}", locate_key(text, &e.to_string())),
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -314,6 +318,14 @@ impl Config {
                 "inspection.flows_per_worker: {} is out of range (1 to 2^30)",
                 self.inspection.flows_per_worker
             );
+        }
+        self.validate_ranges()?;
+        if let Some(a) = self.eal_args.iter().find(|a| {
+            RESERVED_EAL_ARGS
+                .iter()
+                .any(|r| a == r || a.starts_with(&format!("{r}=")))
+        }) {
+            bail!("eal_args: {a} is set by palisade-dataplane from the rest of the config");
         }
         if self.pool.mbufs < 1024 {
             bail!(
@@ -382,6 +394,45 @@ impl Config {
         Ok(())
     }
 
+    fn validate_ranges(&self) -> Result<()> {
+        let check = |key: &str, v: u64, lo: u64, hi: u64| -> Result<()> {
+            if v < lo || v > hi {
+                bail!("{key}: {v} is out of range ({lo} to {hi})");
+            }
+            Ok(())
+        };
+        check("queues.rx_desc", self.queues.rx_desc.into(), 64, 32768)?;
+        check("queues.tx_desc", self.queues.tx_desc.into(), 64, 32768)?;
+        check("pool.cache", self.pool.cache.into(), 0, 512)?;
+        check("pool.mbufs", self.pool.mbufs.into(), 1024, 1 << 24)?;
+        check("memory.size_mb", self.memory.size_mb.into(), 64, 1 << 20)?;
+        let i = &self.inspection;
+        check(
+            "inspection.reassembly_memory_mb",
+            i.reassembly_memory_mb as u64,
+            0,
+            1 << 16,
+        )?;
+        let t = &i.timeouts;
+        for (key, v) in [
+            ("inspection.timeouts.tcp_opening", t.tcp_opening),
+            ("inspection.timeouts.tcp_established", t.tcp_established),
+            ("inspection.timeouts.tcp_closing", t.tcp_closing),
+            ("inspection.timeouts.udp", t.udp),
+            ("inspection.timeouts.other", t.other),
+        ] {
+            check(key, v, 1, 7 * 86_400)?;
+        }
+        if u64::from(self.pool.cache) * 3 / 2 > u64::from(self.pool.mbufs) {
+            bail!(
+                "pool.cache: {} is too large for {} mbufs (at most mbufs / 1.5)",
+                self.pool.cache,
+                self.pool.mbufs
+            );
+        }
+        Ok(())
+    }
+
     /// Inline mode's port pairs, as indices into `ports`.
     pub fn inline_pairs(&self) -> Result<Vec<(usize, usize)>> {
         let index = |name: &str| {
@@ -420,8 +471,37 @@ impl Config {
     }
 }
 
+/// " at line L column 1" for the top-level key named in a serde message
+/// ("unknown field `k`", "duplicate field `k`"), or nothing.
+fn locate_key(text: &str, message: &str) -> String {
+    let key = message.split('`').nth(1).unwrap_or_default();
+    if key.is_empty() {
+        return String::new();
+    }
+    let lines = text.lines().enumerate();
+    let found =
+        lines.filter(|(_, l)| l.starts_with(key) && l[key.len()..].trim_start().starts_with(':'));
+    match found.last() {
+        Some((i, _)) => format!(" at line {} column 1", i + 1),
+        None => String::new(),
+    }
+}
+
+/// EAL options Palisade sets itself; `eal_args` may not override them.
+const RESERVED_EAL_ARGS: [&str; 9] = [
+    "-l",
+    "-c",
+    "--lcores",
+    "--main-lcore",
+    "--file-prefix",
+    "--no-huge",
+    "--no-shconf",
+    "-m",
+    "--vdev",
+];
+
 /// True when the kernel knows CPU `core`.
-fn cpu_exists(core: u32) -> bool {
+pub fn cpu_exists(core: u32) -> bool {
     Path::new(&format!("/sys/devices/system/cpu/cpu{core}")).exists()
 }
 
@@ -461,6 +541,38 @@ mod tests {
         assert!(format!("{:#}", Config::parse(&dup).unwrap_err()).contains("used twice"));
         let cores = format!("{GOOD}cores:\n  main: 1\n  workers: [1]\n");
         assert!(format!("{:#}", Config::parse(&cores).unwrap_err()).contains("cores.workers"));
+    }
+
+    #[test]
+    fn top_level_unknown_key_gets_a_line() {
+        let err = format!(
+            "{:#}",
+            Config::parse(&format!("{GOOD}mdoe: tap\n")).unwrap_err()
+        );
+        assert!(
+            err.contains("mdoe") && err.contains("line 7 column 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn partial_sections_take_defaults_and_ranges_are_checked() {
+        let c = Config::parse(&format!("{GOOD}pool: {{mbufs: 4096}}\n")).unwrap();
+        assert_eq!(c.pool.cache, Pool::default().cache);
+        for bad in [
+            "queues: {rx_desc: 0}",
+            "pool: {cache: 100000}",
+            "memory: {size_mb: 0}",
+            "inspection: {timeouts: {udp: 0}}",
+            "eal_args: [--file-prefix, x]",
+        ] {
+            let err = format!(
+                "{:#}",
+                Config::parse(&format!("{GOOD}{bad}\n")).unwrap_err()
+            );
+            let key = bad.split(':').next().unwrap();
+            assert!(err.contains(key), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub fn open_sink(path: &Path) -> Result<Sink> {
         return Ok(Box::new(BufWriter::new(std::io::stdout())));
     }
     let file = File::create(path).with_context(|| format!("--events {}", path.display()))?;
+    if file.metadata().is_ok_and(|m| !m.is_file()) {
+        anyhow::bail!("--events {}: not a regular file", path.display());
+    }
     Ok(Box::new(BufWriter::new(file)))
 }
 

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
+pub mod capture_input;
 pub mod config;
 pub mod decode;
 pub mod eal_args;

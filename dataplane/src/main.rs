@@ -103,6 +103,7 @@ fn execute(command: Command) -> Result<()> {
             events,
         } => {
             let config = Config::load(&config)?;
+            check_stats_path(stats_json.as_ref())?;
             let duration = duration
                 .map(Duration::try_from_secs_f64)
                 .transpose()
@@ -124,10 +125,19 @@ fn execute(command: Command) -> Result<()> {
                 core,
                 inspection: Inspection::default(),
             };
+            check_stats_path(stats_json.as_ref())?;
             let report = capture(&opts, stop_flag()?)?;
             finish(&report, stats_json.as_ref())
         }
     }
+}
+
+/// Creates the `--stats-json` file before the run, so a bad path fails fast.
+fn check_stats_path(stats_json: Option<&PathBuf>) -> Result<()> {
+    if let Some(path) = stats_json {
+        std::fs::File::create(path).with_context(|| format!("--stats-json {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn finish(report: &Report, stats_json: Option<&PathBuf>) -> Result<()> {

@@ -33,7 +33,9 @@ const RECORD_QUEUE: usize = 1 << 16;
 /// Runs the dataplane until SIGINT/SIGTERM or the duration ends.
 pub fn run(config: &Config, opts: &RunOptions, stop: Arc<AtomicBool>) -> Result<Report> {
     let args = eal_args::for_run(config);
-    let result = run_with_eal(config, opts, stop, &args);
+    // Opened before DPDK starts, so a bad path costs nothing.
+    let events = opts.events.as_deref().map(events::open_sink).transpose()?;
+    let result = run_with_eal(config, opts, stop, &args, events);
     eal_args::remove_runtime_dir();
     result
 }
@@ -43,6 +45,7 @@ fn run_with_eal(
     opts: &RunOptions,
     stop: Arc<AtomicBool>,
     args: &[String],
+    mut events: Option<events::Sink>,
 ) -> Result<Report> {
     let eal = Eal::init(args)?;
     let lcores = check_lcores(&eal, config)?;
@@ -65,9 +68,15 @@ fn run_with_eal(
         hz: eal.tsc_hz(),
     };
     let started = Instant::now();
+    let mut pipelines = (0..lcores.len())
+        .map(|w| Pipeline::new(config.inspection.pipeline_config(), w as u16, random_seed()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?
+        .into_iter();
     for (w, ((links, txs), lcore_id)) in workers.into_iter().zip(&lcores).enumerate() {
-        let pipeline = Pipeline::new(config.inspection.pipeline_config(), w as u16, random_seed())
-            .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;
+        let Some(pipeline) = pipelines.next() else {
+            break;
+        };
         let tx = record_tx.clone();
         let mut worker = Worker::new(WorkerParts {
             links,
@@ -82,14 +91,21 @@ fn run_with_eal(
             shared: Arc::clone(&shared[w]),
             stop: Arc::clone(&stop),
         });
-        lcore::launch(&eal, *lcore_id, move || {
+        let launched = lcore::launch(&eal, *lcore_id, move || {
             worker.run();
             0
-        })?;
+        });
+        if let Err(e) = launched {
+            // Workers already running must stop before the ports close.
+            stop.store(true, Ordering::SeqCst);
+            for l in &lcores[..w] {
+                lcore::wait(&eal, *l);
+            }
+            return Err(e.into());
+        }
     }
     drop(record_tx);
     tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode, "dataplane running");
-    let mut events = opts.events.as_deref().map(events::open_sink).transpose()?;
     wait_for_stop(&stop, opts.duration, || {
         drain_records(&record_rx, events.as_mut())
     });

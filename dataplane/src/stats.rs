@@ -131,8 +131,11 @@ impl WorkerCounters {
 /// A point-in-time copy of one worker's counters, for output.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct WorkerSnapshot {
-    pub worker: usize,
-    pub lcore: u32,
+    /// Worker number and lcore (absent in the totals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lcore: Option<u32>,
     pub rx_packets: u64,
     pub rx_bytes: u64,
     pub tx_packets: u64,
@@ -150,8 +153,8 @@ impl WorkerSnapshot {
     /// Copies `c` for worker number `worker` on `lcore`.
     pub fn take(worker: usize, lcore: u32, c: &WorkerCounters) -> WorkerSnapshot {
         WorkerSnapshot {
-            worker,
-            lcore,
+            worker: Some(worker),
+            lcore: Some(lcore),
             rx_packets: c.rx_packets.get(),
             rx_bytes: c.rx_bytes.get(),
             tx_packets: c.tx_packets.get(),
@@ -206,11 +209,7 @@ pub struct Report {
 impl Report {
     /// Sums the workers into `totals`.
     pub fn sum_totals(&mut self) {
-        let mut t = WorkerSnapshot {
-            worker: self.workers.len(),
-            lcore: u32::MAX,
-            ..Default::default()
-        };
+        let mut t = WorkerSnapshot::default();
         for w in &self.workers {
             t.rx_packets += w.rx_packets;
             t.rx_bytes += w.rx_bytes;

@@ -128,12 +128,16 @@ impl Worker {
 
     /// Drains the links one after the other, each until its rx queue comes
     /// back empty (a capture file has ended), so inputs are processed in
-    /// order and the result is the same on every run; then ends every flow.
+    /// order and the result is the same on every run. Flows end with each
+    /// input: files may come from different times, and a flow's clock must
+    /// not jump between them.
     pub fn drain_in_order(&mut self) {
         for i in 0..self.links.len() {
             while !self.stop.load(Ordering::Relaxed) && self.poll_link(i) > 0 {
                 self.housekeeping();
             }
+            self.pipeline.finish(&mut NoSink);
+            self.flush_records();
         }
         self.shutdown();
     }
