@@ -5,38 +5,15 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use palisade_tests::{corpus, dataplane_bin, has_fragments_or_tunnels, run_ok, scratch};
+use palisade_tests::{corpus_captures, dataplane_bin, has_fragments_or_tunnels, run_ok, scratch};
 
 /// An endpoint: address and port.
 type End = (IpAddr, u16);
 /// (packets, bytes) per direction, keyed by (sender, receiver).
 type Counts = HashMap<(End, End), (u64, u64)>;
-
-/// Every capture of the suricata-verify set, and a spread of http-evader.
-fn captures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let sv = corpus().join("suricata-verify");
-    for dir in std::fs::read_dir(&sv).expect("suricata-verify").flatten() {
-        for f in std::fs::read_dir(dir.path()).expect("case dir").flatten() {
-            let p = f.path();
-            if p.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
-                out.push(p);
-            }
-        }
-    }
-    let mut evader: Vec<PathBuf> = std::fs::read_dir(corpus().join("http-evader"))
-        .expect("http-evader")
-        .flatten()
-        .map(|e| e.path().join("input.pcap"))
-        .collect();
-    evader.sort();
-    out.extend(evader.into_iter().step_by(8));
-    out.sort();
-    out
-}
 
 /// tshark's per-direction TCP counts (frames that carry a TCP header, not
 /// inside an ICMP error).
@@ -124,7 +101,7 @@ fn palisade_counts(pcap: &Path, events: &Path) -> Counts {
 fn tcp_flow_counts_match_tshark_on_corpus_captures() {
     let dir = scratch("flows-vs-tshark");
     let mut checked = 0;
-    for (i, pcap) in captures().iter().enumerate() {
+    for (i, pcap) in corpus_captures(&["pcap", "pcapng"], 8).iter().enumerate() {
         if has_fragments_or_tunnels(pcap) {
             continue;
         }

@@ -51,10 +51,16 @@ fn content_after_a_hole_is_inspected_by_the_expected_packet() {
     let expect = std::fs::read_to_string(case.join("test.yaml")).expect("yaml");
     let needle = field(&rules, "content:\"", '"').as_bytes().to_vec();
     let at_packet: usize = field(&expect, "pcap_cnt:", '\n').parse().expect("pcap_cnt");
-    let gaps: u64 = field(&expect, "stats.tcp.reassembly_gap:", '\n').parse().expect("gap count");
+    let gaps: u64 = field(&expect, "stats.tcp.reassembly_gap:", '\n')
+        .parse()
+        .expect("gap count");
 
     let (first_seen, stats) = run(&case.join("input.pcap"), &needle);
-    assert_eq!(first_seen, Some(at_packet), "content first visible at packet {first_seen:?}");
+    assert_eq!(
+        first_seen,
+        Some(at_packet),
+        "content first visible at packet {first_seen:?}"
+    );
     assert_eq!(stats.tcp_stream["gaps"], gaps, "{stats:?}");
 }
 
@@ -65,7 +71,11 @@ fn run(path: &Path, needle: &[u8]) -> (Option<usize>, palisade_dataplane::pipeli
     let mut cfg = PipelineConfig::default();
     cfg.decode.verify_checksums = false;
     let mut p = Pipeline::new(cfg, 0, HashSeed::new(3, 4)).expect("pipeline");
-    let mut sink = Inspect { needle, in_order: Vec::new(), seen: false };
+    let mut sink = Inspect {
+        needle,
+        in_order: Vec::new(),
+        seen: false,
+    };
     let mut first = None;
     for (i, f) in cap.frames.iter().enumerate() {
         let now = u64::from(f.ts_sec) * 1_000_000_000 + u64::from(f.ts_frac) * 1_000;

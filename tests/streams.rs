@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use palisade_dataplane::flow::{Direction, FlowId, HashSeed};
 use palisade_dataplane::pipeline::{FlowSink, LinkType, Pipeline, PipelineConfig};
 use palisade_dataplane::tcp::Gap;
-use palisade_tests::{corpus, has_fragments_or_tunnels, pcap, run_ok};
+use palisade_tests::{corpus_captures, has_fragments_or_tunnels, pcap, run_ok};
 
 type End = (IpAddr, u16);
 
@@ -142,34 +142,11 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn classic_pcaps() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = Vec::new();
-    for dir in std::fs::read_dir(corpus().join("suricata-verify"))
-        .expect("corpus")
-        .flatten()
-    {
-        for f in std::fs::read_dir(dir.path()).expect("case").flatten() {
-            if f.path().extension().is_some_and(|e| e == "pcap") {
-                out.push(f.path());
-            }
-        }
-    }
-    let mut evader: Vec<PathBuf> = std::fs::read_dir(corpus().join("http-evader"))
-        .expect("http-evader")
-        .flatten()
-        .map(|e| e.path().join("input.pcap"))
-        .collect();
-    evader.sort();
-    out.extend(evader.into_iter().step_by(10));
-    out.sort();
-    out
-}
-
 #[test]
 fn reassembled_streams_match_tshark_follow() {
     let mut checked = 0;
     let mut differ = Vec::new();
-    for path in classic_pcaps() {
+    for path in corpus_captures(&["pcap"], 10) {
         // Tunnels (GRE) are not decapsulated yet: see the README's limits.
         if has_fragments_or_tunnels(&path) {
             continue;

@@ -135,3 +135,29 @@ pub fn has_fragments_or_tunnels(pcap: &Path) -> bool {
     ]));
     !out.trim().is_empty()
 }
+
+/// Corpus captures for the end-to-end tests: every capture of the
+/// suricata-verify set whose extension is in `exts`, and every `step`-th
+/// http-evader capture (sorted), in sorted order.
+pub fn corpus_captures(exts: &[&str], step: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let cases = std::fs::read_dir(corpus().join("suricata-verify")).expect("suricata-verify");
+    for case in cases.flatten() {
+        for f in std::fs::read_dir(case.path()).expect("case dir").flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| exts.iter().any(|x| e == *x)) {
+                out.push(p);
+            }
+        }
+    }
+    let mut evader: Vec<PathBuf> = std::fs::read_dir(corpus().join("http-evader"))
+        .expect("http-evader")
+        .flatten()
+        .map(|e| e.path().join("input.pcap"))
+        .filter(|p| p.is_file())
+        .collect();
+    evader.sort();
+    out.extend(evader.into_iter().step_by(step.max(1)));
+    out.sort();
+    out
+}

@@ -188,7 +188,10 @@ impl Held {
     /// touching runs), with the offset of their first byte; `None` when
     /// `off` is not held.
     pub(crate) fn contiguous_at(&mut self, base: u64, off: u64) -> Option<(u64, &[u8])> {
-        let i = self.runs.iter().position(|r| r.start <= off && off < r.end)?;
+        let i = self
+            .runs
+            .iter()
+            .position(|r| r.start <= off && off < r.end)?;
         let mut first = i;
         while first > 0 && self.runs[first - 1].end == self.runs[first].start {
             first -= 1;
@@ -199,7 +202,9 @@ impl Held {
         }
         let (start, end) = (self.runs[first].start, self.runs[last].end);
         let window = self.window.make_contiguous();
-        window.get(at(start, base)..at(end, base)).map(|bytes| (start, bytes))
+        window
+            .get(at(start, base)..at(end, base))
+            .map(|bytes| (start, bytes))
     }
 
     /// Adds a segment's bytes at `seg` (window already reserved), resolving
