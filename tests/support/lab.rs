@@ -23,7 +23,14 @@ pub struct Lab {
 impl Lab {
     /// Builds the lab (tearing down any earlier one).
     pub fn up() -> Lab {
-        run_ok(Command::new(root().join("scripts/lab.sh")).arg("up"));
+        let lab = || Command::new(root().join("scripts/lab.sh"));
+        // Processes of an earlier lab may take a moment to be reaped; one
+        // more try after a clean teardown rides that out.
+        if !run(lab().arg("up")).status.success() {
+            let _ = run(lab().arg("down"));
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            run_ok(lab().arg("up"));
+        }
         Lab { _private: () }
     }
 

@@ -75,6 +75,15 @@ pub enum DecodeError {
     Icmpv6Truncated,
     /// ICMPv6 checksum mismatch.
     Icmpv6BadChecksum,
+    /// Shorter than the GRE header its flags announce.
+    GreTruncated,
+    /// GRE version 0 with the routing, strict-route or recursion bits set
+    /// (RFC 2784 receivers discard those).
+    GreBadHeader,
+    /// GRE checksum mismatch.
+    GreBadChecksum,
+    /// More nested tunnels than the decoder removes.
+    TunnelTooDeep,
 }
 
 impl DecodeError {
@@ -112,6 +121,10 @@ impl DecodeError {
         Self::IcmpBadChecksum,
         Self::Icmpv6Truncated,
         Self::Icmpv6BadChecksum,
+        Self::GreTruncated,
+        Self::GreBadHeader,
+        Self::GreBadChecksum,
+        Self::TunnelTooDeep,
     ];
 
     /// The stable snake_case counter name of this error.
@@ -149,6 +162,10 @@ impl DecodeError {
             Self::IcmpBadChecksum => "icmp_bad_checksum",
             Self::Icmpv6Truncated => "icmpv6_truncated",
             Self::Icmpv6BadChecksum => "icmpv6_bad_checksum",
+            Self::GreTruncated => "gre_truncated",
+            Self::GreBadHeader => "gre_bad_header",
+            Self::GreBadChecksum => "gre_bad_checksum",
+            Self::TunnelTooDeep => "tunnel_too_deep",
         }
     }
 

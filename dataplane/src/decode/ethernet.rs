@@ -22,6 +22,10 @@ mod field {
     pub const HEADER_LEN: usize = 14;
     /// A VLAN tag after its TPID: TCI then the encapsulated EtherType.
     pub const TAG_LEN: usize = 4;
+    /// [`HEADER_LEN`] as a `u16` offset.
+    pub const HEADER_AT: u16 = HEADER_LEN as u16;
+    /// [`TAG_LEN`] as a `u16` offset.
+    pub const TAG_AT: u16 = TAG_LEN as u16;
 }
 
 /// The 16-bit type field of an Ethernet II header or VLAN tag.
@@ -43,6 +47,8 @@ impl EtherType {
     pub const QINQ_LEGACY: Self = Self(0x9100);
     /// Link layer discovery protocol.
     pub const LLDP: Self = Self(0x88cc);
+    /// Transparent Ethernet bridging: an Ethernet frame inside GRE.
+    pub const TRANSPARENT_BRIDGING: Self = Self(0x6558);
 
     /// True for the tag protocol identifiers that start a VLAN tag.
     pub const fn is_vlan_tag(self) -> bool {
@@ -75,6 +81,7 @@ pub struct Frame<T: AsRef<[u8]>> {
 
 impl<T: AsRef<[u8]>> Frame<T> {
     /// Wraps `buffer` after checking it holds a whole header.
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, DecodeError> {
         if buffer.as_ref().len() < field::HEADER_LEN {
             return Err(DecodeError::EthernetTruncated);
@@ -185,10 +192,11 @@ pub struct Link {
     /// The EtherType after the tags.
     pub ethertype: EtherType,
     /// Offset of the network layer in the frame.
-    pub l3_offset: usize,
+    pub l3_offset: u16,
 }
 
 /// Parses the Ethernet header and up to two VLAN tags of `frame`.
+#[inline]
 pub fn parse_link(frame: &[u8]) -> Result<Link, DecodeError> {
     let eth = Frame::new_checked(frame)?;
     let mut link = Link {
@@ -196,7 +204,7 @@ pub fn parse_link(frame: &[u8]) -> Result<Link, DecodeError> {
         src: eth.src_addr(),
         vlans: VlanTags::default(),
         ethertype: eth.ethertype(),
-        l3_offset: field::HEADER_LEN,
+        l3_offset: field::HEADER_AT,
     };
 
     // Each tag is its TPID (already read as the EtherType) then TCI and type.
@@ -213,7 +221,7 @@ pub fn parse_link(frame: &[u8]) -> Result<Link, DecodeError> {
             tci: be16(&tag[0..2]),
         })?;
         link.ethertype = EtherType(be16(&tag[2..4]));
-        link.l3_offset += field::TAG_LEN;
+        link.l3_offset += field::TAG_AT;
         rest = &rest[field::TAG_LEN..];
     }
     Ok(link)

@@ -46,6 +46,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 
 impl<T: AsRef<[u8]>> Packet<T> {
     /// Wraps `buffer` after validating the header fields that bound it.
+    #[inline(always)]
     pub fn new_checked(buffer: T) -> Result<Self, DecodeError> {
         let packet = Self { buffer };
         packet.check()?;
@@ -62,6 +63,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Self { buffer })
     }
 
+    #[inline(always)]
     fn check(&self) -> Result<(), DecodeError> {
         let data = self.buffer.as_ref();
         if data.len() < field::MIN_HEADER_LEN {
@@ -85,7 +87,11 @@ impl<T: AsRef<[u8]>> Packet<T> {
         if end > MAX_DATAGRAM_LEN {
             return Err(DecodeError::Ipv4FragmentTooLarge);
         }
-        check_options(self.options())
+        let options = self.options();
+        if options.is_empty() {
+            return Ok(());
+        }
+        check_options(options)
     }
 
     /// The version field (4 once checked).
@@ -200,8 +206,18 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// True when the header checksum verifies.
+    #[inline]
     pub fn verify_checksum(&self) -> bool {
         checksum::verify(self.header())
+    }
+}
+
+impl<'a> Packet<&'a [u8]> {
+    /// Wraps a fixed 20-byte header whose fields are read directly (the
+    /// caller checked the rest); `options` and `payload` are empty.
+    #[inline]
+    pub fn from_fixed_header(header: &'a [u8; field::MIN_HEADER_LEN]) -> Self {
+        Self { buffer: header }
     }
 }
 

@@ -1,50 +1,101 @@
-//! The decode walk: Ethernet, then IPv4 or IPv6, then TCP, UDP or ICMP.
+//! The decode walk: Ethernet, then IPv4 or IPv6, then the transport layer
+//! ([`super::transport`]), which may hand a GRE packet's inner packet back
+//! to [`network`] ([`super::tunnel`]).
 //!
 //! Each step checks one header through its view, verifies its checksum when
-//! asked, and records what it found in the [`Decoded`] summary. A fragment
-//! stops the walk at the network layer: its transport header is decoded
-//! after [`crate::frag`] has reassembled the datagram.
+//! asked, and records what it found in the [`Decoded`] summary, which the
+//! caller owns: [`decode_into`] writes it in place so the per-packet path
+//! never moves the whole summary, and offers the frame to [`super::fast`]
+//! first. A fragment stops the walk at the network layer: its transport
+//! header is decoded after [`crate::frag`] has reassembled the datagram.
 
 use core::net::IpAddr;
 
-use super::checksum::{self, PseudoHeader};
+use super::checksum::Sum;
 use super::ethernet::{self, EtherType};
-use super::icmp::{self, Version};
-use super::ip::IpProtocol;
+use super::icmp::Version;
 use super::ipv6_ext::{self, Chain};
-use super::summary::{
-    DecodeOptions, Decoded, FragmentInfo, IcmpInfo, IpHeader, Span, TcpInfo, Transport, UdpInfo,
-};
-use super::tcp::{self, OptionSummary};
-use super::{ipv4, ipv6, udp, DecodeError};
+use super::summary::{offset, DecodeOptions, Decoded, FragmentInfo, IpHeader, Span};
+use super::transport::{self, L4};
+use super::{fast, ipv4, ipv6, DecodeError};
 
 /// Where IPv4's protocol field sits, reported as the "next header" of a fragment.
 const IPV4_PROTOCOL_AT: usize = 9;
 
 /// Decodes an Ethernet frame (with up to two VLAN tags) down to L4.
+///
+/// The summary is moved out to the caller; the per-packet path uses
+/// [`decode_into`], which writes it where the caller keeps it.
+#[inline]
 pub fn decode<'a>(frame: &'a [u8], opts: &DecodeOptions) -> Result<Decoded<'a>, DecodeError> {
-    let link = ethernet::parse_link(frame)?;
-    let mut decoded = Decoded::new(frame, Some(link), link.ethertype);
-    network(&mut decoded, opts)?;
+    let mut decoded = Decoded::empty(frame);
+    decode_into(frame, opts, &mut decoded)?;
     Ok(decoded)
+}
+
+/// Decodes an Ethernet frame like [`decode`], writing the summary into
+/// `out`; on error `out` is left partly written and must not be used.
+#[inline]
+pub fn decode_into<'a>(
+    frame: &'a [u8],
+    opts: &DecodeOptions,
+    out: &mut Decoded<'a>,
+) -> Result<(), DecodeError> {
+    if fast::ipv4_tcp(frame, opts, out) {
+        return Ok(());
+    }
+    decode_general(frame, opts, out)
+}
+
+/// The walk every Ethernet frame can take; [`decode_into`] skips it for
+/// the frames [`fast::ipv4_tcp`] accepts. Inlined up to the network layer,
+/// so a caller can see that `out` is overwritten before it is read.
+#[inline(always)]
+pub(super) fn decode_general<'a>(
+    frame: &'a [u8],
+    opts: &DecodeOptions,
+    out: &mut Decoded<'a>,
+) -> Result<(), DecodeError> {
+    let link = ethernet::parse_link(frame)?;
+    *out = Decoded::new(frame, Some(link), link.ethertype);
+    network(out, opts, frame.len())
 }
 
 /// Decodes a frame that starts with an IPv4 or IPv6 header (linktype RAW,
 /// or a datagram the fragment reassembler returned).
+#[inline]
 pub fn decode_ip<'a>(packet: &'a [u8], opts: &DecodeOptions) -> Result<Decoded<'a>, DecodeError> {
+    let mut decoded = Decoded::empty(packet);
+    decode_ip_into(packet, opts, &mut decoded)?;
+    Ok(decoded)
+}
+
+/// Decodes a raw IP packet like [`decode_ip`], writing the summary into
+/// `out`; on error `out` is left partly written and must not be used.
+pub fn decode_ip_into<'a>(
+    packet: &'a [u8],
+    opts: &DecodeOptions,
+    out: &mut Decoded<'a>,
+) -> Result<(), DecodeError> {
     let first = packet.first().ok_or(DecodeError::IpTruncated)?;
     let ethertype = match first >> 4 {
         4 => EtherType::IPV4,
         6 => EtherType::IPV6,
         _ => return Err(DecodeError::IpBadVersion),
     };
-    let mut decoded = Decoded::new(packet, None, ethertype);
-    network(&mut decoded, opts)?;
-    Ok(decoded)
+    *out = Decoded::new(packet, None, ethertype);
+    network(out, opts, packet.len())
 }
 
-fn network(decoded: &mut Decoded<'_>, opts: &DecodeOptions) -> Result<(), DecodeError> {
-    let l3 = decoded.frame.get(decoded.l3_offset..).unwrap_or(&[]);
+/// Decodes the network layer at `decoded.l3_offset`, which ends at `end`
+/// (the frame's end, or the end of the packet a tunnel carries).
+pub(super) fn network(
+    decoded: &mut Decoded<'_>,
+    opts: &DecodeOptions,
+    end: usize,
+) -> Result<(), DecodeError> {
+    let start = decoded.l3_offset as usize;
+    let l3 = decoded.frame.get(start..end).unwrap_or(&[]);
     match decoded.ethertype {
         EtherType::IPV4 => ipv4_layer(decoded, l3, opts),
         EtherType::IPV6 => ipv6_layer(decoded, l3, opts),
@@ -52,42 +103,41 @@ fn network(decoded: &mut Decoded<'_>, opts: &DecodeOptions) -> Result<(), Decode
     }
 }
 
+#[inline(always)]
 fn ipv4_layer(
     decoded: &mut Decoded<'_>,
     l3: &[u8],
     opts: &DecodeOptions,
 ) -> Result<(), DecodeError> {
     let packet = ipv4::Packet::new_checked(l3)?;
-    if opts.verify_checksums {
-        if !packet.verify_checksum() {
-            return Err(DecodeError::Ipv4BadChecksum);
-        }
-        decoded.checksums.ipv4_header = true;
+    let verify = opts.verify_checksums;
+    if verify && !packet.verify_checksum() {
+        return Err(DecodeError::Ipv4BadChecksum);
     }
     let ip = ipv4_header(&packet);
+    let payload = packet.payload();
+    decoded.checksums.ipv4_header = verify;
     decoded.ip = Some(ip);
 
     // A fragment ends the walk; its payload is the IP payload.
-    set_payload(
-        decoded,
-        decoded.l3_offset + ip.header_len,
-        packet.payload().len(),
-    );
+    set_payload(decoded, u32::from(ip.header_len), payload.len());
     if ip.fragment.is_some() {
         return Ok(());
     }
     let l4 = L4 {
         protocol: ip.protocol,
-        pseudo: PseudoHeader::V4 {
-            src: packet.src_addr(),
-            dst: packet.dst_addr(),
-        },
-        verify: opts.verify_checksums,
+        version: Version::V4,
+        addresses: Sum::default()
+            .add_u32(u32::from(packet.src_addr()))
+            .add_u32(u32::from(packet.dst_addr())),
+        verify,
     };
-    transport(decoded, &l4, packet.payload())
+    transport::transport(decoded, &l4, payload, opts)
 }
 
-fn ipv4_header(packet: &ipv4::Packet<&[u8]>) -> IpHeader {
+/// The summary of a checked IPv4 header.
+#[inline(always)]
+pub(super) fn ipv4_header(packet: &ipv4::Packet<&[u8]>) -> IpHeader {
     let header_len = packet.header_len();
     let fragment = packet.is_fragment().then(|| FragmentInfo {
         id: u32::from(packet.ident()),
@@ -102,8 +152,9 @@ fn ipv4_header(packet: &ipv4::Packet<&[u8]>) -> IpHeader {
         protocol: packet.protocol(),
         ttl: packet.ttl(),
         tos: (packet.dscp() << 2) | packet.ecn(),
-        header_len,
-        total_len: usize::from(packet.total_len()),
+        // At most 60 bytes.
+        header_len: u16::try_from(header_len).unwrap_or(u16::MAX),
+        total_len: u32::from(packet.total_len()),
         ext_headers: 0,
         dont_fragment: packet.dont_frag(),
         fragment,
@@ -111,6 +162,7 @@ fn ipv4_header(packet: &ipv4::Packet<&[u8]>) -> IpHeader {
     }
 }
 
+#[inline(never)]
 fn ipv6_layer(
     decoded: &mut Decoded<'_>,
     l3: &[u8],
@@ -124,19 +176,19 @@ fn ipv6_layer(
     decoded.ip = Some(ip);
 
     // A fragment ends the walk; its payload follows the fragment header.
-    set_payload(decoded, decoded.l3_offset + ip.header_len, data.len());
+    set_payload(decoded, u32::from(ip.header_len), data.len());
     if fragment.is_some() {
         return Ok(());
     }
     let l4 = L4 {
         protocol: chain.protocol,
-        pseudo: PseudoHeader::V6 {
-            src: packet.src_addr(),
-            dst: packet.dst_addr(),
-        },
+        version: Version::V6,
+        addresses: Sum::default()
+            .add_u128(u128::from(packet.src_addr()))
+            .add_u128(u128::from(packet.dst_addr())),
         verify: opts.verify_checksums && !chain.routed,
     };
-    transport(decoded, &l4, data)
+    transport::transport(decoded, &l4, data, opts)
 }
 
 fn ipv6_header(
@@ -150,8 +202,9 @@ fn ipv6_header(
         protocol: chain.protocol,
         ttl: packet.hop_limit(),
         tos: packet.traffic_class(),
-        header_len: ipv6::HEADER_LEN + chain.offset,
-        total_len: ipv6::HEADER_LEN + usize::from(packet.payload_len()),
+        // The walk stops after eight headers of at most 2048 bytes each.
+        header_len: u16::try_from(ipv6::HEADER_LEN + chain.offset).unwrap_or(u16::MAX),
+        total_len: ipv6::HEADER_LEN as u32 + u32::from(packet.payload_len()),
         ext_headers: chain.count,
         dont_fragment: false,
         fragment,
@@ -180,114 +233,14 @@ fn ipv6_fragment(chain: &Chain, data_len: usize) -> Result<Option<FragmentInfo>,
     }))
 }
 
-fn set_payload(decoded: &mut Decoded<'_>, start: usize, len: usize) {
+/// Sets the upper-layer data to the `len` bytes `header_len` bytes after
+/// the network header.
+#[inline(always)]
+fn set_payload(decoded: &mut Decoded<'_>, header_len: u32, len: usize) {
+    let start = decoded.l3_offset.saturating_add(header_len);
     decoded.l4_offset = start;
     decoded.payload = Span {
         start,
-        end: start + len,
+        end: start.saturating_add(offset(len)),
     };
-}
-
-/// What the transport layer needs from the network layer.
-struct L4 {
-    protocol: IpProtocol,
-    pseudo: PseudoHeader,
-    verify: bool,
-}
-
-fn transport(decoded: &mut Decoded<'_>, l4: &L4, segment: &[u8]) -> Result<(), DecodeError> {
-    let is_v4 = matches!(l4.pseudo, PseudoHeader::V4 { .. });
-    match l4.protocol {
-        IpProtocol::TCP => tcp_layer(decoded, l4, segment),
-        IpProtocol::UDP => udp_layer(decoded, l4, segment),
-        IpProtocol::ICMP if is_v4 => icmp_layer(decoded, l4, segment, Version::V4),
-        IpProtocol::ICMPV6 if !is_v4 => icmp_layer(decoded, l4, segment, Version::V6),
-        _ => Ok(()),
-    }
-}
-
-fn tcp_layer(decoded: &mut Decoded<'_>, l4: &L4, segment: &[u8]) -> Result<(), DecodeError> {
-    let packet = tcp::Packet::new_checked(segment)?;
-    if l4.verify {
-        if !l4.pseudo.verify(IpProtocol::TCP, segment) {
-            return Err(DecodeError::TcpBadChecksum);
-        }
-        decoded.checksums.l4 = true;
-    }
-    decoded.transport = Transport::Tcp(TcpInfo {
-        src_port: packet.src_port(),
-        dst_port: packet.dst_port(),
-        seq: packet.seq_number(),
-        ack: packet.ack_number(),
-        flags: packet.flags(),
-        window: packet.window_len(),
-        urgent: packet.urgent_at(),
-        header_len: packet.header_len(),
-        options: OptionSummary::from_options(packet.option_iter()),
-    });
-    skip_header(decoded, packet.header_len());
-    Ok(())
-}
-
-fn udp_layer(decoded: &mut Decoded<'_>, l4: &L4, segment: &[u8]) -> Result<(), DecodeError> {
-    let packet = udp::Packet::new_checked(segment)?;
-    let is_v6 = matches!(l4.pseudo, PseudoHeader::V6 { .. });
-    if l4.verify && packet.checksum() == 0 && is_v6 {
-        return Err(DecodeError::UdpZeroChecksumV6);
-    }
-    if l4.verify && packet.checksum() != 0 {
-        if !l4.pseudo.verify(IpProtocol::UDP, packet.datagram()) {
-            return Err(DecodeError::UdpBadChecksum);
-        }
-        decoded.checksums.l4 = true;
-    }
-    decoded.transport = Transport::Udp(UdpInfo {
-        src_port: packet.src_port(),
-        dst_port: packet.dst_port(),
-        len: packet.len(),
-    });
-    decoded.payload.end = decoded.l4_offset + usize::from(packet.len());
-    skip_header(decoded, udp::HEADER_LEN);
-    Ok(())
-}
-
-fn icmp_layer(
-    decoded: &mut Decoded<'_>,
-    l4: &L4,
-    segment: &[u8],
-    version: Version,
-) -> Result<(), DecodeError> {
-    let packet = icmp::Packet::new_checked(segment, version)?;
-    if l4.verify {
-        verify_icmp(l4, segment, version)?;
-        decoded.checksums.l4 = true;
-    }
-    let info = IcmpInfo {
-        msg_type: packet.msg_type(),
-        code: packet.code(),
-        ident: packet.echo_ident(),
-        seq: packet.echo_seq(),
-    };
-    decoded.transport = match version {
-        Version::V4 => Transport::Icmp(info),
-        Version::V6 => Transport::Icmpv6(info),
-    };
-    skip_header(decoded, icmp::HEADER_LEN);
-    Ok(())
-}
-
-/// ICMP sums the message alone; ICMPv6 adds the pseudo-header.
-fn verify_icmp(l4: &L4, message: &[u8], version: Version) -> Result<(), DecodeError> {
-    match version {
-        Version::V4 if !checksum::verify(message) => Err(DecodeError::IcmpBadChecksum),
-        Version::V6 if !l4.pseudo.verify(IpProtocol::ICMPV6, message) => {
-            Err(DecodeError::Icmpv6BadChecksum)
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Moves the payload start past a transport header of `len` bytes.
-fn skip_header(decoded: &mut Decoded<'_>, len: usize) {
-    decoded.payload.start = (decoded.l4_offset + len).min(decoded.payload.end);
 }

@@ -1,15 +1,17 @@
 //! [`Decoded`]: the flat, `Copy` summary of one frame that the pipeline uses.
 //!
-//! It is filled layer by layer by [`super::decode`] and holds only values and
-//! offsets into the frame it borrows, so the L3/L4 guards, the flow table and
-//! the reassemblers read fields without touching the views again.
+//! It is filled layer by layer by [`super::decode_into`] and holds only values
+//! and offsets into the frame it borrows, so the L3/L4 guards, the flow table
+//! and the reassemblers read fields without touching the views again. It is
+//! kept small (offsets are `u32`, SACK blocks stay in the frame) because it is
+//! built for every packet.
 
 use core::net::IpAddr;
 use core::ops::Range;
 
 use super::ethernet::{EtherType, Link};
 use super::ip::IpProtocol;
-use super::tcp::{Flags, OptionSummary};
+use super::tcp::{Flags, OptionSummary, SackBlocks, SACK_BLOCK_LEN};
 
 /// How much checking [`super::decode`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,24 +39,37 @@ impl Default for DecodeOptions {
     }
 }
 
+// Offsets are `u32` and widen to `usize` losslessly.
+const _: () = assert!(usize::BITS >= 32);
+
+/// The longest frame decoded; bytes past it are ignored, so every offset
+/// fits a `u32`. No mbuf or capture record comes near it.
+pub const MAX_FRAME_LEN: usize = u32::MAX as usize;
+
+/// An offset into a frame no longer than [`MAX_FRAME_LEN`].
+#[inline]
+pub(super) fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
 /// A byte range of the frame, `Copy` unlike `Range`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
     /// First byte.
-    pub start: usize,
+    pub start: u32,
     /// One past the last byte.
-    pub end: usize,
+    pub end: u32,
 }
 
 impl Span {
     /// The span as a range, for slicing.
     pub const fn range(self) -> Range<usize> {
-        self.start..self.end
+        self.start as usize..self.end as usize
     }
 
     /// Its length in bytes.
     pub const fn len(self) -> usize {
-        self.end.saturating_sub(self.start)
+        self.end.saturating_sub(self.start) as usize
     }
 
     /// True when it covers no byte.
@@ -107,10 +122,11 @@ pub struct IpHeader {
     /// Type of service or traffic class (DSCP and ECN).
     pub tos: u8,
     /// Bytes from the start of the IP header to the upper-layer data:
-    /// options, or every extension header walked.
-    pub header_len: usize,
-    /// Bytes the IP length fields cover, header included.
-    pub total_len: usize,
+    /// options, or every extension header walked (at most 40 + 8 * 2048).
+    pub header_len: u16,
+    /// Bytes the IP length fields cover, header included (IPv6: up to
+    /// 40 + 65535).
+    pub total_len: u32,
     /// IPv6 extension headers walked.
     pub ext_headers: u8,
     /// IPv4 "don't fragment".
@@ -139,8 +155,8 @@ pub struct TcpInfo {
     pub window: u16,
     /// Urgent pointer.
     pub urgent: u16,
-    /// Header length in bytes.
-    pub header_len: usize,
+    /// Header length in bytes (20 to 60).
+    pub header_len: u8,
     /// The options the pipeline uses.
     pub options: OptionSummary,
 }
@@ -184,49 +200,88 @@ pub enum Transport {
     Icmpv6(IcmpInfo),
 }
 
+/// What kind of tunnel a packet was taken out of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TunnelKind {
+    /// GRE (RFC 2784) carrying IPv4 or IPv6.
+    Gre,
+    /// GRE carrying an Ethernet frame (transparent Ethernet bridging).
+    GreEthernet,
+}
+
+/// The tunnel layers removed to reach the packet a [`Decoded`] describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TunnelInfo {
+    /// The outermost tunnel's kind.
+    pub kind: TunnelKind,
+    /// Encapsulations removed (1 to [`super::MAX_TUNNEL_DEPTH`]).
+    pub depth: u8,
+    /// Source address of the outermost IP header.
+    pub outer_src: IpAddr,
+    /// Destination address of the outermost IP header.
+    pub outer_dst: IpAddr,
+}
+
 /// Everything the pipeline needs from one frame, with offsets into it.
+///
+/// For a tunnelled packet every field but `link` and `tunnel` describes the
+/// innermost packet: `ip`, `transport` and `payload` are the inner ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decoded<'a> {
     pub(super) frame: &'a [u8],
-    /// Ethernet addresses and VLAN tags; `None` for a raw-IP frame.
+    /// Ethernet addresses and VLAN tags of the frame as received; `None`
+    /// for a raw-IP frame.
     pub link: Option<Link>,
     /// The network layer EtherType (after VLAN tags); for raw IP, the one
     /// matching the version.
     pub ethertype: EtherType,
     /// Offset of the network header in the frame.
-    pub l3_offset: usize,
-    /// The IP header, for IPv4 and IPv6 frames.
-    pub ip: Option<IpHeader>,
+    pub l3_offset: u32,
     /// Offset of the transport header (equals `payload.start` when none).
-    pub l4_offset: usize,
-    /// The transport header.
-    pub transport: Transport,
+    pub l4_offset: u32,
     /// Application payload: after TCP/UDP/ICMP headers; the IP payload of a
     /// fragment or an unparsed protocol; after L2 for a non-IP frame.
     pub payload: Span,
     /// Which checksums were verified.
     pub checksums: Checksums,
+    /// The IP header, for IPv4 and IPv6 frames.
+    pub ip: Option<IpHeader>,
+    /// The transport header.
+    pub transport: Transport,
+    /// Set when the packet was decapsulated.
+    pub tunnel: Option<TunnelInfo>,
 }
 
 impl<'a> Decoded<'a> {
     /// A summary of a frame whose network layer starts at `l3_offset`.
+    /// Bytes past [`MAX_FRAME_LEN`] are left out.
+    #[inline]
     pub(super) fn new(frame: &'a [u8], link: Option<Link>, ethertype: EtherType) -> Self {
-        let l3_offset = link.map_or(0, |link| link.l3_offset);
-        let payload = Span {
-            start: l3_offset,
-            end: frame.len(),
-        };
+        let frame = frame.get(..MAX_FRAME_LEN).unwrap_or(frame);
+        let l3_offset = link.map_or(0, |link| u32::from(link.l3_offset));
         Self {
             frame,
             link,
             ethertype,
             l3_offset,
-            ip: None,
             l4_offset: l3_offset,
-            transport: Transport::None,
-            payload,
+            payload: Span {
+                start: l3_offset,
+                end: offset(frame.len()),
+            },
             checksums: Checksums::default(),
+            ip: None,
+            transport: Transport::None,
+            tunnel: None,
         }
+    }
+
+    /// A summary of `frame` with nothing decoded yet: the starting value
+    /// for [`super::decode_into`], which overwrites all of it.
+    #[inline]
+    pub fn empty(frame: &'a [u8]) -> Self {
+        Self::new(frame, None, EtherType::default())
     }
 
     /// The whole frame.
@@ -241,9 +296,11 @@ impl<'a> Decoded<'a> {
 
     /// The IP packet, header included and link padding excluded.
     pub fn ip_packet(&self) -> &'a [u8] {
-        let len = self.ip.map_or(0, |ip| ip.total_len);
-        let end = self.l3_offset.saturating_add(len);
-        self.frame.get(self.l3_offset..end).unwrap_or(&[])
+        let start = self.l3_offset as usize;
+        let len = self.ip.map_or(0, |ip| ip.total_len as usize);
+        self.frame
+            .get(start..start.saturating_add(len))
+            .unwrap_or(&[])
     }
 
     /// True for a fragment that needs reassembly.
@@ -258,5 +315,19 @@ impl<'a> Decoded<'a> {
             Transport::Udp(udp) => Some((udp.src_port, udp.dst_port)),
             _ => None,
         }
+    }
+
+    /// The SACK blocks of a TCP segment, read from the frame.
+    pub fn sack_blocks(&self) -> SackBlocks<'a> {
+        let Transport::Tcp(tcp) = self.transport else {
+            return SackBlocks::default();
+        };
+        let start = (self.l4_offset as usize).saturating_add(usize::from(tcp.options.sack_at));
+        let len = usize::from(tcp.options.sack_len) * SACK_BLOCK_LEN;
+        SackBlocks::new(
+            self.frame
+                .get(start..start.saturating_add(len))
+                .unwrap_or(&[]),
+        )
     }
 }

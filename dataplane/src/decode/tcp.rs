@@ -5,7 +5,8 @@
 //! the options we interpret (MSS, window scale, SACK-permitted, SACK,
 //! timestamps) must have their defined length. Other kinds are kept as
 //! [`TcpOption::Unknown`]. [`OptionSummary`] is the Copy digest the
-//! pipeline keeps per segment.
+//! pipeline keeps per segment; SACK blocks stay in the segment and are read
+//! on demand through [`SackBlocks`].
 
 use super::wire::{be16, be32};
 use super::DecodeError;
@@ -26,6 +27,9 @@ mod field {
 
 /// The most SACK blocks that fit in 40 bytes of options.
 pub const MAX_SACK_BLOCKS: usize = 4;
+
+/// Bytes of one SACK block: left and right edge.
+pub const SACK_BLOCK_LEN: usize = 8;
 
 /// The nine TCP control bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -65,6 +69,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 
 impl<T: AsRef<[u8]>> Packet<T> {
     /// Wraps `buffer` (the whole segment) after checking offset and options.
+    #[inline(always)]
     pub fn new_checked(buffer: T) -> Result<Self, DecodeError> {
         let packet = Self { buffer };
         let len = packet.buffer.as_ref().len();
@@ -75,7 +80,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
         if header_len < field::MIN_HEADER_LEN || header_len > len {
             return Err(DecodeError::TcpBadDataOffset);
         }
-        check_options(packet.options())?;
+        let options = packet.options();
+        if !options.is_empty() {
+            check_options(options)?;
+        }
         Ok(packet)
     }
 
@@ -143,6 +151,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn option_iter(&self) -> Options<'_> {
         Options {
             rest: self.options(),
+            at: field::MIN_HEADER_LEN,
         }
     }
 
@@ -178,6 +187,20 @@ pub enum TcpOption<'a> {
 #[derive(Debug, Clone)]
 pub struct Options<'a> {
     rest: &'a [u8],
+    /// Offset of `rest` from the start of the TCP header.
+    at: usize,
+}
+
+impl Options<'_> {
+    /// Offset from the start of the TCP header of the next option.
+    pub fn position(&self) -> usize {
+        self.at
+    }
+
+    /// True when no option is left.
+    pub fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
 }
 
 impl<'a> Iterator for Options<'a> {
@@ -189,6 +212,7 @@ impl<'a> Iterator for Options<'a> {
             TcpOption::EndOfList => &[],
             _ => self.rest.get(len..).unwrap_or(&[]),
         };
+        self.at += len;
         Some(option)
     }
 }
@@ -243,46 +267,74 @@ pub struct OptionSummary {
     pub sack_permitted: bool,
     /// Timestamp value and echo reply.
     pub timestamps: Option<(u32, u32)>,
-    /// SACK blocks as (left, right) edges; the first `sack_len` are valid.
-    pub sack: [(u32, u32); MAX_SACK_BLOCKS],
-    /// Number of valid SACK blocks.
+    /// Number of SACK blocks (read them with
+    /// [`Decoded::sack_blocks`](super::Decoded::sack_blocks)).
     pub sack_len: u8,
+    /// Offset of the first SACK block from the start of the TCP header.
+    pub sack_at: u8,
     /// Options of kinds we do not interpret.
     pub unknown: u8,
 }
 
 impl OptionSummary {
     /// Digests the options of a checked segment.
+    #[inline]
     pub fn from_options(options: Options<'_>) -> Self {
-        let mut summary = Self::default();
-        for option in options {
-            summary.add(option);
+        // Most segments carry no option: nothing to walk.
+        if options.is_empty() {
+            return Self::default();
         }
-        summary
+        Self::digest(options)
     }
 
-    fn add(&mut self, option: TcpOption<'_>) {
+    #[inline(never)]
+    fn digest(mut options: Options<'_>) -> Self {
+        let mut summary = Self::default();
+        loop {
+            let at = options.position();
+            let Some(option) = options.next() else {
+                return summary;
+            };
+            summary.add(option, at);
+        }
+    }
+
+    fn add(&mut self, option: TcpOption<'_>, at: usize) {
         match option {
             TcpOption::Mss(mss) => self.mss = Some(mss),
             TcpOption::WindowScale(shift) => self.window_scale = Some(shift),
             TcpOption::SackPermitted => self.sack_permitted = true,
             TcpOption::Timestamps { tsval, tsecr } => self.timestamps = Some((tsval, tsecr)),
-            TcpOption::Sack(blocks) => self.set_sack(blocks),
+            TcpOption::Sack(blocks) => {
+                // At most four blocks in a header of at most 60 bytes.
+                self.sack_len = u8::try_from(blocks.len() / SACK_BLOCK_LEN).unwrap_or(0);
+                self.sack_at = u8::try_from(at + 2).unwrap_or(0);
+            }
             TcpOption::Unknown { .. } => self.unknown = self.unknown.saturating_add(1),
             TcpOption::EndOfList | TcpOption::NoOp => {}
         }
     }
+}
 
-    fn set_sack(&mut self, blocks: &[u8]) {
-        self.sack_len = 0;
-        for (slot, block) in self.sack.iter_mut().zip(blocks.chunks_exact(8)) {
-            *slot = (be32(block), be32(block.get(4..).unwrap_or(&[])));
-            self.sack_len += 1;
-        }
+/// SACK blocks as (left, right) edges, read from the option's bytes.
+#[derive(Debug, Clone, Default)]
+pub struct SackBlocks<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> SackBlocks<'a> {
+    /// The blocks of a SACK option's data (a multiple of eight bytes).
+    pub fn new(data: &'a [u8]) -> Self {
+        Self { rest: data }
     }
+}
 
-    /// The valid SACK blocks.
-    pub fn sack_blocks(&self) -> &[(u32, u32)] {
-        self.sack.get(..usize::from(self.sack_len)).unwrap_or(&[])
+impl Iterator for SackBlocks<'_> {
+    type Item = (u32, u32);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (block, rest) = self.rest.split_first_chunk::<SACK_BLOCK_LEN>()?;
+        self.rest = rest;
+        Some((be32(block), be32(&block[4..])))
     }
 }

@@ -5,8 +5,11 @@
 //! TSC). Fast enough for one call per packet; the seed keeps an off-path
 //! attacker from precomputing tuples that collide in one bucket chain. It is
 //! not a cryptographic MAC.
+//!
+//! [`HashedKey`] carries a packet's key, side and hash from the stage of a
+//! burst that computes them to the stage that looks the flow up.
 
-use super::key::FlowKey;
+use super::key::{FlowKey, Side};
 
 /// Secret seed of one flow table's hash.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -19,6 +22,28 @@ impl HashSeed {
     /// A seed from two random words.
     pub const fn new(k0: u64, k1: u64) -> Self {
         Self { k0, k1 }
+    }
+}
+
+/// A packet's normalized key, the side that sent it and the key's hash under
+/// its table's seed. Made by [`FlowTable::hash`](super::FlowTable::hash); valid
+/// only for that table.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HashedKey {
+    pub(crate) key: FlowKey,
+    pub(crate) side: Side,
+    pub(crate) hash: u64,
+}
+
+impl HashedKey {
+    /// The normalized key.
+    pub fn key(&self) -> &FlowKey {
+        &self.key
+    }
+
+    /// Which endpoint of the key sent the packet.
+    pub fn side(&self) -> Side {
+        self.side
     }
 }
 

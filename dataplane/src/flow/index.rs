@@ -63,6 +63,19 @@ impl Index {
         }
     }
 
+    /// Starts loading the word where the probe for `hash` begins.
+    pub(crate) fn prefetch(&self, hash: u64) {
+        if let Some(word) = self.words.get(self.home(hash)) {
+            palisade_hw::prefetch(word);
+        }
+    }
+
+    /// The first slot on the probe chain of `hash` whose tag matches: the
+    /// entry a lookup will most likely confirm, worth prefetching.
+    pub(crate) fn first_candidate(&self, hash: u64) -> Option<u32> {
+        self.find(hash, |_| true).map(|(_, slot)| slot)
+    }
+
     /// Adds `slot` under `hash`. The table never fills the index past half,
     /// so a free word always exists.
     pub(crate) fn insert(&mut self, hash: u64, slot: u32) {

@@ -1,28 +1,40 @@
-//! Preallocated storage of flow entries, with one least-recently-seen list
-//! per timeout class threaded through the entries.
+//! Preallocated storage of flow entries, with one expiry queue per timeout
+//! class threaded through the entries.
 //!
 //! Slots are indices (`u32`) into a vector reserved at construction: nothing
-//! allocates after start. Every class has a single timeout, so touching a
-//! flow moves it to its list's tail and each list stays ordered by last-seen
-//! time: the head of each list is the next flow of that class to expire.
+//! allocates after start. Entries are cache-line aligned, and the fields a
+//! lookup compares and updates (key, side, class, queue links, id, last-seen
+//! time) sit in an entry's first line.
+//!
+//! The queues are lazy: a packet only stores its time in the flow, it does
+//! not move the flow, so a lookup never touches other entries. Each queue is
+//! ordered by the time its flows were queued (`queued_at`, at least their
+//! last-seen time when queued); what to do with a head whose flow was seen
+//! again since, or changed class, is the table's policy ([`Slab::requeue`]).
 
 use super::config::{FlowId, TimeoutClass};
 use super::key::{Direction, FlowKey, Side};
 
-/// End of a list.
+/// End of a queue.
 const NIL: u32 = u32::MAX;
 
 /// One flow: its key, identity, timing and the caller's per-flow state.
+///
+/// The first cache line holds the key, side, class, queue links, id and
+/// last-seen time (38 + 1 + 1 + 8 + 8 + 8 = 64 bytes); the queue time, the
+/// first-seen time and the caller's state follow.
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub struct Flow<V> {
     key: FlowKey,
     initiator: Side,
     class: TimeoutClass,
-    id: FlowId,
-    first_seen: u64,
-    last_seen: u64,
     prev: u32,
     next: u32,
+    id: FlowId,
+    last_seen: u64,
+    queued_at: u64,
+    first_seen: u64,
     /// The caller's per-flow state (TCP tracking, parser state, ...).
     pub data: V,
 }
@@ -34,11 +46,12 @@ impl<V> Flow<V> {
             key,
             initiator,
             class,
-            id,
-            first_seen: now,
-            last_seen: now,
             prev: NIL,
             next: NIL,
+            id,
+            last_seen: now,
+            queued_at: now,
+            first_seen: now,
             data,
         }
     }
@@ -81,6 +94,21 @@ impl<V> Flow<V> {
             Direction::ToInitiator
         }
     }
+
+    /// Records a packet at `now`; the flow stays where it is in its queue.
+    pub(super) fn see(&mut self, now: u64) {
+        self.last_seen = now;
+    }
+
+    /// Changes the class without moving the flow between queues.
+    pub(super) fn set_class(&mut self, class: TimeoutClass) {
+        self.class = class;
+    }
+
+    /// When the flow was last put at the tail of a queue.
+    pub(super) fn queued_at(&self) -> u64 {
+        self.queued_at
+    }
 }
 
 #[derive(Debug)]
@@ -89,31 +117,35 @@ enum Slot<V> {
     Used(Flow<V>),
 }
 
+/// One class's queue; `tail_queued` is the queue time of the latest flow
+/// appended (kept after it leaves, so queue times never step back).
 #[derive(Clone, Copy, Debug)]
-struct List {
+struct Queue {
     head: u32,
     tail: u32,
+    tail_queued: u64,
 }
 
-/// The entries and their class lists.
+/// The entries and their class queues.
 #[derive(Debug)]
 pub(crate) struct Slab<V> {
     slots: Vec<Slot<V>>,
     free_head: u32,
-    lists: [List; TimeoutClass::COUNT],
+    queues: [Queue; TimeoutClass::COUNT],
 }
 
 impl<V> Slab<V> {
     /// Reserves room for `capacity` flows (at most `MAX_CAPACITY`).
     pub(crate) fn new(capacity: usize) -> Self {
-        let empty = List {
+        let empty = Queue {
             head: NIL,
             tail: NIL,
+            tail_queued: 0,
         };
         Self {
             slots: Vec::with_capacity(capacity),
             free_head: NIL,
-            lists: [empty; TimeoutClass::COUNT],
+            queues: [empty; TimeoutClass::COUNT],
         }
     }
 
@@ -136,9 +168,15 @@ impl<V> Slab<V> {
         }
     }
 
-    /// Stores a flow and links it at its class tail; `None` when full.
+    /// Starts loading the entry in `slot` (every line of it) into the cache.
+    pub(crate) fn prefetch(&self, slot: u32) {
+        if let Some(entry) = self.slots.get(slot as usize) {
+            palisade_hw::prefetch(entry);
+        }
+    }
+
+    /// Stores a flow and appends it to its class queue; `None` when full.
     pub(crate) fn alloc(&mut self, flow: Flow<V>) -> Option<u32> {
-        let class = flow.class;
         let slot = if self.free_head != NIL {
             let slot = self.free_head;
             let cell = self.slots.get_mut(slot as usize)?;
@@ -155,7 +193,7 @@ impl<V> Slab<V> {
         } else {
             return None;
         };
-        self.link_tail(slot, class);
+        self.append(slot);
         Some(slot)
     }
 
@@ -176,69 +214,139 @@ impl<V> Slab<V> {
         }
     }
 
-    /// Marks the flow seen at `now` and moves it to its class tail.
-    pub(crate) fn touch(&mut self, slot: u32, now: u64) {
-        if let Some(class) = self.unlink(slot) {
-            if let Some(flow) = self.get_mut(slot) {
-                flow.last_seen = now;
-            }
-            self.link_tail(slot, class);
+    /// Moves the flow to the tail of the queue of its current class.
+    pub(crate) fn requeue(&mut self, slot: u32) {
+        if self.unlink(slot).is_some() {
+            self.append(slot);
         }
     }
 
-    /// Moves the flow to another class list.
-    pub(crate) fn set_class(&mut self, slot: u32, class: TimeoutClass) {
-        if self.get(slot).is_some_and(|f| f.class != class) && self.unlink(slot).is_some() {
-            self.link_tail(slot, class);
-        }
-    }
-
-    /// The least recently seen flow of a class.
+    /// The flow queued longest ago in a class's queue.
     pub(crate) fn head(&self, class: TimeoutClass) -> Option<u32> {
-        let head = self.lists.get(class.index())?.head;
+        let head = self.queues.get(class.index())?.head;
         (head != NIL).then_some(head)
     }
 
-    fn link_tail(&mut self, slot: u32, class: TimeoutClass) {
-        let Some(list) = self.lists.get(class.index()).copied() else {
+    /// Links the flow at the tail of its class queue, queued at its last-seen
+    /// time or the previous tail's queue time, whichever is later.
+    fn append(&mut self, slot: u32) {
+        let Some(flow) = self.get(slot) else { return };
+        let class = flow.class.index();
+        let Some(queue) = self.queues.get(class).copied() else {
             return;
         };
+        let queued_at = flow.last_seen.max(queue.tail_queued);
         if let Some(flow) = self.get_mut(slot) {
-            flow.class = class;
-            flow.prev = list.tail;
+            flow.queued_at = queued_at;
+            flow.prev = queue.tail;
             flow.next = NIL;
         }
-        match self.get_mut(list.tail) {
-            Some(tail) => tail.next = slot,
-            None => self.set_head(class, slot),
+        let head_empty = match self.get_mut(queue.tail) {
+            Some(tail) => {
+                tail.next = slot;
+                false
+            }
+            None => true,
+        };
+        if let Some(queue) = self.queues.get_mut(class) {
+            if head_empty {
+                queue.head = slot;
+            }
+            queue.tail = slot;
+            queue.tail_queued = queued_at;
         }
-        self.set_tail(class, slot);
     }
 
-    /// Takes the flow out of its list; returns the class it was in.
-    fn unlink(&mut self, slot: u32) -> Option<TimeoutClass> {
-        let flow = self.get(slot)?;
-        let (class, prev, next) = (flow.class, flow.prev, flow.next);
+    /// Takes the flow out of its queue. A flow at either end of a queue is
+    /// found there by its slot, so the entry need not say which queue it is in.
+    fn unlink(&mut self, slot: u32) -> Option<()> {
+        let flow = self.get_mut(slot)?;
+        let (prev, next) = (flow.prev, flow.next);
+        (flow.prev, flow.next) = (NIL, NIL);
         match self.get_mut(prev) {
             Some(p) => p.next = next,
-            None => self.set_head(class, next),
+            None => {
+                if let Some(q) = self.queues.iter_mut().find(|q| q.head == slot) {
+                    q.head = next;
+                }
+            }
         }
         match self.get_mut(next) {
             Some(n) => n.prev = prev,
-            None => self.set_tail(class, prev),
+            None => {
+                if let Some(q) = self.queues.iter_mut().find(|q| q.tail == slot) {
+                    q.tail = prev;
+                }
+            }
         }
-        Some(class)
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::key::FlowTuple;
+    use std::net::Ipv4Addr;
+
+    fn flow(n: u8, now: u64) -> Flow<u8> {
+        let tuple = FlowTuple {
+            proto: 17,
+            src: Ipv4Addr::new(10, 0, 0, n).into(),
+            src_port: 1,
+            dst: Ipv4Addr::new(10, 0, 1, 1).into(),
+            dst_port: 2,
+        };
+        let (key, side) = FlowKey::from_tuple(&tuple);
+        Flow::new(key, side, FlowId(u64::from(n)), now, n)
     }
 
-    fn set_head(&mut self, class: TimeoutClass, slot: u32) {
-        if let Some(list) = self.lists.get_mut(class.index()) {
-            list.head = slot;
+    fn queue(slab: &Slab<u8>, class: TimeoutClass) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut at = slab.head(class);
+        while let Some(f) = at.and_then(|s| slab.get(s)) {
+            out.push(f.data);
+            at = (f.next != NIL).then_some(f.next);
         }
+        out
     }
 
-    fn set_tail(&mut self, class: TimeoutClass, slot: u32) {
-        if let Some(list) = self.lists.get_mut(class.index()) {
-            list.tail = slot;
+    #[test]
+    fn lookup_fields_share_the_first_cache_line() {
+        use std::mem::{align_of, offset_of};
+        assert_eq!(align_of::<Flow<u8>>(), 64);
+        assert_eq!(offset_of!(Flow<u8>, last_seen), 56);
+        assert_eq!(offset_of!(Flow<u8>, queued_at), 64);
+        assert!(offset_of!(Flow<u8>, key) + std::mem::size_of::<FlowKey>() <= 64);
+        assert_eq!(Slab::<u8>::entry_bytes(), std::mem::size_of::<Flow<u8>>());
+    }
+
+    #[test]
+    fn requeue_and_free_keep_queues_linked() {
+        let mut slab = Slab::new(4);
+        let slots: Vec<u32> = (0..3).filter_map(|n| slab.alloc(flow(n, 5))).collect();
+        assert_eq!(queue(&slab, TimeoutClass::Udp), [0, 1, 2]);
+        slab.requeue(slots[0]);
+        assert_eq!(queue(&slab, TimeoutClass::Udp), [1, 2, 0]);
+        assert!(slab.free(slots[2]).is_some());
+        assert_eq!(queue(&slab, TimeoutClass::Udp), [1, 0]);
+        if let Some(f) = slab.get_mut(slots[1]) {
+            f.set_class(TimeoutClass::Other);
         }
+        slab.requeue(slots[1]);
+        assert_eq!(queue(&slab, TimeoutClass::Udp), [0]);
+        assert_eq!(queue(&slab, TimeoutClass::Other), [1]);
+        assert!(slab.free(slots[0]).is_some());
+        assert!(slab.head(TimeoutClass::Udp).is_none());
+    }
+
+    #[test]
+    fn queue_times_never_step_back() {
+        let mut slab = Slab::new(4);
+        let late = slab.alloc(flow(0, 50));
+        let early = slab.alloc(flow(1, 10));
+        let queued = early.and_then(|s| slab.get(s)).map(|f| f.queued_at());
+        assert_eq!(queued, Some(50));
+        assert!(late.is_some());
     }
 }

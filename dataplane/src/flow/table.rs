@@ -6,11 +6,18 @@
 //! when that misses, and [`FlowTable::expire_next`] a few times per burst;
 //! removed flows come back as [`Removed`] so the caller can release what their
 //! state holds (reassembly buffers) and emit a flow event.
+//!
+//! A burst can be staged so that its cache misses overlap: [`FlowTable::hash`]
+//! each packet and [`FlowTable::prefetch_index`], then
+//! [`FlowTable::prefetch_entry`] for each, then [`FlowTable::lookup_hashed`]
+//! (and [`FlowTable::insert_hashed`]) packet by packet. Prefetching is only a
+//! hint; the lookups alone decide, so the results equal plain lookups.
+//! Expiry and eviction live in `expiry`.
 
 use super::config::{
     FlowConfig, FlowConfigError, FlowCounters, FlowId, FullPolicy, TimeoutClass, MAX_CAPACITY,
 };
-use super::hash::{hash_key, HashSeed};
+use super::hash::{hash_key, HashSeed, HashedKey};
 use super::index::Index;
 use super::key::{Direction, FlowKey, FlowTuple, Side};
 use super::slab::{Flow, Slab};
@@ -79,16 +86,16 @@ pub enum InsertError {
 /// One worker's flows. `V` is the caller's per-flow state.
 #[derive(Debug)]
 pub struct FlowTable<V> {
-    index: Index,
-    slab: Slab<V>,
+    pub(super) index: Index,
+    pub(super) slab: Slab<V>,
     seed: HashSeed,
-    timeouts: [u64; TimeoutClass::COUNT],
-    when_full: FullPolicy,
+    pub(super) timeouts: [u64; TimeoutClass::COUNT],
+    pub(super) when_full: FullPolicy,
     capacity: usize,
     worker: u16,
     next_id: u64,
     clock: u64,
-    counters: FlowCounters,
+    pub(super) counters: FlowCounters,
 }
 
 impl<V> FlowTable<V> {
@@ -113,12 +120,36 @@ impl<V> FlowTable<V> {
         })
     }
 
-    /// Finds the flow of a packet and marks it seen at `now`.
-    pub fn lookup(&mut self, tuple: &FlowTuple, now: u64) -> Option<Found> {
+    /// A packet's normalized key, its side and the key's hash, for the
+    /// `_hashed` calls and the prefetches.
+    pub fn hash(&self, tuple: &FlowTuple) -> HashedKey {
         let (key, side) = FlowKey::from_tuple(tuple);
         let hash = hash_key(&self.seed, &key);
-        let slot = self.find(hash, &key)?;
-        Some(self.touch(slot, side, now))
+        HashedKey { key, side, hash }
+    }
+
+    /// Starts loading the index word where the lookup of `key` begins.
+    pub fn prefetch_index(&self, key: &HashedKey) {
+        self.index.prefetch(key.hash);
+    }
+
+    /// Reads the index (best after [`FlowTable::prefetch_index`]) and starts
+    /// loading the entry the lookup of `key` will most likely compare.
+    pub fn prefetch_entry(&self, key: &HashedKey) {
+        if let Some(slot) = self.index.first_candidate(key.hash) {
+            self.slab.prefetch(slot);
+        }
+    }
+
+    /// Finds the flow of a packet and marks it seen at `now`.
+    pub fn lookup(&mut self, tuple: &FlowTuple, now: u64) -> Option<Found> {
+        self.lookup_hashed(&self.hash(tuple), now)
+    }
+
+    /// [`FlowTable::lookup`] with the key already hashed.
+    pub fn lookup_hashed(&mut self, key: &HashedKey, now: u64) -> Option<Found> {
+        let slot = self.find(key.hash, &key.key)?;
+        Some(self.touch(slot, key.side, now))
     }
 
     /// Creates the flow of a packet whose lookup missed. `dir` is this
@@ -132,11 +163,20 @@ impl<V> FlowTable<V> {
         dir: Direction,
         data: V,
     ) -> Result<Inserted<V>, InsertError> {
-        let (key, side) = FlowKey::from_tuple(tuple);
-        let hash = hash_key(&self.seed, &key);
-        if let Some(slot) = self.find(hash, &key) {
+        self.insert_hashed(&self.hash(tuple), now, dir, data)
+    }
+
+    /// [`FlowTable::insert`] with the key already hashed.
+    pub fn insert_hashed(
+        &mut self,
+        key: &HashedKey,
+        now: u64,
+        dir: Direction,
+        data: V,
+    ) -> Result<Inserted<V>, InsertError> {
+        if let Some(slot) = self.find(key.hash, &key.key) {
             return Ok(Inserted {
-                found: self.touch(slot, side, now),
+                found: self.touch(slot, key.side, now),
                 evicted: None,
             });
         }
@@ -144,14 +184,14 @@ impl<V> FlowTable<V> {
 
         let now = self.advance_clock(now);
         let initiator = match dir {
-            Direction::ToResponder => side,
-            Direction::ToInitiator => other_side(side),
+            Direction::ToResponder => key.side,
+            Direction::ToInitiator => other_side(key.side),
         };
         let id = FlowId::new(self.worker, self.next_id);
-        let flow = Flow::new(key, initiator, id, now, data);
+        let flow = Flow::new(key.key, initiator, id, now, data);
         let slot = self.slab.alloc(flow).ok_or(InsertError::TableFull)?;
 
-        self.index.insert(hash, slot);
+        self.index.insert(key.hash, slot);
         self.next_id = self.next_id.wrapping_add(1);
         self.counters.created += 1;
         self.counters.active += 1;
@@ -175,28 +215,10 @@ impl<V> FlowTable<V> {
         self.slab.get_mut(slot.0)
     }
 
-    /// Moves a flow to another timeout class (a TCP state change).
-    pub fn set_class(&mut self, slot: FlowSlot, class: TimeoutClass) {
-        self.slab.set_class(slot.0, class);
-    }
-
     /// Removes a flow at the caller's request.
     pub fn remove(&mut self, slot: FlowSlot) -> Option<Removed<V>> {
         let removed = self.take(slot.0, RemoveReason::Removed)?;
         self.counters.removed += 1;
-        Some(removed)
-    }
-
-    /// Removes one flow idle past its timeout at `now`, if any. Constant work
-    /// per call; call it a bounded number of times per burst.
-    pub fn expire_next(&mut self, now: u64) -> Option<Removed<V>> {
-        let now = self.advance_clock(now);
-        let (slot, deadline) = self.earliest_deadline()?;
-        if deadline > now {
-            return None;
-        }
-        let removed = self.take(slot, RemoveReason::Expired)?;
-        self.counters.expired += 1;
         Some(removed)
     }
 
@@ -236,11 +258,14 @@ impl<V> FlowTable<V> {
         found.map(|(_, slot)| slot)
     }
 
+    /// Marks the flow seen; it keeps its place in its expiry queue.
     fn touch(&mut self, slot: u32, side: Side, now: u64) -> Found {
         let now = self.advance_clock(now);
-        self.slab.touch(slot, now);
-        let (id, dir) = match self.slab.get(slot) {
-            Some(flow) => (flow.id(), flow.direction(side)),
+        let (id, dir) = match self.slab.get_mut(slot) {
+            Some(flow) => {
+                flow.see(now);
+                (flow.id(), flow.direction(side))
+            }
             None => (FlowId(0), Direction::ToResponder),
         };
         Found {
@@ -250,49 +275,14 @@ impl<V> FlowTable<V> {
         }
     }
 
-    /// Time only moves forward, so class lists stay ordered even when
+    /// Time only moves forward, so queue times stay ordered even when
     /// capture timestamps step back.
-    fn advance_clock(&mut self, now: u64) -> u64 {
+    pub(super) fn advance_clock(&mut self, now: u64) -> u64 {
         self.clock = self.clock.max(now);
         self.clock
     }
 
-    /// The class head closest to its deadline.
-    fn earliest_deadline(&self) -> Option<(u32, u64)> {
-        let classes = [
-            TimeoutClass::TcpOpening,
-            TimeoutClass::TcpEstablished,
-            TimeoutClass::TcpClosing,
-            TimeoutClass::Udp,
-            TimeoutClass::Other,
-        ];
-        classes
-            .into_iter()
-            .filter_map(|class| {
-                let slot = self.slab.head(class)?;
-                let last = self.slab.get(slot)?.last_seen();
-                let timeout = self.timeouts.get(class.index()).copied().unwrap_or(0);
-                Some((slot, last.saturating_add(timeout)))
-            })
-            .min_by_key(|&(_, deadline)| deadline)
-    }
-
-    /// Frees an entry when the table is full, or refuses, per policy.
-    fn make_room(&mut self) -> Result<Option<Removed<V>>, InsertError> {
-        if self.len() < self.capacity {
-            return Ok(None);
-        }
-        if self.when_full == FullPolicy::Refuse {
-            self.counters.table_full += 1;
-            return Err(InsertError::TableFull);
-        }
-        let (slot, _) = self.earliest_deadline().ok_or(InsertError::TableFull)?;
-        let removed = self.take(slot, RemoveReason::Evicted);
-        self.counters.evicted += 1;
-        Ok(removed)
-    }
-
-    fn take(&mut self, slot: u32, reason: RemoveReason) -> Option<Removed<V>> {
+    pub(super) fn take(&mut self, slot: u32, reason: RemoveReason) -> Option<Removed<V>> {
         let flow = self.slab.free(slot)?;
         let hash = hash_key(&self.seed, flow.key());
         self.index.remove(hash, slot);
@@ -305,6 +295,12 @@ impl<V> FlowTable<V> {
             last_seen: flow.last_seen(),
             data: flow.data,
         })
+    }
+}
+
+impl FlowSlot {
+    pub(super) fn index(self) -> u32 {
+        self.0
     }
 }
 

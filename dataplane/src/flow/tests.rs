@@ -234,3 +234,108 @@ fn million_flows_insert_and_lookup() {
     let took = started.elapsed();
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
+
+#[test]
+fn head_seen_since_queued_is_requeued_not_expired() {
+    let mut t = table(8, FullPolicy::EvictOldest);
+    let a = insert(&mut t, &tuple(17, 1, 53), 0);
+    let b = insert(&mut t, &tuple(17, 2, 53), 10 * SEC);
+    assert!(t.lookup(&tuple(17, 1, 53), 50 * SEC).is_some());
+
+    // `a` heads the queue but was seen at 50 s: it moves behind `b`.
+    assert!(t.expire_next(60 * SEC).is_none());
+    assert_eq!(t.len(), 2);
+    assert_eq!(t.expire_next(70 * SEC).map(|r| r.id), Some(b.id));
+    assert!(t.expire_next(109 * SEC).is_none());
+    let gone = t.expire_next(110 * SEC);
+    assert_eq!(gone.map(|r| (r.id, r.last_seen)), Some((a.id, 50 * SEC)));
+    assert!(t.is_empty());
+}
+
+#[test]
+fn change_to_a_shorter_timeout_takes_effect_at_once() {
+    let mut t = table(8, FullPolicy::EvictOldest);
+    let tcp = insert(&mut t, &tuple(6, 1, 5000), 0);
+    t.set_class(tcp.slot, TimeoutClass::TcpEstablished);
+    assert!(t.expire_next(100 * SEC).is_none()); // moved to the established queue
+
+    assert!(t.lookup(&tuple(6, 1, 5000), 100 * SEC).is_some());
+    t.set_class(tcp.slot, TimeoutClass::TcpClosing);
+    assert!(t.expire_next(129 * SEC).is_none());
+    assert_eq!(t.expire_next(130 * SEC).map(|r| r.id), Some(tcp.id));
+}
+
+/// Flows of every class seen at random times, changing class at random,
+/// with expiry called often: none leaves before its deadline, none more
+/// than one timeout after it, and all of them at the end.
+#[test]
+fn lazy_expiry_is_never_early_and_at_most_one_timeout_late() {
+    let timeouts = Timeouts {
+        tcp_opening: Duration::from_secs(3),
+        tcp_established: Duration::from_secs(20),
+        tcp_closing: Duration::from_secs(2),
+        udp: Duration::from_secs(6),
+        other: Duration::from_secs(4),
+    };
+    let config = FlowConfig {
+        capacity: 64,
+        timeouts,
+        when_full: FullPolicy::Refuse,
+    };
+    let Ok(mut t) = FlowTable::new(&config, 0, HashSeed::new(1, 2)) else {
+        panic!("table")
+    };
+    let limit = |class: TimeoutClass| timeouts.as_nanos()[class.index()];
+    let classes = [
+        TimeoutClass::TcpOpening,
+        TimeoutClass::TcpEstablished,
+        TimeoutClass::TcpClosing,
+    ];
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut class_of = std::collections::HashMap::new();
+    let mut expired = 0;
+    for step in 0..20_000u64 {
+        let now = step * SEC / 10;
+        let r = next();
+        let proto = [6, 17, 0x2f][(r % 3) as usize];
+        let tup = tuple(proto, (r >> 8) as u32 % 48, 1);
+        let found = t.lookup(&tup, now).or_else(|| {
+            let inserted = t.insert(&tup, now, Direction::ToResponder, 0);
+            let found = inserted.ok()?.found;
+            class_of.insert(found.id, TimeoutClass::initial(proto));
+            Some(found)
+        });
+        if let (Some(f), 6) = (found, proto) {
+            if r >> 40 & 3 == 0 {
+                let class = classes[(r >> 42) as usize % 3];
+                t.set_class(f.slot, class);
+                class_of.insert(f.id, class);
+            }
+        }
+        for _ in 0..4 {
+            let Some(gone) = t.expire_next(now) else {
+                break;
+            };
+            let timeout = class_of.get(&gone.id).map_or(0, |&c| limit(c));
+            let idle = now - gone.last_seen;
+            assert!(
+                idle >= timeout,
+                "step {step}: idle {idle}, timeout {timeout}"
+            );
+            assert!(
+                idle < 2 * timeout,
+                "step {step}: idle {idle}, timeout {timeout}"
+            );
+            expired += 1;
+        }
+    }
+    assert!(expired > 1000, "{expired}");
+    while t.expire_next(u64::MAX).is_some() {}
+    assert!(t.is_empty());
+}

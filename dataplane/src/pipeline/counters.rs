@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::decode::{DecodeError, Transport};
+use super::L4;
+use crate::decode::DecodeError;
 use crate::flow::FlowCounters;
 use crate::frag::FragCounters;
 use crate::tcp::{Budget, TcpCounters};
@@ -65,12 +66,12 @@ impl PipelineCounters {
         }
     }
 
-    pub(super) fn count_l4(&mut self, t: &Transport) {
-        match t {
-            Transport::Udp(_) => self.udp += 1,
-            Transport::Icmp(_) | Transport::Icmpv6(_) => self.icmp += 1,
-            Transport::Tcp(_) => self.tcp += 1,
-            Transport::None => self.other_l4 += 1,
+    pub(super) fn count_l4(&mut self, l4: &L4<'_>) {
+        match l4 {
+            L4::Tcp(_) => self.tcp += 1,
+            L4::Udp => self.udp += 1,
+            L4::Icmp => self.icmp += 1,
+            L4::Other => self.other_l4 += 1,
         }
     }
 }

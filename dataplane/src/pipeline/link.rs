@@ -2,7 +2,7 @@
 //! encapsulations capture files use (BSD loopback, raw IP, Linux cooked).
 //! Each is reduced to "an Ethernet frame" or "an IP packet at offset N".
 
-use crate::decode::{decode, decode_ip, DecodeError, DecodeOptions, Decoded};
+use crate::decode::{decode_into, decode_ip_into, DecodeError, DecodeOptions, Decoded};
 
 /// The link layer of a port or a capture file (pcap LINKTYPE_* values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,29 +41,47 @@ impl LinkType {
 /// Decodes `frame` according to its link type; `None` when the link layer
 /// says it carries no IP (an Ethernet frame with another EtherType still
 /// decodes, with no IP header).
+///
+/// The summary is moved out to the caller; the per-packet path uses
+/// [`decode_link_into`], which writes it where the caller keeps it.
+#[inline(always)]
 pub(super) fn decode_link<'a>(
     frame: &'a [u8],
     link: LinkType,
     opts: &DecodeOptions,
 ) -> Result<Option<Decoded<'a>>, DecodeError> {
-    let ip_at = |offset: usize| match frame.get(offset..) {
-        Some(ip) => decode_ip(ip, opts).map(Some),
-        None => Err(DecodeError::IpTruncated),
-    };
-    match link {
-        LinkType::Ethernet => decode(frame, opts).map(Some),
-        LinkType::Raw => ip_at(0),
-        LinkType::Null => ip_at(4),
-        LinkType::LinuxSll => cooked(frame, 14, 16).map_or(Ok(None), |_| ip_at(16)),
-        LinkType::LinuxSll2 => cooked(frame, 0, 20).map_or(Ok(None), |_| ip_at(20)),
-        LinkType::Other(_) => Ok(None),
-    }
+    let mut decoded = Decoded::empty(frame);
+    let found = decode_link_into(frame, link, opts, &mut decoded)?;
+    Ok(found.then_some(decoded))
 }
 
-/// `Some` when the cooked header's protocol field (at `at`) says IPv4 or IPv6
+/// [`decode_link`] into a caller-owned summary: `Ok(false)` when the link
+/// layer carries no IP; on error `out` must not be used.
+#[inline(always)]
+pub(super) fn decode_link_into<'a>(
+    frame: &'a [u8],
+    link: LinkType,
+    opts: &DecodeOptions,
+    out: &mut Decoded<'a>,
+) -> Result<bool, DecodeError> {
+    let ip_at = match link {
+        LinkType::Ethernet => return decode_into(frame, opts, out).map(|()| true),
+        LinkType::Raw => 0,
+        LinkType::Null => 4,
+        LinkType::LinuxSll if cooked(frame, 14, 16) => 16,
+        LinkType::LinuxSll2 if cooked(frame, 0, 20) => 20,
+        LinkType::LinuxSll | LinkType::LinuxSll2 | LinkType::Other(_) => return Ok(false),
+    };
+    let packet = frame.get(ip_at..).ok_or(DecodeError::IpTruncated)?;
+    decode_ip_into(packet, opts, out).map(|()| true)
+}
+
+/// True when the cooked header's protocol field (at `at`) says IPv4 or IPv6
 /// and the header (`len` bytes) is complete.
-fn cooked(frame: &[u8], at: usize, len: usize) -> Option<()> {
-    let proto = frame.get(at..at + 2)?;
+fn cooked(frame: &[u8], at: usize, len: usize) -> bool {
+    let Some(proto) = frame.get(at..at + 2) else {
+        return false;
+    };
     let is_ip = proto == [0x08, 0x00] || proto == [0x86, 0xdd];
-    (is_ip && frame.len() >= len).then_some(())
+    is_ip && frame.len() >= len
 }

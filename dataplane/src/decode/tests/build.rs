@@ -14,6 +14,10 @@ pub const V4_DST: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 7);
 pub const V6_SRC: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
 pub const V6_DST: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2);
 
+/// Tunnel endpoints, the outer addresses of GRE tests (RFC 5737).
+pub const OUTER_SRC: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
+pub const OUTER_DST: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 2);
+
 /// The pseudo-header of the test IPv4 addresses.
 pub fn pseudo_v4() -> PseudoHeader {
     PseudoHeader::V4 {
@@ -45,6 +49,8 @@ pub fn ethernet(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> 
 /// IPv4 header fields a test may want to change.
 #[derive(Debug, Clone)]
 pub struct V4 {
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
     pub protocol: u8,
     pub ident: u16,
     /// Flags (top three bits) and offset in 8-byte units.
@@ -57,6 +63,8 @@ impl V4 {
     /// A header for `protocol` without options or fragmentation.
     pub fn new(protocol: IpProtocol) -> Self {
         Self {
+            src: V4_SRC,
+            dst: V4_DST,
             protocol: protocol.0,
             ident: 0x1234,
             flags_offset: 0x4000,
@@ -75,8 +83,8 @@ impl V4 {
         packet.extend_from_slice(&self.ident.to_be_bytes());
         packet.extend_from_slice(&self.flags_offset.to_be_bytes());
         packet.extend_from_slice(&[self.ttl, self.protocol, 0, 0]);
-        packet.extend_from_slice(&V4_SRC.octets());
-        packet.extend_from_slice(&V4_DST.octets());
+        packet.extend_from_slice(&self.src.octets());
+        packet.extend_from_slice(&self.dst.octets());
         packet.extend_from_slice(&self.options);
         let sum = checksum::checksum(&packet);
         packet[10..12].copy_from_slice(&sum.to_be_bytes());
@@ -214,4 +222,72 @@ pub fn tcp_v4_frame(tcp: &Tcp, payload: &[u8]) -> Vec<u8> {
 pub fn tcp_v6_frame(tcp: &Tcp, payload: &[u8]) -> Vec<u8> {
     let segment = tcp.build(payload, &pseudo_v6());
     ethernet(&[], 0x86dd, &ipv6(6, &segment))
+}
+
+/// GRE header fields a test may want to change (RFC 2784, RFC 2890).
+#[derive(Debug, Clone, Default)]
+pub struct Gre {
+    /// Bits ORed into the flags and version word besides C, K and S.
+    pub extra_bits: u16,
+    pub protocol: u16,
+    pub checksum: bool,
+    pub key: Option<u32>,
+    pub sequence: Option<u32>,
+}
+
+impl Gre {
+    /// GRE carrying `protocol`, no optional field.
+    pub fn new(protocol: u16) -> Self {
+        Self {
+            protocol,
+            ..Self::default()
+        }
+    }
+
+    /// The header followed by `payload`, checksum filled when present.
+    pub fn build(&self, payload: &[u8]) -> Vec<u8> {
+        let flags = [
+            (self.checksum, 0x8000),
+            (self.key.is_some(), 0x2000),
+            (self.sequence.is_some(), 0x1000),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .fold(self.extra_bits, |word, (_, bit)| word | bit);
+        let mut packet = Vec::new();
+        packet.extend_from_slice(&flags.to_be_bytes());
+        packet.extend_from_slice(&self.protocol.to_be_bytes());
+        if self.checksum {
+            packet.extend_from_slice(&[0; 4]);
+        }
+        for word in [self.key, self.sequence].into_iter().flatten() {
+            packet.extend_from_slice(&word.to_be_bytes());
+        }
+        packet.extend_from_slice(payload);
+        if self.checksum {
+            let sum = checksum::checksum(&packet);
+            packet[4..6].copy_from_slice(&sum.to_be_bytes());
+        }
+        packet
+    }
+}
+
+/// An outer IPv4 header between the tunnel endpoints carrying `gre`.
+pub fn outer_v4(gre: &[u8]) -> Vec<u8> {
+    V4 {
+        src: OUTER_SRC,
+        dst: OUTER_DST,
+        ..V4::new(IpProtocol::GRE)
+    }
+    .build(gre)
+}
+
+/// An Ethernet frame: outer IPv4, then `gre` wrapping `inner`.
+pub fn gre_v4_frame(gre: &Gre, inner: &[u8]) -> Vec<u8> {
+    ethernet(&[], 0x0800, &outer_v4(&gre.build(inner)))
+}
+
+/// A TCP-over-IPv4 packet (no link layer) carrying `payload`.
+pub fn tcp_v4_packet(tcp: &Tcp, payload: &[u8]) -> Vec<u8> {
+    V4::new(IpProtocol::TCP).build(&tcp.build(payload, &pseudo_v4()))
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::decode::{decode, decode_ip, DecodeError, DecodeOptions, Decoded, Transport};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/");
+pub(super) const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/");
 
 const CAPTURES: &[&str] = &[
     "suricata-verify/http-ipv6/input.pcap",
@@ -57,7 +57,7 @@ const FIELDS: &[&str] = &[
 ];
 
 /// The link type and records of a classic pcap file.
-fn read_pcap(bytes: &[u8]) -> (u32, Vec<&[u8]>) {
+pub(super) fn read_pcap(bytes: &[u8]) -> (u32, Vec<&[u8]>) {
     let magic = u32::from_le_bytes(bytes[..4].try_into().expect("pcap header"));
     let little = match magic {
         0xa1b2_c3d4 | 0xa1b2_3c4d => true,

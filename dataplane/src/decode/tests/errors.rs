@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::build::{self, Tcp, V4};
+use super::build::{self, Gre, Tcp, V4};
 use crate::decode::{decode, decode_ip, DecodeError, DecodeOptions, IpProtocol};
 
 /// Whether a case is a whole Ethernet frame or a raw IP packet.
@@ -205,6 +205,45 @@ fn udp_icmp_cases() -> Vec<(DecodeError, Entry, Vec<u8>)> {
     ]
 }
 
+fn gre_cases() -> Vec<(DecodeError, Entry, Vec<u8>)> {
+    let inner = build::tcp_v4_packet(&Tcp::default(), b"x");
+    let checked = Gre {
+        checksum: true,
+        ..Gre::new(0x0800)
+    };
+    let routing = Gre {
+        extra_bits: 0x4000,
+        ..Gre::new(0x0800)
+    };
+    // Three GRE layers, one more than the decoder removes.
+    let nested = (0..3).fold(inner.clone(), |packet, _| {
+        build::outer_v4(&Gre::new(0x0800).build(&packet))
+    });
+    vec![
+        (
+            DecodeError::GreTruncated,
+            Entry::Ip,
+            build::outer_v4(&[0, 0, 0x08]),
+        ),
+        (
+            DecodeError::GreTruncated,
+            Entry::Ip,
+            build::outer_v4(&[0x20, 0, 0x08, 0x00, 0, 0]),
+        ),
+        (
+            DecodeError::GreBadHeader,
+            Entry::Ip,
+            build::outer_v4(&routing.build(&inner)),
+        ),
+        (
+            DecodeError::GreBadChecksum,
+            Entry::Ip,
+            build::outer_v4(&flip(checked.build(&inner), 30)),
+        ),
+        (DecodeError::TunnelTooDeep, Entry::Ip, nested),
+    ]
+}
+
 fn all_cases() -> Vec<(DecodeError, Entry, Vec<u8>)> {
     [
         link_cases(),
@@ -212,6 +251,7 @@ fn all_cases() -> Vec<(DecodeError, Entry, Vec<u8>)> {
         ipv6_cases(),
         tcp_cases(),
         udp_icmp_cases(),
+        gre_cases(),
     ]
     .concat()
 }

@@ -124,11 +124,13 @@ fn tcp_sack_blocks_and_unknown_options() {
     let frame = build::tcp_v6_frame(&tcp, b"data");
     let decoded = live(&frame);
     let info = tcp_of(&decoded);
-    assert_eq!(info.options.sack_blocks(), &[(100, 200), (300, 400)]);
+    let blocks: Vec<(u32, u32)> = decoded.sack_blocks().collect();
+    assert_eq!(blocks, [(100, 200), (300, 400)]);
+    assert_eq!(info.options.sack_len, 2);
     assert_eq!(info.options.unknown, 1);
     assert_eq!(decoded.payload_bytes(), b"data");
 
-    let segment = &frame[decoded.l4_offset..];
+    let segment = &frame[decoded.l4_offset as usize..];
     let view = crate::decode::tcp::Packet::new_checked(segment).expect("valid");
     let unknown = view
         .option_iter()
@@ -228,4 +230,13 @@ fn ipv4_fragment_stops_at_network_layer() {
     assert!(decoded.is_fragment());
     assert_eq!(decoded.transport, Transport::None);
     assert_eq!(decoded.payload_bytes(), &[7; 64]);
+}
+
+#[test]
+fn summary_stays_small() {
+    // Built for every packet: keep it from growing back (264 bytes when
+    // offsets were `usize` and SACK blocks were copied in).
+    let size = core::mem::size_of::<Decoded<'_>>();
+    println!("size_of::<Decoded>() = {size}");
+    assert!(size <= 216, "Decoded is {size} bytes");
 }

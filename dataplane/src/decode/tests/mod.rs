@@ -4,6 +4,9 @@
 pub(crate) mod build;
 mod corpus;
 mod errors;
+mod fast;
+mod gre;
+mod gre_corpus;
 mod headers;
 mod ipv6;
 mod prop;

@@ -12,7 +12,7 @@ fn assert_consistent(decoded: &Decoded<'_>) {
     assert!(decoded.l3_offset <= decoded.l4_offset);
     assert!(decoded.l4_offset <= decoded.payload.start);
     assert!(decoded.payload.start <= decoded.payload.end);
-    assert!(decoded.payload.end <= len);
+    assert!(decoded.payload.range().end <= len);
     assert!(decoded.ip_packet().len() <= len);
 }
 
