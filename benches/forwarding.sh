@@ -35,6 +35,7 @@ palisade_mpps() {
     cat >"$work/null.yaml" <<YAML
 mode: inline
 cores: {main: 0, workers: [1]}
+inspection: {enabled: false}
 memory: {hugepages: ${BENCH_HUGEPAGES_BOOL:-false}, size_mb: 1024}
 ports:
   - {name: a, device: net_null0}

@@ -171,6 +171,7 @@ fn run_capture(
         counters: Arc::clone(&counters),
         shared: Arc::clone(&shared),
         stop,
+        inspect: true,
     })
     .drain_in_order();
     let mut report = capture_report(opts, &ports, &counters, started);

@@ -52,6 +52,8 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Inspection {
+    /// Run the pipeline at all; `false` is plain forwarding (counters only).
+    pub enabled: bool,
     /// Verify IPv4, TCP, UDP and ICMP checksums in software.
     pub verify_checksums: bool,
     /// `drop` or `pass` frames the decoder refuses (both are counted).
@@ -73,6 +75,7 @@ pub struct Inspection {
 impl Default for Inspection {
     fn default() -> Self {
         Inspection {
+            enabled: true,
             verify_checksums: true,
             malformed: MalformedPolicy::Drop,
             flows_per_worker: 1 << 18,

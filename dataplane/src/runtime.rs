@@ -90,6 +90,7 @@ fn run_with_eal(
             counters: Arc::clone(&counters[w]),
             shared: Arc::clone(&shared[w]),
             stop: Arc::clone(&stop),
+            inspect: config.inspection.enabled,
         });
         let launched = lcore::launch(&eal, *lcore_id, move || {
             worker.run();

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use palisade_hw::{lcore, Burst, RxQueue, TxQueue};
 
-use crate::pipeline::{FlowRecord, LinkType, NoSink, Pipeline, PipelineStats, Verdict};
+use crate::pipeline::{
+    FlowRecord, Frame, LinkType, NoSink, Pipeline, PipelineStats, Verdict, BURST_MAX,
+};
 use crate::stats::{DropReason, WorkerCounters};
 
 /// How many times a partly refused tx burst is offered again before the rest
@@ -67,6 +69,7 @@ pub struct Worker {
     shared: SharedStats,
     stop: Arc<AtomicBool>,
     burst: Burst,
+    inspect: bool,
     now: u64,
     last_publish: u64,
 }
@@ -91,6 +94,8 @@ pub struct WorkerParts {
     pub counters: Arc<WorkerCounters>,
     pub shared: SharedStats,
     pub stop: Arc<AtomicBool>,
+    /// Run the pipeline (false: plain forwarding, counters only).
+    pub inspect: bool,
 }
 
 /// Counters are published this often (nanoseconds of `now`).
@@ -109,6 +114,7 @@ impl Worker {
             shared: p.shared,
             stop: p.stop,
             burst: Burst::new(),
+            inspect: p.inspect,
             now: 0,
             last_publish: 0,
         }
@@ -201,11 +207,23 @@ impl Worker {
         n
     }
 
-    /// Runs the pipeline over the burst and frees the frames it drops.
+    /// Runs the pipeline over the burst (staged, so flow-table misses
+    /// overlap) and frees the frames it drops.
     fn inspect(&mut self, link: LinkType) {
-        let (pipeline, clock, c) = (&mut self.pipeline, self.clock, &self.counters);
+        if !self.inspect {
+            return;
+        }
+        let (clock, c) = (self.clock, &self.counters);
         let mut now = self.now;
-        let dropped = self.burst.retain(|m| {
+        let mut frames = [Frame::default(); BURST_MAX];
+        let mut inspected = [false; BURST_MAX];
+        let mut n = 0;
+        for (i, m) in self.burst.as_slice().iter().enumerate() {
+            if m.segments() > 1 {
+                // Chained jumbo frames (captures only) pass uninspected.
+                c.uninspected.add(1);
+                continue;
+            }
             if let Clock::Capture {
                 field_offset,
                 unit_ns,
@@ -213,12 +231,21 @@ impl Worker {
             {
                 now = m.dynfield_u64(field_offset).saturating_mul(unit_ns);
             }
-            if m.segments() > 1 {
-                // Chained jumbo frames (captures only) pass uninspected.
-                c.uninspected.add(1);
-                return true;
-            }
-            pipeline.process(m.data(), link, now, &mut NoSink) == Verdict::Pass
+            frames[n] = Frame {
+                bytes: m.data(),
+                now,
+            };
+            inspected[i] = true;
+            n += 1;
+        }
+        let mut verdicts = [Verdict::Pass; BURST_MAX];
+        self.pipeline
+            .process_burst(&frames[..n], link, &mut verdicts, &mut NoSink);
+        let (mut i, mut v) = (0, verdicts.iter());
+        let dropped = self.burst.retain(|_| {
+            let keep = !inspected[i] || v.next() != Some(&Verdict::Drop);
+            i += 1;
+            keep
         });
         self.now = now;
         c.count_drop(DropReason::Malformed, dropped as u64);

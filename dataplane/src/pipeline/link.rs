@@ -38,25 +38,8 @@ impl LinkType {
     }
 }
 
-/// Decodes `frame` according to its link type; `None` when the link layer
-/// says it carries no IP (an Ethernet frame with another EtherType still
-/// decodes, with no IP header).
-///
-/// The summary is moved out to the caller; the per-packet path uses
-/// [`decode_link_into`], which writes it where the caller keeps it.
-#[inline(always)]
-pub(super) fn decode_link<'a>(
-    frame: &'a [u8],
-    link: LinkType,
-    opts: &DecodeOptions,
-) -> Result<Option<Decoded<'a>>, DecodeError> {
-    let mut decoded = Decoded::empty(frame);
-    let found = decode_link_into(frame, link, opts, &mut decoded)?;
-    Ok(found.then_some(decoded))
-}
-
-/// [`decode_link`] into a caller-owned summary: `Ok(false)` when the link
-/// layer carries no IP; on error `out` must not be used.
+/// Decodes `frame` by its link type into a caller-owned summary: `Ok(false)`
+/// when the link layer carries no IP; on error `out` must not be used.
 #[inline(always)]
 pub(super) fn decode_link_into<'a>(
     frame: &'a [u8],

@@ -39,7 +39,7 @@ pub use link::LinkType;
 pub use record::{FlowEnd, FlowRecord};
 pub use sink::{FlowSink, NoSink};
 
-use link::decode_link;
+use link::decode_link_into;
 use sink::Adapter;
 
 /// What to do with a frame the decoder refuses.
@@ -264,11 +264,12 @@ impl Pipeline {
     /// Decodes a frame and hashes its flow key: nothing here reads or
     /// changes the pipeline's state, so a burst can be staged ahead.
     fn stage<'a>(&self, frame: &'a [u8], link: LinkType) -> Staged<'a> {
-        let decoded = match decode_link(frame, link, &self.cfg.decode) {
-            Ok(Some(d)) => d,
-            Ok(None) => return Staged::NotIp,
+        let mut decoded = Decoded::empty(frame);
+        match decode_link_into(frame, link, &self.cfg.decode, &mut decoded) {
+            Ok(true) => {}
+            Ok(false) => return Staged::NotIp,
             Err(e) => return Staged::Malformed(e),
-        };
+        }
         match decoded.ip {
             None => Staged::NotIp,
             Some(ip) if ip.fragment.is_some() => Staged::Fragment {
