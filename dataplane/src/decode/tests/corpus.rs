@@ -98,33 +98,16 @@ fn decode_record<'a>(
 }
 
 fn tshark(path: &str) -> Vec<HashMap<&'static str, String>> {
-    let mut command = Command::new("tshark");
-    command.args([
-        "-n",
-        "-r",
-        path,
-        "-T",
-        "fields",
-        "-E",
-        "occurrence=f",
-        "-E",
-        "separator=|",
-    ]);
+    let mut prefs = Vec::new();
     for pref in [
         "ip.check_checksum",
         "tcp.check_checksum",
         "udp.check_checksum",
     ] {
-        command.args(["-o", &format!("{pref}:TRUE")]);
+        prefs.extend(["-o".to_owned(), format!("{pref}:TRUE")]);
     }
-    for field in FIELDS {
-        command.args(["-e", field]);
-    }
-    let output = command
-        .output()
-        .expect("tshark must be installed (apt-get install tshark)");
-    assert!(output.status.success(), "tshark failed on {path}");
-    let text = String::from_utf8(output.stdout).expect("tshark prints UTF-8");
+    let prefs: Vec<&str> = prefs.iter().map(String::as_str).collect();
+    let text = tshark_fields(path, &prefs, FIELDS);
     text.lines()
         .map(|line| {
             FIELDS
@@ -270,4 +253,20 @@ fn check_capture(name: &str) -> usize {
 fn corpus_matches_tshark() {
     let total: usize = CAPTURES.iter().map(|name| check_capture(name)).sum();
     assert!(total > 100, "only {total} packets compared");
+}
+
+/// Runs tshark over `path` printing `fields` separated by `|`, one line per
+/// packet, with `extra` options; the reference the corpus tests compare to.
+pub(super) fn tshark_fields(path: &str, extra: &[&str], fields: &[&str]) -> String {
+    let mut command = Command::new("tshark");
+    command.args(["-n", "-r", path, "-T", "fields", "-E", "separator=|"]);
+    command.args(extra);
+    for field in fields {
+        command.args(["-e", field]);
+    }
+    let output = command
+        .output()
+        .expect("tshark must be installed (apt-get install tshark)");
+    assert!(output.status.success(), "tshark failed on {path}");
+    String::from_utf8(output.stdout).expect("tshark prints UTF-8")
 }

@@ -5,8 +5,6 @@
 //! Needs `/usr/bin/tshark` (Debian package `tshark`) and the corpus beside
 //! the workspace (`../shared/corpus`).
 
-use std::process::Command;
-
 use super::corpus::{read_pcap, CORPUS};
 use crate::decode::{decode, DecodeOptions, Decoded, Transport, TunnelKind};
 
@@ -26,17 +24,8 @@ const FIELDS: &[&str] = &[
 
 /// Each packet's fields, each field's occurrences in protocol order.
 fn tshark(path: &str) -> Vec<Vec<Vec<String>>> {
-    let mut command = Command::new("tshark");
-    command.args(["-n", "-r", path, "-T", "fields", "-E", "separator=|"]);
-    command.args(["-E", "occurrence=a", "-E", "aggregator=,"]);
-    for field in FIELDS {
-        command.args(["-e", field]);
-    }
-    let output = command
-        .output()
-        .expect("tshark must be installed (apt-get install tshark)");
-    assert!(output.status.success(), "tshark failed on {path}");
-    let text = String::from_utf8(output.stdout).expect("tshark prints UTF-8");
+    let aggregate = ["-E", "occurrence=a", "-E", "aggregator=,"];
+    let text = super::corpus::tshark_fields(path, &aggregate, FIELDS);
     text.lines()
         .map(|line| {
             line.split('|')
