@@ -97,6 +97,55 @@ pub(super) fn ipv4_tcp<'a>(frame: &'a [u8], opts: &DecodeOptions, out: &mut Deco
     true
 }
 
+/// What flow tracking needs of a common-shape frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpSegment<'a> {
+    /// Source IPv4 address.
+    pub src: [u8; 4],
+    /// Destination IPv4 address.
+    pub dst: [u8; 4],
+    /// TCP header fields; `options` is digested only when there are some.
+    pub tcp: TcpInfo,
+    /// The TCP payload.
+    pub payload: &'a [u8],
+}
+
+/// The addresses and TCP fields of `frame` when it has the common shape and
+/// passes every check that [`ipv4_tcp`] makes; `None` otherwise (the caller
+/// then takes the general walk).
+#[inline(always)]
+pub fn tcp_segment<'a>(frame: &'a [u8], opts: &DecodeOptions) -> Option<TcpSegment<'a>> {
+    let frame = frame.get(..MAX_FRAME_LEN).unwrap_or(frame);
+    let shape = shape(frame)?;
+    let tcp = tcp::Packet::new_checked(shape.segment).ok()?;
+    if opts.verify_checksums && !checksums_valid(&shape) {
+        return None;
+    }
+    let options = tcp.option_iter();
+    let options = if options.is_empty() {
+        OptionSummary::default()
+    } else {
+        OptionSummary::from_options(options)
+    };
+    Some(TcpSegment {
+        src: array(&shape.headers[IP_AT + 12..IP_AT + 16]),
+        dst: array(&shape.headers[IP_AT + 16..IP_AT + 20]),
+        tcp: TcpInfo {
+            src_port: tcp.src_port(),
+            dst_port: tcp.dst_port(),
+            seq: tcp.seq_number(),
+            ack: tcp.ack_number(),
+            flags: tcp.flags(),
+            window: tcp.window_len(),
+            urgent: tcp.urgent_at(),
+            // The data offset field allows at most 60 bytes.
+            header_len: u8::try_from(tcp.header_len()).unwrap_or(u8::MAX),
+            options,
+        },
+        payload: shape.segment.get(tcp.header_len()..).unwrap_or_default(),
+    })
+}
+
 /// The headers, when the frame is untagged IPv4 without options, not a
 /// fragment, carrying TCP, with a total length that fits the frame.
 #[inline(always)]

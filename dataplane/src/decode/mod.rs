@@ -37,6 +37,7 @@ mod wire;
 pub(crate) mod tests;
 
 pub use error::DecodeError;
+pub use fast::{tcp_segment, TcpSegment};
 pub use ethernet::{EtherType, Link, MacAddr, VlanTag, VlanTags};
 pub use ip::IpProtocol;
 pub use layers::{decode, decode_into, decode_ip, decode_ip_into};

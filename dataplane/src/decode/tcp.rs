@@ -257,16 +257,19 @@ fn known_option(kind: u8, data: &[u8]) -> Result<TcpOption<'_>, DecodeError> {
 }
 
 /// The options the pipeline needs, digested from one segment.
+///
+/// Laid out without padding (16 bytes, all fields plain integers), so that
+/// writing a summary is a couple of full-width stores: the decoder writes one
+/// for every segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(C)]
 pub struct OptionSummary {
-    /// Maximum segment size.
-    pub mss: Option<u16>,
-    /// Window scale shift count as sent (a receiver caps it at 14).
-    pub window_scale: Option<u8>,
-    /// SACK permitted.
-    pub sack_permitted: bool,
-    /// Timestamp value and echo reply.
-    pub timestamps: Option<(u32, u32)>,
+    tsval: u32,
+    tsecr: u32,
+    mss: u16,
+    window_scale: u8,
+    /// Which of the options above were present (`HAS_*` bits).
+    present: u8,
     /// Number of SACK blocks (read them with
     /// [`Decoded::sack_blocks`](super::Decoded::sack_blocks)).
     pub sack_len: u8,
@@ -274,9 +277,36 @@ pub struct OptionSummary {
     pub sack_at: u8,
     /// Options of kinds we do not interpret.
     pub unknown: u8,
+    /// Keeps the layout free of padding.
+    reserved: u8,
 }
 
+const HAS_MSS: u8 = 1;
+const HAS_WINDOW_SCALE: u8 = 2;
+const HAS_SACK_PERMITTED: u8 = 4;
+const HAS_TIMESTAMPS: u8 = 8;
+
 impl OptionSummary {
+    /// Maximum segment size.
+    pub fn mss(&self) -> Option<u16> {
+        (self.present & HAS_MSS != 0).then_some(self.mss)
+    }
+
+    /// Window scale shift count as sent (a receiver caps it at 14).
+    pub fn window_scale(&self) -> Option<u8> {
+        (self.present & HAS_WINDOW_SCALE != 0).then_some(self.window_scale)
+    }
+
+    /// SACK permitted.
+    pub fn sack_permitted(&self) -> bool {
+        self.present & HAS_SACK_PERMITTED != 0
+    }
+
+    /// Timestamp value and echo reply.
+    pub fn timestamps(&self) -> Option<(u32, u32)> {
+        (self.present & HAS_TIMESTAMPS != 0).then_some((self.tsval, self.tsecr))
+    }
+
     /// Digests the options of a checked segment.
     #[inline]
     pub fn from_options(options: Options<'_>) -> Self {
@@ -301,10 +331,19 @@ impl OptionSummary {
 
     fn add(&mut self, option: TcpOption<'_>, at: usize) {
         match option {
-            TcpOption::Mss(mss) => self.mss = Some(mss),
-            TcpOption::WindowScale(shift) => self.window_scale = Some(shift),
-            TcpOption::SackPermitted => self.sack_permitted = true,
-            TcpOption::Timestamps { tsval, tsecr } => self.timestamps = Some((tsval, tsecr)),
+            TcpOption::Mss(mss) => {
+                self.mss = mss;
+                self.present |= HAS_MSS;
+            }
+            TcpOption::WindowScale(shift) => {
+                self.window_scale = shift;
+                self.present |= HAS_WINDOW_SCALE;
+            }
+            TcpOption::SackPermitted => self.present |= HAS_SACK_PERMITTED,
+            TcpOption::Timestamps { tsval, tsecr } => {
+                (self.tsval, self.tsecr) = (tsval, tsecr);
+                self.present |= HAS_TIMESTAMPS;
+            }
             TcpOption::Sack(blocks) => {
                 // At most four blocks in a header of at most 60 bytes.
                 self.sack_len = u8::try_from(blocks.len() / SACK_BLOCK_LEN).unwrap_or(0);

@@ -20,8 +20,12 @@ impl Index {
     /// to a power of two). `capacity` is at most `MAX_CAPACITY`.
     pub(crate) fn new(capacity: usize) -> Self {
         let len = capacity.saturating_mul(2).next_power_of_two().max(8);
+        let mut words = Vec::with_capacity(len);
+        // Huge pages before the first write: a lookup is a random access.
+        palisade_hw::advise_huge_pages(words.spare_capacity_mut());
+        words.resize(len, EMPTY);
         Self {
-            words: vec![EMPTY; len].into_boxed_slice(),
+            words: words.into_boxed_slice(),
             mask: len - 1,
         }
     }

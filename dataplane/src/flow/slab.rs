@@ -142,8 +142,11 @@ impl<V> Slab<V> {
             tail: NIL,
             tail_queued: 0,
         };
+        let mut slots = Vec::with_capacity(capacity);
+        // Huge pages before the first write: entries are touched at random.
+        palisade_hw::advise_huge_pages(slots.spare_capacity_mut());
         Self {
-            slots: Vec::with_capacity(capacity),
+            slots,
             free_head: NIL,
             queues: [empty; TimeoutClass::COUNT],
         }

@@ -23,7 +23,11 @@ mod link;
 mod record;
 mod sink;
 
-use crate::decode::{decode_ip, DecodeError, DecodeOptions, Decoded, IpHeader, Transport};
+use std::net::Ipv4Addr;
+
+use crate::decode::{
+    self, decode_ip, DecodeError, DecodeOptions, Decoded, IpHeader, IpProtocol, TcpInfo, Transport,
+};
 use crate::flow::{
     Direction, FlowConfig, FlowConfigError, FlowTable, FlowTuple, Found, HashSeed, HashedKey,
     Removed, Side,
@@ -264,6 +268,12 @@ impl Pipeline {
     /// Decodes a frame and hashes its flow key: nothing here reads or
     /// changes the pipeline's state, so a burst can be staged ahead.
     fn stage<'a>(&self, frame: &'a [u8], link: LinkType) -> Staged<'a> {
+        // The common frame goes straight to flow tracking, no summary.
+        if link == LinkType::Ethernet {
+            if let Some(seg) = decode::tcp_segment(frame, &self.cfg.decode) {
+                return Staged::Datagram(self.tcp_datagram(&seg));
+            }
+        }
         let mut decoded = Decoded::empty(frame);
         match decode_link_into(frame, link, &self.cfg.decode, &mut decoded) {
             Ok(true) => {}
@@ -281,6 +291,23 @@ impl Pipeline {
     }
 
     /// The flow key and transport fields of a whole datagram.
+    /// The datagram of a frame that took the decoder's fast path.
+    fn tcp_datagram<'a>(&self, seg: &decode::TcpSegment<'a>) -> Datagram<'a> {
+        let t = &seg.tcp;
+        let tuple = FlowTuple {
+            proto: IpProtocol::TCP.0,
+            src: Ipv4Addr::from(seg.src).into(),
+            src_port: t.src_port,
+            dst: Ipv4Addr::from(seg.dst).into(),
+            dst_port: t.dst_port,
+        };
+        Datagram {
+            key: self.flows.hash(&tuple),
+            v4: true,
+            l4: tcp_l4(t, seg.payload),
+        }
+    }
+
     fn datagram<'a>(&self, ip: &IpHeader, d: &Decoded<'a>) -> Datagram<'a> {
         let (src_port, dst_port) = d.ports().unwrap_or((0, 0));
         let tuple = FlowTuple {
@@ -291,14 +318,7 @@ impl Pipeline {
             dst_port,
         };
         let l4 = match d.transport {
-            Transport::Tcp(t) => L4::Tcp(Segment {
-                seq: SeqNum(t.seq),
-                ack: SeqNum(t.ack),
-                flags: tcp_flags(t.flags),
-                window: t.window,
-                wscale: t.options.window_scale,
-                payload: d.payload_bytes(),
-            }),
+            Transport::Tcp(t) => tcp_l4(&t, d.payload_bytes()),
             Transport::Udp(_) => L4::Udp,
             Transport::Icmp(_) | Transport::Icmpv6(_) => L4::Icmp,
             Transport::None => L4::Other,
@@ -505,6 +525,18 @@ impl Pipeline {
 }
 
 /// The decoder's 9-bit flags (with NS) as the tracker's 8-bit flags.
+/// What TCP tracking needs of a segment.
+fn tcp_l4<'a>(t: &TcpInfo, payload: &'a [u8]) -> L4<'a> {
+    L4::Tcp(Segment {
+        seq: SeqNum(t.seq),
+        ack: SeqNum(t.ack),
+        flags: tcp_flags(t.flags),
+        window: t.window,
+        wscale: t.options.window_scale(),
+        payload,
+    })
+}
+
 fn tcp_flags(flags: crate::decode::tcp::Flags) -> TcpFlags {
     TcpFlags((flags.0 & 0xff) as u8)
 }

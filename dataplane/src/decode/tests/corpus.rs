@@ -162,19 +162,19 @@ fn transport_fields(decoded: &Decoded<'_>, out: &mut HashMap<&'static str, Strin
             out.insert("tcp.window_size_value", tcp.window.to_string());
             out.insert("tcp.hdr_len", tcp.header_len.to_string());
             out.insert("tcp.len", decoded.payload.len().to_string());
-            optional(out, "tcp.options.mss_val", options.mss);
-            optional(out, "tcp.options.wscale.shift", options.window_scale);
+            optional(out, "tcp.options.mss_val", options.mss());
+            optional(out, "tcp.options.wscale.shift", options.window_scale());
             optional(
                 out,
                 "tcp.options.timestamp.tsval",
-                options.timestamps.map(|t| t.0),
+                options.timestamps().map(|t| t.0),
             );
             optional(
                 out,
                 "tcp.options.timestamp.tsecr",
-                options.timestamps.map(|t| t.1),
+                options.timestamps().map(|t| t.1),
             );
-            if options.sack_permitted {
+            if options.sack_permitted() {
                 out.insert("tcp.options.sack_perm", "0402".to_owned());
             }
         }

@@ -4,7 +4,11 @@
 use proptest::prelude::*;
 
 use super::build::{self, Tcp, V4};
-use crate::decode::{decode_into, fast, layers, DecodeError, DecodeOptions, Decoded, IpProtocol};
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::decode::{
+    decode_into, fast, layers, DecodeError, DecodeOptions, Decoded, IpProtocol, Transport,
+};
 
 /// Frames of the shape the fast path takes, to mutate.
 fn seeds() -> Vec<Vec<u8>> {
@@ -42,7 +46,26 @@ fn with_fast_path<'a>(frame: &'a [u8], opts: &DecodeOptions) -> Result<Decoded<'
 fn assert_same(frame: &[u8]) {
     for opts in [DecodeOptions::LIVE, DecodeOptions::CAPTURE] {
         assert_eq!(with_fast_path(frame, &opts), general(frame, &opts));
+        assert_segment_matches(frame, &opts);
     }
+}
+
+/// `tcp_segment` takes exactly the frames `ipv4_tcp` takes, and reports what
+/// the general walk reports of them.
+fn assert_segment_matches(frame: &[u8], opts: &DecodeOptions) {
+    let mut out = Decoded::empty(frame);
+    let taken = fast::ipv4_tcp(frame, opts, &mut out);
+    let Some(seg) = fast::tcp_segment(frame, opts) else {
+        assert!(!taken, "tcp_segment refused a frame ipv4_tcp took");
+        return;
+    };
+    assert!(taken, "tcp_segment took a frame ipv4_tcp refused");
+    let walked = general(frame, opts).expect("the general walk accepts the frame");
+    let ip = walked.ip.expect("an IP header");
+    assert_eq!(ip.src, IpAddr::V4(Ipv4Addr::from(seg.src)));
+    assert_eq!(ip.dst, IpAddr::V4(Ipv4Addr::from(seg.dst)));
+    assert_eq!(walked.transport, Transport::Tcp(seg.tcp));
+    assert_eq!(walked.payload_bytes(), seg.payload);
 }
 
 #[test]
