@@ -37,8 +37,8 @@ mod wire;
 pub(crate) mod tests;
 
 pub use error::DecodeError;
-pub use fast::{tcp_segment, TcpSegment};
 pub use ethernet::{EtherType, Link, MacAddr, VlanTag, VlanTags};
+pub use fast::{tcp_segment, TcpSegment};
 pub use ip::IpProtocol;
 pub use layers::{decode, decode_into, decode_ip, decode_ip_into};
 pub use summary::{

@@ -34,6 +34,10 @@ pub struct PipelineCounters {
     pub untracked: u64,
     /// Finished-flow records lost because the I/O loop did not drain them.
     pub records_dropped: u64,
+    /// Packets dropped because their flow was blocked.
+    pub blocked: u64,
+    /// Flows blocked by a verdict.
+    pub flows_blocked: u64,
 }
 
 impl Default for PipelineCounters {
@@ -53,6 +57,8 @@ impl Default for PipelineCounters {
             malformed_dropped: 0,
             untracked: 0,
             records_dropped: 0,
+            blocked: 0,
+            flows_blocked: 0,
         }
     }
 }
@@ -94,6 +100,8 @@ pub struct PipelineStats {
     pub malformed_dropped: u64,
     pub untracked: u64,
     pub records_dropped: u64,
+    pub blocked: u64,
+    pub flows_blocked: u64,
     pub flows: BTreeMap<&'static str, u64>,
     pub tcp_stream: BTreeMap<&'static str, u64>,
     pub ip_fragments: BTreeMap<&'static str, u64>,
@@ -128,6 +136,8 @@ impl PipelineStats {
             malformed_dropped: c.malformed_dropped,
             untracked: c.untracked,
             records_dropped: c.records_dropped,
+            blocked: c.blocked,
+            flows_blocked: c.flows_blocked,
             flows: flow_map(f),
             tcp_stream: tcp_map(t),
             ip_fragments: frag_map(fr),
@@ -152,6 +162,8 @@ impl PipelineStats {
             (&mut self.malformed_dropped, other.malformed_dropped),
             (&mut self.untracked, other.untracked),
             (&mut self.records_dropped, other.records_dropped),
+            (&mut self.blocked, other.blocked),
+            (&mut self.flows_blocked, other.flows_blocked),
             (
                 &mut self.reassembly_memory_used,
                 other.reassembly_memory_used,

@@ -29,8 +29,8 @@ use crate::decode::{
     self, decode_ip, DecodeError, DecodeOptions, Decoded, IpHeader, IpProtocol, TcpInfo, Transport,
 };
 use crate::flow::{
-    Direction, FlowConfig, FlowConfigError, FlowTable, FlowTuple, Found, HashSeed, HashedKey,
-    Removed, Side,
+    Direction, FlowConfig, FlowConfigError, FlowId, FlowSlot, FlowTable, FlowTuple, Found,
+    HashSeed, HashedKey, Removed, Side,
 };
 use crate::frag::{FragLimits, Fragment, Outcome as FragOutcome, Reassembler};
 use crate::tcp::{
@@ -162,6 +162,8 @@ pub struct FlowState {
     flags: [u8; 2],
     /// The initiator is the key's lower endpoint.
     initiator_low: bool,
+    /// A verdict blocked the flow: its packets are dropped uninspected.
+    blocked: bool,
 }
 
 /// One worker's pipeline.
@@ -346,11 +348,11 @@ impl Pipeline {
             Staged::NotIp => self.counters.non_ip += 1,
             Staged::Fragment { v4, frag } => {
                 self.counters.count_l3(*v4);
-                self.fragment(frag.as_ref(), now, sink);
+                return self.fragment(frag.as_ref(), now, sink);
             }
             Staged::Datagram(datagram) => {
                 self.counters.count_l3(datagram.v4);
-                self.transport(datagram, len, now, sink);
+                return self.transport(datagram, len, now, sink);
             }
         }
         Verdict::Pass
@@ -369,14 +371,22 @@ impl Pipeline {
 
     /// Holds a fragment; when its datagram is complete, runs the datagram
     /// through the transport stage.
-    fn fragment(&mut self, frag: Option<&Fragment<'_>>, now: u64, sink: &mut impl FlowSink) {
+    /// Reassembles fragments; the fragment that completes a datagram gets
+    /// the datagram's verdict.
+    fn fragment(
+        &mut self,
+        frag: Option<&Fragment<'_>>,
+        now: u64,
+        sink: &mut impl FlowSink,
+    ) -> Verdict {
         self.counters.fragments += 1;
         let Some(frag) = frag else {
-            return;
+            return Verdict::Pass;
         };
         let FragOutcome::Complete(datagram) = self.frags.push(frag, now) else {
-            return;
+            return Verdict::Pass;
         };
+        let mut verdict = Verdict::Pass;
         let mut buf = std::mem::take(&mut self.datagram);
         buf.clear();
         buf.extend_from_slice(datagram);
@@ -384,12 +394,13 @@ impl Pipeline {
             Ok(whole) => {
                 if let Some(ip) = whole.ip {
                     let datagram = self.datagram(&ip, &whole);
-                    self.transport(&datagram, buf.len(), now, sink);
+                    verdict = self.transport(&datagram, buf.len(), now, sink);
                 }
             }
             Err(e) => self.counters.malformed[e.index()] += 1,
         }
         self.datagram = buf;
+        verdict
     }
 
     /// Flow lookup and per-protocol tracking of a whole datagram;
@@ -401,26 +412,29 @@ impl Pipeline {
         wire_len: usize,
         now: u64,
         sink: &mut impl FlowSink,
-    ) {
+    ) -> Verdict {
         let first_dir = match &datagram.l4 {
             L4::Tcp(seg) => initial_direction(seg.flags),
             _ => Direction::ToResponder,
         };
         let Some(found) = self.find_or_insert(&datagram.key, first_dir, now, sink) else {
-            return;
+            return Verdict::Pass;
         };
         let Some(flow) = self.flows.get_mut(found.slot) else {
-            return;
+            return Verdict::Pass;
         };
         let i = found.dir.index();
         flow.data.packets[i] += 1;
         flow.data.bytes[i] += wire_len as u64;
+        self.counters.count_l4(&datagram.l4);
+        if flow.data.blocked {
+            self.counters.blocked += 1;
+            return Verdict::Drop;
+        }
         let L4::Tcp(seg) = &datagram.l4 else {
-            self.counters.count_l4(&datagram.l4);
-            return;
+            return self.judge(found.slot, found.id, sink);
         };
         flow.data.flags[i] |= seg.flags.0;
-        self.counters.count_l4(&datagram.l4);
 
         let mut cx = TcpContext::new(&self.cfg.tcp, &mut self.budget, &mut self.tcp_counters);
         let mut adapter = Adapter {
@@ -432,6 +446,21 @@ impl Pipeline {
             self.flows
                 .set_class(found.slot, outcome.state.timeout_class());
         }
+        self.judge(found.slot, found.id, sink)
+    }
+
+    /// Asks the sink for the verdict on the packet just delivered; a drop
+    /// blocks the rest of the flow.
+    fn judge(&mut self, slot: FlowSlot, id: FlowId, sink: &mut impl FlowSink) -> Verdict {
+        let verdict = sink.verdict(id);
+        if verdict == Verdict::Drop {
+            if let Some(flow) = self.flows.get_mut(slot) {
+                flow.data.blocked = true;
+            }
+            self.counters.blocked += 1;
+            self.counters.flows_blocked += 1;
+        }
+        verdict
     }
 
     fn find_or_insert(

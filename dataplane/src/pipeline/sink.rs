@@ -2,6 +2,7 @@
 //! caller provides (the HTTP parser, a test collector), and the adapter that
 //! tags the TCP layer's per-connection calls with their flow id.
 
+use super::Verdict;
 use crate::flow::{Direction, FlowId};
 use crate::tcp::{Gap, StreamSink};
 
@@ -30,6 +31,15 @@ pub trait FlowSink {
     /// The flow ended; nothing more will come for it.
     fn closed(&mut self, flow: FlowId) {
         let _ = flow;
+    }
+
+    /// Asked after each packet of `flow` has delivered its data (if any),
+    /// before the packet is forwarded. [`Verdict::Drop`] drops that packet
+    /// and every later packet of the flow: the stream stops where the
+    /// inspected data said so.
+    fn verdict(&mut self, flow: FlowId) -> Verdict {
+        let _ = flow;
+        Verdict::Pass
     }
 }
 

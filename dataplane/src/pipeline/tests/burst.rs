@@ -4,10 +4,10 @@
 //! steps back and jumps) through both, with a table small enough to
 //! evict within a burst, and everything they report compared.
 
-use super::*;
 use crate::decode::tests::build::{self, Tcp, V4};
 use crate::decode::IpProtocol;
 use crate::flow::{FlowId, FullPolicy, Timeouts};
+use crate::pipeline::*;
 use crate::tcp::Gap;
 use std::time::Duration;
 

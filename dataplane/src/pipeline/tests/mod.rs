@@ -1,0 +1,4 @@
+//! Pipeline tests: bursts against single frames, and verdicts.
+
+mod burst;
+mod verdict;
