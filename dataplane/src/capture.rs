@@ -14,10 +14,12 @@ use palisade_hw::{Eal, Mempool, Port, PortConfig};
 
 use crate::config::Inspection;
 use crate::flow::HashSeed;
+use crate::events::EventContext;
+use crate::inspect::{HttpEventOptions, Inspector};
 use crate::pipeline::{LinkType, Pipeline};
 use crate::runtime::{attach_pipeline_stats, port_snapshot};
 use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
-use crate::worker::{Clock, Link, SharedStats, Worker, WorkerParts};
+use crate::worker::{Clock, Event, Link, SharedStats, Worker, WorkerParts};
 use crate::{capture_input, eal_args, events};
 
 /// mbufs big enough for any frame a capture holds (up to 64 KiB; larger
@@ -39,6 +41,8 @@ pub struct CaptureOptions {
     /// Pipeline settings (checksums are not verified: captures often hold
     /// frames whose checksums the sending NIC was to fill in).
     pub inspection: Inspection,
+    /// Options of `http` events.
+    pub http_events: HttpEventOptions,
 }
 
 /// Runs every input through the pipeline and returns the report.
@@ -153,19 +157,29 @@ fn run_capture(
     let pipeline = Pipeline::new(pipe_cfg, 0, HashSeed::new(0, 0))
         .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;
     let record_sink = Arc::clone(&sink);
+    let names: Vec<String> = opts.inputs.iter().map(|p| p.display().to_string()).collect();
+    let mut cx = EventContext {
+        pcap_filename: names.first().cloned(),
+        http: opts.http_events,
+    };
     Worker::new(WorkerParts {
         links,
         txs,
         pipeline,
+        inspector: Inspector::new(opts.inspection.inspect_config()),
         clock,
-        records: Box::new(move |r| {
+        records: Box::new(move |event| {
+            if let Event::InputEnd(n) = event {
+                cx.pcap_filename = names.get(n + 1).cloned();
+                return;
+            }
             if let Some(out) = record_sink
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .as_mut()
             {
                 // A failed write shows again, with its reason, at the final flush.
-                let _ = events::write_flow(out, &r);
+                let _ = events::write_event(out, &event, &cx);
             }
         }),
         counters: Arc::clone(&counters),

@@ -10,6 +10,8 @@ use serde::Deserialize;
 
 use crate::decode::DecodeOptions;
 use crate::flow::{FlowConfig, FullPolicy, Timeouts};
+use crate::http::HttpConfig;
+use crate::inspect::InspectConfig;
 use crate::pipeline::{MalformedPolicy, PipelineConfig};
 use crate::tcp::{OverlapPolicy, TcpConfig};
 
@@ -70,6 +72,32 @@ pub struct Inspection {
     pub overlap_policy: Overlap,
     /// Idle timeouts in seconds.
     pub timeouts: TimeoutSecs,
+    /// HTTP parsing.
+    pub http: HttpSettings,
+}
+
+/// `inspection.http`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Parse HTTP/1.x on the connections that speak it.
+    pub enabled: bool,
+    /// Connections each worker parses at once; more are counted and left
+    /// unparsed.
+    pub max_connections: usize,
+    /// Bytes of each decoded body kept for inspection and events.
+    pub body_limit: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        let http = HttpConfig::default();
+        HttpSettings {
+            enabled: true,
+            max_connections: InspectConfig::default().max_connections,
+            body_limit: http.body_limit,
+        }
+    }
 }
 
 impl Default for Inspection {
@@ -83,6 +111,7 @@ impl Default for Inspection {
             reassembly_memory_mb: 256,
             overlap_policy: Overlap::First,
             timeouts: TimeoutSecs::default(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -130,6 +159,20 @@ impl Default for TimeoutSecs {
 }
 
 impl Inspection {
+    /// The application-layer settings these stand for.
+    pub fn inspect_config(&self) -> InspectConfig {
+        let http = &self.http;
+        InspectConfig {
+            http: http.enabled,
+            max_connections: http.max_connections,
+            http_limits: HttpConfig {
+                body_limit: http.body_limit,
+                ..HttpConfig::default()
+            },
+            ..InspectConfig::default()
+        }
+    }
+
     /// The pipeline settings these stand for.
     pub fn pipeline_config(&self) -> PipelineConfig {
         let t = &self.timeouts;
@@ -415,6 +458,18 @@ impl Config {
             i.reassembly_memory_mb as u64,
             0,
             1 << 16,
+        )?;
+        check(
+            "inspection.http.max_connections",
+            i.http.max_connections as u64,
+            1,
+            1 << 24,
+        )?;
+        check(
+            "inspection.http.body_limit",
+            i.http.body_limit as u64,
+            0,
+            16 << 20,
         )?;
         let t = &i.timeouts;
         for (key, v) in [

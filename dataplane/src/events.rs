@@ -8,8 +8,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::json;
 
+use crate::inspect::{http_event, HttpEventOptions};
 use crate::pipeline::FlowRecord;
 use crate::stats::Report;
+use crate::worker::Event;
 
 /// Where events go: a file, or stdout.
 pub type Sink = Box<dyn Write + Send>;
@@ -54,8 +56,32 @@ pub fn write_stats(sink: &mut dyn Write, report: &Report) -> Result<()> {
     Ok(())
 }
 
-/// Writes one EVE `flow` event for a finished flow.
-pub fn write_flow(sink: &mut dyn Write, r: &FlowRecord) -> Result<()> {
+/// What the writer adds to every event.
+#[derive(Debug, Clone, Default)]
+pub struct EventContext {
+    /// Capture mode: the input the event came from (EVE `pcap_filename`).
+    pub pcap_filename: Option<String>,
+    /// Options of `http` events.
+    pub http: HttpEventOptions,
+}
+
+/// Writes one event as a JSON line (nothing for [`Event::InputEnd`]).
+pub fn write_event(sink: &mut dyn Write, event: &Event, cx: &EventContext) -> Result<()> {
+    let mut value = match event {
+        Event::Flow(r) => flow_event(r),
+        Event::Http(r) => http_event(r, cx.http),
+        Event::InputEnd(_) => return Ok(()),
+    };
+    if let Some(name) = &cx.pcap_filename {
+        value["pcap_filename"] = name.as_str().into();
+    }
+    serde_json::to_writer(&mut *sink, &value)?;
+    sink.write_all(b"\n")?;
+    Ok(())
+}
+
+/// The EVE `flow` event of a finished flow.
+fn flow_event(r: &FlowRecord) -> serde_json::Value {
     let mut event = json!({
         "timestamp": timestamp(r.end_ns),
         "flow_id": r.flow_id,
@@ -84,9 +110,7 @@ pub fn write_flow(sink: &mut dyn Write, r: &FlowRecord) -> Result<()> {
             "state": state,
         });
     }
-    serde_json::to_writer(&mut *sink, &event)?;
-    sink.write_all(b"\n")?;
-    Ok(())
+    event
 }
 
 /// EVE's protocol names for the common numbers, the number otherwise.

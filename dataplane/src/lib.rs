@@ -14,6 +14,8 @@ pub mod eal_args;
 pub mod events;
 pub mod flow;
 pub mod frag;
+pub mod http;
+pub mod inspect;
 pub mod pipeline;
 pub mod runtime;
 pub mod stats;

@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use palisade_dataplane::capture::{capture, CaptureOptions};
 use palisade_dataplane::config::{Config, Inspection};
+use palisade_dataplane::inspect::HttpEventOptions;
 use palisade_dataplane::runtime::{run, RunOptions};
 use palisade_dataplane::stats::Report;
 
@@ -43,6 +44,10 @@ enum Command {
         /// Write events as JSON lines to this file, or `-` for stdout.
         #[arg(long)]
         events: Option<PathBuf>,
+        /// Put HTTP bodies (decoded, up to the body limit) in `http` events,
+        /// base64, as `http_request_body` and `http_response_body`.
+        #[arg(long)]
+        http_bodies: bool,
     },
     /// Run capture files through the pipeline (offline) and exit at their end.
     Capture {
@@ -61,6 +66,10 @@ enum Command {
         /// CPU core to run on.
         #[arg(long, default_value_t = 0)]
         core: u32,
+        /// Put HTTP bodies (decoded, up to the body limit) in `http` events,
+        /// base64, as `http_request_body` and `http_response_body`.
+        #[arg(long)]
+        http_bodies: bool,
     },
 }
 
@@ -101,6 +110,7 @@ fn execute(command: Command) -> Result<()> {
             duration,
             stats_json,
             events,
+            http_bodies,
         } => {
             let config = Config::load(&config)?;
             check_stats_path(stats_json.as_ref())?;
@@ -108,7 +118,14 @@ fn execute(command: Command) -> Result<()> {
                 .map(Duration::try_from_secs_f64)
                 .transpose()
                 .context("--duration")?;
-            let report = run(&config, &RunOptions { duration, events }, stop_flag()?)?;
+            let opts = RunOptions {
+                duration,
+                events,
+                http_events: HttpEventOptions {
+                    bodies: http_bodies,
+                },
+            };
+            let report = run(&config, &opts, stop_flag()?)?;
             finish(&report, stats_json.as_ref())
         }
         Command::Capture {
@@ -117,6 +134,7 @@ fn execute(command: Command) -> Result<()> {
             events,
             stats_json,
             core,
+            http_bodies,
         } => {
             let opts = CaptureOptions {
                 inputs: input,
@@ -124,6 +142,9 @@ fn execute(command: Command) -> Result<()> {
                 events,
                 core,
                 inspection: Inspection::default(),
+                http_events: HttpEventOptions {
+                    bodies: http_bodies,
+                },
             };
             check_stats_path(stats_json.as_ref())?;
             let report = capture(&opts, stop_flag()?)?;

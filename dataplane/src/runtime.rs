@@ -13,9 +13,11 @@ use palisade_hw::{lcore, Eal, Mempool, Port, PortConfig, RxQueue, TxQueue};
 
 use crate::config::{Config, Mode};
 use crate::flow::HashSeed;
-use crate::pipeline::{FlowRecord, LinkType, Pipeline};
+use crate::events::EventContext;
+use crate::inspect::{HttpEventOptions, Inspector};
+use crate::pipeline::{LinkType, Pipeline};
 use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};
-use crate::worker::{Clock, Link, SharedStats, Worker, WorkerParts};
+use crate::worker::{Clock, Event, Link, SharedStats, Worker, WorkerParts};
 use crate::{eal_args, events};
 
 /// Options of one run besides the configuration file.
@@ -25,9 +27,11 @@ pub struct RunOptions {
     pub duration: Option<Duration>,
     /// Write events (JSON lines) here; `-` is stdout.
     pub events: Option<PathBuf>,
+    /// Options of `http` events.
+    pub http_events: HttpEventOptions,
 }
 
-/// Finished-flow records queued between the workers and the event writer.
+/// Events queued between the workers and the event writer.
 const RECORD_QUEUE: usize = 1 << 16;
 
 /// Runs the dataplane until SIGINT/SIGTERM or the duration ends.
@@ -62,7 +66,7 @@ fn run_with_eal(
     let workers = assign_links(config, queues, lcores.len())?;
     let counters: Vec<Arc<WorkerCounters>> = (0..lcores.len()).map(|_| Arc::default()).collect();
     let shared: Vec<SharedStats> = (0..lcores.len()).map(|_| SharedStats::default()).collect();
-    let (record_tx, record_rx) = mpsc::sync_channel::<FlowRecord>(RECORD_QUEUE);
+    let (record_tx, record_rx) = mpsc::sync_channel::<Event>(RECORD_QUEUE);
     let clock = Clock::Tsc {
         start: lcore::tsc(),
         hz: eal.tsc_hz(),
@@ -82,6 +86,7 @@ fn run_with_eal(
             links,
             txs,
             pipeline,
+            inspector: Inspector::new(config.inspection.inspect_config()),
             clock,
             records: Box::new(move |r| {
                 // A full queue loses the record; the writer is too slow.
@@ -106,16 +111,20 @@ fn run_with_eal(
         }
     }
     drop(record_tx);
+    let cx = EventContext {
+        pcap_filename: None,
+        http: opts.http_events,
+    };
     tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode, "dataplane running");
     wait_for_stop(&stop, opts.duration, || {
-        drain_records(&record_rx, events.as_mut())
+        drain_records(&record_rx, events.as_mut(), &cx)
     });
     stop.store(true, Ordering::SeqCst);
     let failed = lcores
         .iter()
         .filter(|l| lcore::wait(&eal, **l) != 0)
         .count();
-    drain_records(&record_rx, events.as_mut());
+    drain_records(&record_rx, events.as_mut(), &cx);
     let mut report = build_report(config, &ports, &lcores, &counters, started.elapsed());
     attach_pipeline_stats(&mut report, &shared);
     if let Some(sink) = events.as_mut() {
@@ -234,22 +243,27 @@ fn wait_for_stop(stop: &AtomicBool, duration: Option<Duration>, mut tick: impl F
     }
 }
 
-/// Writes the queued flow records as events (or discards them without an
-/// event file).
-fn drain_records(rx: &mpsc::Receiver<FlowRecord>, mut sink: Option<&mut events::Sink>) {
-    while let Ok(record) = rx.try_recv() {
+/// Writes the queued events (or discards them without an event file).
+fn drain_records(
+    rx: &mpsc::Receiver<Event>,
+    mut sink: Option<&mut events::Sink>,
+    cx: &EventContext,
+) {
+    while let Ok(event) = rx.try_recv() {
         if let Some(sink) = sink.as_mut() {
-            if let Err(e) = events::write_flow(sink, &record) {
-                tracing::warn!("cannot write flow event: {e}");
+            if let Err(e) = events::write_event(sink, &event, cx) {
+                tracing::warn!("cannot write an event: {e}");
             }
         }
     }
 }
 
-/// Copies each worker's last published pipeline counters into the report.
+/// Copies each worker's last published counters into the report.
 pub fn attach_pipeline_stats(report: &mut Report, shared: &[SharedStats]) {
     for (w, s) in report.workers.iter_mut().zip(shared) {
-        w.pipeline = s.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let stats = s.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        w.pipeline = stats.pipeline;
+        w.inspect = stats.inspect;
     }
     report.sum_totals();
 }

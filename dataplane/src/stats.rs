@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
+use crate::inspect::InspectStats;
 use crate::pipeline::PipelineStats;
 
 /// Most ports a dataplane handles (DPDK's RTE_MAX_ETHPORTS).
@@ -43,17 +44,24 @@ pub enum DropReason {
     /// The decoder refused the frame and the policy drops malformed frames
     /// (the reason itself is counted in the pipeline's `malformed`).
     Malformed,
+    /// The packet's flow was blocked by a verdict.
+    Blocked,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 2] = [DropReason::TxQueueFull, DropReason::Malformed];
+    pub const ALL: [DropReason; 3] = [
+        DropReason::TxQueueFull,
+        DropReason::Malformed,
+        DropReason::Blocked,
+    ];
 
     /// Stable snake_case name, used as a metric label and a JSON key.
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::TxQueueFull => "tx_queue_full",
             DropReason::Malformed => "malformed",
+            DropReason::Blocked => "blocked",
         }
     }
 
@@ -147,6 +155,8 @@ pub struct WorkerSnapshot {
     pub dropped: std::collections::BTreeMap<&'static str, u64>,
     /// The pipeline's own counters (decode, flows, TCP, fragments).
     pub pipeline: PipelineStats,
+    /// Application-layer inspection (protocols, HTTP transactions).
+    pub inspect: InspectStats,
 }
 
 impl WorkerSnapshot {
@@ -164,6 +174,7 @@ impl WorkerSnapshot {
             consumed: c.consumed.get(),
             uninspected: c.uninspected.get(),
             pipeline: PipelineStats::default(),
+            inspect: InspectStats::default(),
             dropped: DropReason::ALL
                 .iter()
                 .map(|r| (r.as_str(), c.dropped(*r)))
@@ -220,6 +231,7 @@ impl Report {
             t.consumed += w.consumed;
             t.uninspected += w.uninspected;
             t.pipeline.add(&w.pipeline);
+            t.inspect.add(&w.inspect);
             for (k, v) in &w.dropped {
                 *t.dropped.entry(k).or_default() += v;
             }

@@ -1,7 +1,7 @@
 //! The per-core I/O loop: receive a burst on each of the worker's rx queues,
 //! run every frame through the [`Pipeline`], forward what passes to the peer
 //! port's tx queue (inline) or consume it (tap), and hand finished-flow
-//! records to the event output. This is the only pipeline code that touches
+//! records and HTTP transactions to the event output. This is the only pipeline code that touches
 //! DPDK queues, and the only place that reads the clock.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,9 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use palisade_hw::{lcore, Burst, RxQueue, TxQueue};
 
-use crate::pipeline::{
-    FlowRecord, Frame, LinkType, NoSink, Pipeline, PipelineStats, Verdict, BURST_MAX,
-};
+use crate::inspect::{HttpRecord, InspectStats, Inspector};
+use crate::pipeline::{FlowRecord, Frame, LinkType, Pipeline, PipelineStats, Verdict, BURST_MAX};
 use crate::stats::{DropReason, WorkerCounters};
 
 /// How many times a partly refused tx burst is offered again before the rest
@@ -51,11 +50,30 @@ impl Clock {
     }
 }
 
-/// Receives finished-flow records (an event writer, a bounded queue).
-pub type RecordOut = Box<dyn FnMut(FlowRecord) + Send>;
+/// What a worker reports to the event output.
+#[derive(Debug)]
+pub enum Event {
+    /// A flow ended.
+    Flow(FlowRecord),
+    /// An HTTP transaction finished.
+    Http(Box<HttpRecord>),
+    /// Capture mode: input number `n` has been read to its end and its
+    /// flows ended; later events come from the next input.
+    InputEnd(usize),
+}
 
-/// Where a worker publishes its pipeline counters for the main lcore.
-pub type SharedStats = Arc<Mutex<PipelineStats>>;
+/// Receives events (an event writer, a bounded queue).
+pub type RecordOut = Box<dyn FnMut(Event) + Send>;
+
+/// A worker's counters as last published.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerStats {
+    pub pipeline: PipelineStats,
+    pub inspect: InspectStats,
+}
+
+/// Where a worker publishes its counters for the main lcore.
+pub type SharedStats = Arc<Mutex<WorkerStats>>;
 
 /// A worker: its links, the tx queues they send to, its pipeline, counters
 /// and the shared stop flag.
@@ -63,6 +81,7 @@ pub struct Worker {
     links: Vec<Link>,
     txs: Vec<TxQueue>,
     pipeline: Pipeline,
+    inspector: Inspector,
     clock: Clock,
     records: RecordOut,
     counters: Arc<WorkerCounters>,
@@ -89,6 +108,8 @@ pub struct WorkerParts {
     pub links: Vec<Link>,
     pub txs: Vec<TxQueue>,
     pub pipeline: Pipeline,
+    /// Application-layer inspection of the pipeline's streams.
+    pub inspector: Inspector,
     pub clock: Clock,
     pub records: RecordOut,
     pub counters: Arc<WorkerCounters>,
@@ -108,6 +129,7 @@ impl Worker {
             links: p.links,
             txs: p.txs,
             pipeline: p.pipeline,
+            inspector: p.inspector,
             clock: p.clock,
             records: p.records,
             counters: p.counters,
@@ -142,14 +164,15 @@ impl Worker {
             while !self.stop.load(Ordering::Relaxed) && self.poll_link(i) > 0 {
                 self.housekeeping();
             }
-            self.pipeline.finish(&mut NoSink);
+            self.pipeline.finish(&mut self.inspector);
             self.flush_records();
+            (self.records)(Event::InputEnd(i));
         }
         self.shutdown();
     }
 
     fn housekeeping(&mut self) {
-        self.pipeline.housekeeping(self.now, &mut NoSink);
+        self.pipeline.housekeeping(self.now, &mut self.inspector);
         self.flush_records();
         if self.now.wrapping_sub(self.last_publish) >= PUBLISH_EVERY_NS {
             self.publish();
@@ -157,15 +180,27 @@ impl Worker {
     }
 
     fn shutdown(&mut self) {
-        self.pipeline.finish(&mut NoSink);
+        self.pipeline.finish(&mut self.inspector);
         self.flush_records();
         // The final copy must land even if the main lcore holds the lock.
-        *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = self.pipeline.stats();
+        *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = self.stats();
     }
 
+    /// Hands on finished transactions, then finished flows (a flow's
+    /// transactions come before its end).
     fn flush_records(&mut self) {
+        for r in self.inspector.drain() {
+            (self.records)(Event::Http(Box::new(r)));
+        }
         for r in self.pipeline.drain_records() {
-            (self.records)(r);
+            (self.records)(Event::Flow(r));
+        }
+    }
+
+    fn stats(&self) -> WorkerStats {
+        WorkerStats {
+            pipeline: self.pipeline.stats(),
+            inspect: self.inspector.stats(),
         }
     }
 
@@ -174,7 +209,7 @@ impl Worker {
     fn publish(&mut self) {
         self.last_publish = self.now;
         if let Ok(mut shared) = self.shared.try_lock() {
-            *shared = self.pipeline.stats();
+            *shared = self.stats();
         }
     }
 
@@ -239,16 +274,19 @@ impl Worker {
             n += 1;
         }
         let mut verdicts = [Verdict::Pass; BURST_MAX];
+        let before = self.pipeline.drops();
         self.pipeline
-            .process_burst(&frames[..n], link, &mut verdicts, &mut NoSink);
+            .process_burst(&frames[..n], link, &mut verdicts, &mut self.inspector);
         let (mut i, mut v) = (0, verdicts.iter());
-        let dropped = self.burst.retain(|_| {
+        self.burst.retain(|_| {
             let keep = !inspected[i] || v.next() != Some(&Verdict::Drop);
             i += 1;
             keep
         });
         self.now = now;
-        c.count_drop(DropReason::Malformed, dropped as u64);
+        let after = self.pipeline.drops();
+        c.count_drop(DropReason::Malformed, after.malformed - before.malformed);
+        c.count_drop(DropReason::Blocked, after.blocked - before.blocked);
     }
 }
 

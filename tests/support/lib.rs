@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod eve;
 pub mod lab;
 pub mod pcap;
 

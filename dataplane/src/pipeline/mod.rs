@@ -41,7 +41,7 @@ use crate::tcp::{
 pub use counters::{PipelineCounters, PipelineStats};
 pub use link::LinkType;
 pub use record::{FlowEnd, FlowRecord};
-pub use sink::{FlowSink, NoSink};
+pub use sink::{Endpoints, FlowSink, NoSink};
 
 use link::decode_link_into;
 use sink::Adapter;
@@ -64,6 +64,15 @@ pub enum Verdict {
     Pass,
     /// Drop the frame.
     Drop,
+}
+
+/// Frames the pipeline has dropped, by cause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drops {
+    /// Malformed, dropped by policy.
+    pub malformed: u64,
+    /// Of flows blocked by a verdict.
+    pub blocked: u64,
 }
 
 /// Most frames [`Pipeline::process_burst`] stages together (an rx burst);
@@ -431,6 +440,7 @@ impl Pipeline {
             self.counters.blocked += 1;
             return Verdict::Drop;
         }
+        sink.packet(found.id, now);
         let L4::Tcp(seg) = &datagram.l4 else {
             return self.judge(found.slot, found.id, sink);
         };
@@ -487,6 +497,8 @@ impl Pipeline {
                 if let Some(evicted) = inserted.evicted {
                     self.close_flow(evicted, FlowEnd::Evicted, sink);
                 }
+                let ends = Endpoints::of(key.key(), initiator_side == Side::Low);
+                sink.opened(inserted.found.id, &ends, now);
                 Some(inserted.found)
             }
             Err(_) => {
@@ -542,6 +554,14 @@ impl Pipeline {
     }
 
     /// A copy of every counter, for export.
+    /// Frames dropped so far, by cause (cheap: read per burst).
+    pub fn drops(&self) -> Drops {
+        Drops {
+            malformed: self.counters.malformed_dropped,
+            blocked: self.counters.blocked,
+        }
+    }
+
     pub fn stats(&self) -> PipelineStats {
         PipelineStats::new(
             &self.counters,

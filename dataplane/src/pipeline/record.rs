@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::FlowState;
+use super::{Endpoints, FlowState};
 use crate::flow::Removed;
 
 /// Why a flow was reported.
@@ -48,19 +48,14 @@ pub struct FlowRecord {
 
 impl FlowRecord {
     pub(super) fn new(r: &Removed<FlowState>, reason: FlowEnd) -> Self {
-        let (low, high) = (r.key.low(), r.key.high());
-        let (client, server) = if r.data.initiator_low {
-            (low, high)
-        } else {
-            (high, low)
-        };
+        let ends = Endpoints::of(&r.key, r.data.initiator_low);
         let is_tcp = r.key.proto() == 6;
         FlowRecord {
             flow_id: r.id.0,
-            src_ip: client.0.to_ip(),
-            src_port: client.1,
-            dest_ip: server.0.to_ip(),
-            dest_port: server.1,
+            src_ip: ends.client.ip(),
+            src_port: ends.client.port(),
+            dest_ip: ends.server.ip(),
+            dest_port: ends.server.port(),
             proto: r.key.proto(),
             pkts_toserver: r.data.packets[0],
             pkts_toclient: r.data.packets[1],

@@ -2,13 +2,53 @@
 //! caller provides (the HTTP parser, a test collector), and the adapter that
 //! tags the TCP layer's per-connection calls with their flow id.
 
+use std::net::SocketAddr;
+
 use super::Verdict;
-use crate::flow::{Direction, FlowId};
+use crate::flow::{Direction, FlowId, FlowKey};
 use crate::tcp::{Gap, StreamSink};
+
+/// The two ends of a flow: the client is the initiator (the SYN sender for
+/// TCP, else whoever sent first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoints {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// IP protocol number.
+    pub proto: u8,
+}
+
+impl Endpoints {
+    /// The endpoints of `key`, whose lower end is the initiator when
+    /// `initiator_low`.
+    pub fn of(key: &FlowKey, initiator_low: bool) -> Self {
+        let (low, high) = (key.low(), key.high());
+        let (client, server) = if initiator_low {
+            (low, high)
+        } else {
+            (high, low)
+        };
+        Endpoints {
+            client: SocketAddr::new(client.0.to_ip(), client.1),
+            server: SocketAddr::new(server.0.to_ip(), server.1),
+            proto: key.proto(),
+        }
+    }
+}
 
 /// Receiver of every flow's reassembled bytes, in stream order per
 /// direction.
 pub trait FlowSink {
+    /// A new flow, first seen at `now` (ns).
+    fn opened(&mut self, flow: FlowId, endpoints: &Endpoints, now: u64) {
+        let _ = (flow, endpoints, now);
+    }
+
+    /// A packet of `flow` arrived at `now`; its data, if any, follows.
+    fn packet(&mut self, flow: FlowId, now: u64) {
+        let _ = (flow, now);
+    }
+
     /// `bytes` of flow `flow` in direction `dir` at stream offset `offset`.
     fn data(&mut self, flow: FlowId, dir: Direction, offset: u64, bytes: &[u8]);
 
