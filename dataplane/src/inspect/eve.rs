@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::HttpRecord;
 use crate::events::timestamp;
-use crate::http::{Body, Header, Transaction};
+use crate::http::{Body, Header, Transaction, Version};
 
 /// Options of the `http` event.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,7 +45,7 @@ fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
     }
     put("url", text(&tx.uri).into());
     put("http_method", text(tx.method.as_bytes()).into());
-    put("protocol", tx.request_version.to_string().into());
+    put("protocol", version(tx.request_version).into());
     for (field, header) in [
         ("http_user_agent", "user-agent"),
         ("http_refer", "referer"),
@@ -99,6 +99,17 @@ fn body_summary(b: &Body) -> Value {
         "gaps": b.gaps,
         "encodings": encodings,
     })
+}
+
+/// A version as written on the wire (empty when there was none).
+fn version(v: Version) -> String {
+    match v {
+        Version::Http09 => "HTTP/0.9".into(),
+        Version::Http10 => "HTTP/1.0".into(),
+        Version::Http11 => "HTTP/1.1".into(),
+        Version::Other(major, minor) => format!("HTTP/{major}.{minor}"),
+        Version::Invalid => String::new(),
+    }
 }
 
 /// Bytes as JSON text: UTF-8 kept, anything else replaced.

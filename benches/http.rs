@@ -1,0 +1,290 @@
+//! Per-core throughput of HTTP/1.x transaction parsing, no rules: realistic
+//! API traffic (JSON requests and responses of about 0.5 to 2 KB, keep-alive
+//! connections, some chunked and some gzip-compressed responses) built in
+//! memory, cut into 1448-byte segments as TCP delivers them, and fed through
+//! [`HttpConnection`] both ways; the figure is finished transactions per
+//! second.
+//!
+//! Beside it, from the same run: the same messages' header blocks parsed by
+//! `httparse` alone (no bodies, no state machine), the floor any HTTP parser
+//! builds on. Each transaction's decoded bodies are checked against what was
+//! sent, so a parser that skips work fails instead of looking fast.
+//!
+//! Run: `benches/http.sh`, or `cargo bench --bench http`. Environment:
+//! `HTTP_SECS` (least measured seconds per figure, default 2).
+
+use std::hint::black_box;
+use std::io::Write;
+use std::time::Instant;
+
+use flate2::write::GzEncoder;
+use palisade_dataplane::flow::Direction;
+use palisade_dataplane::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
+
+/// Connections in the traffic set, and transactions on each.
+const CONNECTIONS: usize = 64;
+const PER_CONNECTION: usize = 32;
+/// Bytes per delivered segment (a typical MSS with timestamps).
+const SEGMENT: usize = 1448;
+/// The target of the issue, transactions per second per core.
+const TARGET_TPS: f64 = 500_000.0;
+
+/// One connection: its transactions' request and response bytes, and the
+/// decoded response body sizes expected.
+struct Conn {
+    exchanges: Vec<(Vec<u8>, Vec<u8>)>,
+    body_bytes: u64,
+}
+
+fn main() {
+    let secs = std::env::var("HTTP_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(2.0);
+    let traffic = traffic();
+    let txs = (CONNECTIONS * PER_CONNECTION) as f64;
+    let wire: usize = traffic
+        .iter()
+        .flat_map(|c| &c.exchanges)
+        .map(|(a, b)| a.len() + b.len())
+        .sum();
+    println!(
+        "http traffic: {} transactions, {:.0} bytes per transaction on the wire",
+        txs,
+        wire as f64 / txs
+    );
+
+    let ours = measure(secs, || parse_all(&traffic)) * txs;
+    let floor = measure(secs, || heads_only(&traffic)) * txs;
+    let verdict = if ours >= TARGET_TPS { "met" } else { "MISSED" };
+    println!(
+        "http parse (both directions, bodies de-framed and decoded), 1 core: {:.0} tx/s; target >= {TARGET_TPS:.0} {verdict}",
+        ours
+    );
+    println!("httparse header blocks only, same messages, 1 core: {floor:.0} tx/s");
+    println!();
+    println!(
+        "| HTTP/1.x parsing, realistic JSON API mix, 1 core | {:.0} ktx/s | httparse heads only {:.0} ktx/s | {:.2} |",
+        ours / 1e3,
+        floor / 1e3,
+        ours / floor
+    );
+}
+
+/// Runs `pass` until `secs` have been measured; passes per second.
+fn measure(secs: f64, mut pass: impl FnMut()) -> f64 {
+    pass();
+    let start = Instant::now();
+    let mut passes = 0u64;
+    while start.elapsed().as_secs_f64() < secs {
+        pass();
+        passes += 1;
+    }
+    passes as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Counts transactions and decoded response bytes.
+#[derive(Default)]
+struct Count {
+    txs: usize,
+    body_bytes: u64,
+}
+
+impl HttpObserver for Count {
+    fn transaction(&mut self, tx: Transaction) {
+        self.txs += 1;
+        self.body_bytes += tx.response_body.decoded_len;
+        black_box(&tx);
+    }
+}
+
+fn parse_all(traffic: &[Conn]) {
+    let config = HttpConfig::default();
+    for conn in traffic {
+        let mut http = HttpConnection::new(&config);
+        let mut count = Count::default();
+        for (i, (req, resp)) in conn.exchanges.iter().enumerate() {
+            let now = i as u64 * 1_000;
+            for seg in req.chunks(SEGMENT) {
+                http.data(Direction::ToResponder, seg, now, &mut count);
+            }
+            for seg in resp.chunks(SEGMENT) {
+                http.data(Direction::ToInitiator, seg, now + 500, &mut count);
+            }
+        }
+        http.close(1 << 40, &mut count);
+        assert_eq!(count.txs, conn.exchanges.len(), "every transaction finishes");
+        assert_eq!(count.body_bytes, conn.body_bytes, "every body is decoded whole");
+    }
+}
+
+fn heads_only(traffic: &[Conn]) {
+    for conn in traffic {
+        for (req, resp) in &conn.exchanges {
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut r = httparse::Request::new(&mut headers);
+            assert!(r.parse(req).is_ok_and(|s| s.is_complete()));
+            black_box(&r);
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut r = httparse::Response::new(&mut headers);
+            assert!(r.parse(resp).is_ok_and(|s| s.is_complete()));
+            black_box(&r);
+        }
+    }
+}
+
+/// Seeded generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn traffic() -> Vec<Conn> {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    (0..CONNECTIONS)
+        .map(|_| {
+            let mut body_bytes = 0;
+            let exchanges = (0..PER_CONNECTION)
+                .map(|_| {
+                    let (req, resp, decoded) = exchange(&mut rng);
+                    body_bytes += decoded;
+                    (req, resp)
+                })
+                .collect();
+            Conn {
+                exchanges,
+                body_bytes,
+            }
+        })
+        .collect()
+}
+
+/// One request and its response, and the response body's decoded size.
+fn exchange(rng: &mut Rng) -> (Vec<u8>, Vec<u8>, u64) {
+    let id = 1000 + rng.below(90_000);
+    match rng.below(100) {
+        0..=39 => {
+            let req = request("GET", &format!("/api/v1/users/{id}?fields=name,email&include=orders"), None);
+            let body = json_object(rng, 500 + rng.below(1500) as usize);
+            (req, response(200, &body, Shape::Length), body.len() as u64)
+        }
+        40..=69 => {
+            let sent = json_object(rng, 500 + rng.below(1000) as usize);
+            let req = request("POST", "/api/v1/orders", Some(&sent));
+            let body = json_object(rng, 500 + rng.below(300) as usize);
+            (req, response(201, &body, Shape::Length), body.len() as u64)
+        }
+        70..=84 => {
+            let sent = json_object(rng, 500 + rng.below(500) as usize);
+            let req = request("PUT", &format!("/api/v1/users/{id}/profile"), Some(&sent));
+            let body = json_object(rng, 800 + rng.below(400) as usize);
+            (req, response(200, &body, Shape::Chunked), body.len() as u64)
+        }
+        85..=94 => {
+            let page = rng.below(40);
+            let req = request("GET", &format!("/api/v1/products?page={page}&limit=50"), None);
+            let body = json_object(rng, 1500 + rng.below(500) as usize);
+            (req, response(200, &body, Shape::Gzip), body.len() as u64)
+        }
+        _ => {
+            let req = request("DELETE", &format!("/api/v1/sessions/{id}"), None);
+            (req, response(204, b"", Shape::Length), 0)
+        }
+    }
+}
+
+fn request(method: &str, target: &str, body: Option<&[u8]>) -> Vec<u8> {
+    let mut out = format!(
+        "{method} {target} HTTP/1.1\r\nHost: api.example.com\r\n\
+         User-Agent: shop-client/4.2 (python-requests/2.31)\r\nAccept: application/json\r\n\
+         Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n\
+         Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSIsInNjb3BlIjoic2hvcCJ9.c2lnbmF0dXJl\r\n\
+         X-Request-Id: 7f1c0a52-3b9e-4d21-a1f0-2c7e9d1b5a44\r\n"
+    )
+    .into_bytes();
+    if let Some(body) = body {
+        write!(out, "Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()).ok();
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body.unwrap_or_default());
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    Length,
+    Chunked,
+    Gzip,
+}
+
+fn response(status: u16, body: &[u8], shape: Shape) -> Vec<u8> {
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        _ => "No Content",
+    };
+    let mut out = format!(
+        "HTTP/1.1 {status} {reason}\r\nServer: gunicorn\r\nDate: Fri, 04 Dec 2026 18:00:00 GMT\r\n\
+         Content-Type: application/json\r\nCache-Control: no-store\r\n"
+    )
+    .into_bytes();
+    match shape {
+        Shape::Length if status == 204 => out.extend_from_slice(b"\r\n"),
+        Shape::Length => {
+            write!(out, "Content-Length: {}\r\n\r\n", body.len()).ok();
+            out.extend_from_slice(body);
+        }
+        Shape::Chunked => {
+            out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+            for chunk in body.chunks(512) {
+                write!(out, "{:x}\r\n", chunk.len()).ok();
+                out.extend_from_slice(chunk);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0\r\n\r\n");
+        }
+        Shape::Gzip => {
+            let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(body).ok();
+            let packed = gz.finish().unwrap_or_default();
+            write!(
+                out,
+                "Content-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                packed.len()
+            )
+            .ok();
+            out.extend_from_slice(&packed);
+        }
+    }
+    out
+}
+
+/// A JSON object of about `size` bytes with API-like fields.
+fn json_object(rng: &mut Rng, size: usize) -> Vec<u8> {
+    let mut out = String::from("{");
+    let mut i = 0;
+    while out.len() < size {
+        if i > 0 {
+            out.push(',');
+        }
+        match i % 4 {
+            0 => out.push_str(&format!("\"id_{i}\":{}", rng.below(1_000_000))),
+            1 => out.push_str(&format!("\"name_{i}\":\"item {} of the catalogue\"", rng.below(999))),
+            2 => out.push_str(&format!("\"tags_{i}\":[\"a{}\",\"b{}\"]", rng.below(9), rng.below(9))),
+            _ => out.push_str(&format!("\"price_{i}\":{{\"amount\":{}.{:02},\"currency\":\"EUR\"}}", rng.below(500), rng.below(100))),
+        }
+        i += 1;
+    }
+    out.push('}');
+    out.into_bytes()
+}
