@@ -1,13 +1,15 @@
 //! The EVE `http` event of a transaction: Suricata's field names where one
 //! exists (`hostname`, `url`, `http_method`, `status`, `length`, header
-//! lists, base64 bodies), and Palisade's additions beside them (normalized
-//! path and parameters, decoded body sizes, anomalies).
+//! lists, base64 bodies), and Palisade's additions beside them (`normalized`
+//! path, query parameters and evasion flags; body sizes and encodings;
+//! protocol `anomalies`).
 
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::HttpRecord;
 use crate::events::timestamp;
+use crate::http::normalize::{normalize_path, parse_query, split_target, Flags, Limits};
 use crate::http::{Body, Header, Transaction, Version};
 
 /// Options of the `http` event.
@@ -40,8 +42,11 @@ fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
     let mut put = |k: &str, v: Value| {
         http.insert(k.to_owned(), v);
     };
-    if let Some(host) = tx.hostname() {
-        put("hostname", text(host).into());
+    if let Some((host, port)) = tx.hostname().map(split_host) {
+        put("hostname", host.into());
+        if let Some(port) = port {
+            put("http_port", port.into());
+        }
     }
     put("url", text(&tx.uri).into());
     put("http_method", text(tx.method.as_bytes()).into());
@@ -64,6 +69,7 @@ fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
         }
     }
     put("length", tx.response_body.wire_len.into());
+    put("normalized", normalized(tx));
     put("request_headers", headers(&tx.request_headers));
     put("response_headers", headers(&tx.response_headers));
     put("request_body", body_summary(&tx.request_body));
@@ -78,6 +84,24 @@ fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
         put("http_response_body", base64(&tx.response_body.data).into());
     }
     Value::Object(http)
+}
+
+/// The request target as a server sees it: path with dot segments and
+/// encodings resolved, query parameters decoded, and what was odd.
+fn normalized(tx: &Transaction) -> Value {
+    let target = split_target(&tx.uri);
+    let (path, mut flags) = normalize_path(target.path);
+    let (query, query_flags) = match target.query {
+        Some(q) => parse_query(q, &Limits::default()),
+        None => (Vec::new(), Flags::EMPTY),
+    };
+    flags |= query_flags;
+    let query: Vec<Value> = query
+        .iter()
+        .map(|p| json!({ "name": text(&p.name), "value": text(&p.value) }))
+        .collect();
+    let flags: Vec<&str> = flags.iter().map(|f| f.name()).collect();
+    json!({ "path": text(&path), "query": query, "flags": flags })
 }
 
 fn headers(list: &[Header]) -> Value {
@@ -101,6 +125,23 @@ fn body_summary(b: &Body) -> Value {
     })
 }
 
+/// The host name of a Host value (lowercase, IPv6 literals keep their
+/// brackets) and its port, if one is given and valid.
+fn split_host(host: &[u8]) -> (String, Option<u16>) {
+    let host = text(host).trim().to_ascii_lowercase();
+    let port_at = match host.rfind(']') {
+        Some(end) => host[end..].find(':').map(|i| end + i),
+        None => host.rfind(':'),
+    };
+    match port_at {
+        Some(at) => {
+            let port = host[at + 1..].parse().ok();
+            (host[..at].to_owned(), port)
+        }
+        None => (host, None),
+    }
+}
+
 /// A version as written on the wire (empty when there was none).
 fn version(v: Version) -> String {
     match v {
@@ -119,4 +160,18 @@ fn text(bytes: &[u8]) -> String {
 
 fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_host;
+
+    #[test]
+    fn host_values_split_as_rfc_9110_section_7_2_writes_them() {
+        assert_eq!(split_host(b"Example.COM"), ("example.com".into(), None));
+        assert_eq!(split_host(b"example.com:8080"), ("example.com".into(), Some(8080)));
+        assert_eq!(split_host(b"[::1]:8000"), ("[::1]".into(), Some(8000)));
+        assert_eq!(split_host(b"[fe80::1]"), ("[fe80::1]".into(), None));
+        assert_eq!(split_host(b"host:99999"), ("host".into(), None));
+    }
 }

@@ -1,0 +1,237 @@
+//! JSON bodies (RFC 8259) flattened into (path, value) pairs.
+//!
+//! Every scalar becomes one [`Param`]: its name is the RFC 6901 JSON
+//! pointer of the value (`/user/addresses/0/zip`, with `~` written `~0` and
+//! `/` written `~1`, the root itself being the empty pointer), its value the
+//! scalar as text: strings unescaped to UTF-8, numbers as written, `true`,
+//! `false` and `null` as words. Empty objects and arrays yield nothing.
+//!
+//! The walk is a loop over an explicit stack, so nesting costs no call
+//! depth; containers deeper than [`Limits::max_depth`] are skipped (flagged
+//! [`Flag::TooDeep`]) and the walk goes on with their siblings. At the first
+//! grammar error the walk stops, keeping what it had, and flags
+//! [`Flag::MalformedJson`]. Duplicate keys are all returned, in order.
+
+use super::flags::{Flag, Flags};
+use super::json_lex::{Cursor, Malformed};
+use super::limits::{capped, Limits, Param};
+
+/// Flattens a JSON body into (JSON pointer, value) pairs, in document order.
+pub fn flatten_json(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
+    let mut walker = Walker {
+        cursor: Cursor::new(body),
+        limits,
+        path: Vec::new(),
+        stack: Vec::new(),
+        key: Vec::new(),
+        out: Vec::new(),
+    };
+    let mut flags = match walker.document() {
+        Ok(()) if walker.cursor.skip_ws().is_some() => Flag::MalformedJson.into(),
+        Ok(()) => Flags::EMPTY,
+        Err(Stop::Malformed) => Flag::MalformedJson.into(),
+        Err(Stop::Full) => Flag::TooManyParams.into(),
+    };
+    flags |= walker.cursor.flags;
+    (walker.out, flags)
+}
+
+/// Why the walk ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// A grammar error.
+    Malformed,
+    /// `max_params` values were returned already.
+    Full,
+}
+
+impl From<Malformed> for Stop {
+    fn from(_: Malformed) -> Self {
+        Stop::Malformed
+    }
+}
+
+/// An open container; `base` is the length of its own path.
+#[derive(Debug, Clone, Copy)]
+enum Frame {
+    Object { base: usize },
+    Array { base: usize, index: usize },
+}
+
+/// What the walk reads next.
+#[derive(Debug, Clone, Copy)]
+enum Next {
+    /// A value, whose path is already set.
+    Value,
+    /// A `,` or the end of the innermost container.
+    AfterValue,
+}
+
+/// The walk's state: cursor, current path, open containers, output.
+struct Walker<'a> {
+    cursor: Cursor<'a>,
+    limits: &'a Limits,
+    path: Vec<u8>,
+    stack: Vec<Frame>,
+    key: Vec<u8>,
+    out: Vec<Param>,
+}
+
+impl Walker<'_> {
+    /// Walks the one top-level value.
+    fn document(&mut self) -> Result<(), Stop> {
+        let mut next = Next::Value;
+        loop {
+            next = match next {
+                Next::Value => self.value()?,
+                Next::AfterValue => match self.stack.last().copied() {
+                    Some(frame) => self.after_value(frame)?,
+                    None => return Ok(()),
+                },
+            };
+        }
+    }
+
+    /// Reads a scalar, skips a too-deep container, or opens a container.
+    fn value(&mut self) -> Result<Next, Stop> {
+        let byte = self.cursor.skip_ws().ok_or(Stop::Malformed)?;
+        if matches!(byte, b'{' | b'[') && self.stack.len() >= self.limits.max_depth {
+            self.cursor.flags.insert(Flag::TooDeep);
+            self.cursor.skip_container()?;
+            return Ok(Next::AfterValue);
+        }
+        let base = self.path.len();
+        match byte {
+            b'{' => self.open(Frame::Object { base }),
+            b'[' => self.open(Frame::Array { base, index: 0 }),
+            b'"' => {
+                let mut value = Vec::new();
+                self.cursor.string(&mut value, self.limits.max_value)?;
+                self.emit(value)
+            }
+            _ => self.bare_scalar(byte),
+        }
+    }
+
+    /// Reads a number or a literal starting with `byte`.
+    fn bare_scalar(&mut self, byte: u8) -> Result<Next, Stop> {
+        let text = match byte {
+            b't' => self.cursor.literal(b"true")?,
+            b'f' => self.cursor.literal(b"false")?,
+            b'n' => self.cursor.literal(b"null")?,
+            b'-' | b'0'..=b'9' => self.cursor.number()?,
+            _ => return Err(Stop::Malformed),
+        };
+        self.emit_text(text)
+    }
+
+    /// Consumes `{` or `[`; unless the container is empty, pushes it and
+    /// reads up to its first value.
+    fn open(&mut self, frame: Frame) -> Result<Next, Stop> {
+        self.cursor.pos += 1;
+        let close = match frame {
+            Frame::Object { .. } => b'}',
+            Frame::Array { .. } => b']',
+        };
+        if self.cursor.skip_ws() == Some(close) {
+            self.cursor.pos += 1;
+            return Ok(Next::AfterValue);
+        }
+        self.stack.push(frame);
+        self.start_member(frame)
+    }
+
+    /// After a value inside `frame`: a `,` starts the next member, the
+    /// closing bracket pops the frame.
+    fn after_value(&mut self, frame: Frame) -> Result<Next, Stop> {
+        let byte = self.cursor.skip_ws();
+        self.cursor.pos += 1;
+        match (frame, byte) {
+            (Frame::Object { .. }, Some(b',')) => self.start_member(frame),
+            (Frame::Array { base, index }, Some(b',')) => {
+                let frame = Frame::Array {
+                    base,
+                    index: index + 1,
+                };
+                if let Some(top) = self.stack.last_mut() {
+                    *top = frame;
+                }
+                self.start_member(frame)
+            }
+            (Frame::Object { base }, Some(b'}')) | (Frame::Array { base, .. }, Some(b']')) => {
+                self.stack.pop();
+                self.path.truncate(base);
+                Ok(Next::AfterValue)
+            }
+            _ => Err(Stop::Malformed),
+        }
+    }
+
+    /// Sets the path of the next member of `frame`: its array index, or its
+    /// object key, read here together with the `:` after it.
+    fn start_member(&mut self, frame: Frame) -> Result<Next, Stop> {
+        match frame {
+            Frame::Array { base, index } => {
+                self.path.truncate(base);
+                let segment = index.to_string();
+                self.push_segment(segment.as_bytes());
+            }
+            Frame::Object { base } => {
+                if self.cursor.skip_ws() != Some(b'"') {
+                    return Err(Stop::Malformed);
+                }
+                let mut key = core::mem::take(&mut self.key);
+                key.clear();
+                let read = self.cursor.string(&mut key, self.limits.max_name);
+                self.path.truncate(base);
+                self.push_segment(&key);
+                self.key = key;
+                read?;
+                if self.cursor.skip_ws() != Some(b':') {
+                    return Err(Stop::Malformed);
+                }
+                self.cursor.pos += 1;
+            }
+        }
+        Ok(Next::Value)
+    }
+
+    /// Appends `/` and `segment`, escaped as RFC 6901 says, to the path,
+    /// stopping at `max_name` bytes.
+    fn push_segment(&mut self, segment: &[u8]) {
+        let fits = self.push_path(b"/")
+            && segment.iter().all(|b| match b {
+                b'~' => self.push_path(b"~0"),
+                b'/' => self.push_path(b"~1"),
+                _ => self.push_path(core::slice::from_ref(b)),
+            });
+        if !fits {
+            self.cursor.flags.insert(Flag::TooLong);
+        }
+    }
+
+    /// Appends `bytes` to the path if they fit under `max_name`.
+    fn push_path(&mut self, bytes: &[u8]) -> bool {
+        if self.path.len() + bytes.len() > self.limits.max_name {
+            return false;
+        }
+        self.path.extend_from_slice(bytes);
+        true
+    }
+
+    /// Returns a scalar given as text, cut at `max_value`.
+    fn emit_text(&mut self, text: &[u8]) -> Result<Next, Stop> {
+        let value = capped(text, self.limits.max_value, &mut self.cursor.flags);
+        self.emit(value)
+    }
+
+    /// Returns one scalar at the current path.
+    fn emit(&mut self, value: Vec<u8>) -> Result<Next, Stop> {
+        if self.out.len() >= self.limits.max_params {
+            return Err(Stop::Full);
+        }
+        let name = self.path.clone();
+        self.out.push(Param { name, value });
+        Ok(Next::AfterValue)
+    }
+}

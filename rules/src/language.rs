@@ -1,0 +1,175 @@
+//! The Palisade rule language: reference.
+//!
+//! All policy lives in YAML rule files of one format. A file is a mapping
+//! with two keys:
+//!
+//! | key       | required | meaning                                                  |
+//! |-----------|----------|----------------------------------------------------------|
+//! | `version` | no       | format version; only `1` exists                          |
+//! | `rules`   | yes      | a list of rules; each names its `kind`                   |
+//!
+//! Every rule carries a `kind`. Today the only kind is `signature`. The names
+//! `rate-limit`, `bot`, `acl`, `sensitive-data` and `api-spec` are reserved for
+//! the policies that will share this format; a file using them is refused
+//! with "not supported yet", and any other kind is an unknown kind. A new kind
+//! adds its own keys next to the shared ones below, so one file can mix kinds
+//! and one loader reads them all.
+//!
+//! # Keys every rule has
+//!
+//! | key           | required | type                 | default   |
+//! |---------------|----------|----------------------|-----------|
+//! | `id`          | yes      | integer ≥ 1          |           |
+//! | `kind`        | yes      | `signature`          |           |
+//! | `name`        | yes      | non-empty string     |           |
+//! | `description` | no       | string               | empty     |
+//! | `severity`    | yes      | `info`, `low`, `medium`, `high`, `critical` | |
+//! | `tags`        | no       | list of strings      | none      |
+//! | `action`      | yes      | `log`, `alert`, `block` |        |
+//! | `respond`     | no       | `{status: N}`, only with `action: block` | |
+//! | `mode`        | no       | `enforce`, `shadow`  | `enforce` |
+//! | `enabled`     | no       | `true`, `false`      | `true`    |
+//!
+//! Ids are unique across every file loaded together. Tags are free-form
+//! labels without whitespace; a tag `owasp-api:APIn` must name one of the
+//! OWASP API Security Top 10 categories `API1` to `API10`.
+//!
+//! Actions: `log` records the match as a low-priority event; `alert` raises
+//! an alert and lets the transaction go on; `block` raises an alert and stops
+//! the transaction. `respond: {status: 403}` (any status from 100 to 599)
+//! makes a block answer the client with that HTTP status instead of only
+//! cutting the connection. In `mode: shadow` a rule is evaluated and its
+//! matches are reported with the action it would have taken, but nothing is
+//! done. A rule with `enabled: false` is kept but never evaluated.
+//!
+//! # Signatures
+//!
+//! A signature has one more key, `match`, holding a condition over one HTTP
+//! transaction (a request and its response). A condition is a mapping of one
+//! of these shapes:
+//!
+//! ```yaml
+//! all: [<condition>, ...]   # every member holds; at least one member
+//! any: [<condition>, ...]   # some member holds; at least one member
+//! not: <condition>          # the condition does not hold
+//! field: <field>            # a test, see below
+//! ```
+//!
+//! `all`, `any` and `not` take no other key beside them and nest freely, up to
+//! the file's nesting limit of 64 levels.
+//!
+//! ## Tests
+//!
+//! A test reads one field of the transaction, applies its transforms in
+//! order, and matches the result with exactly one operator. Keys:
+//!
+//! | key          | meaning                                                        |
+//! |--------------|----------------------------------------------------------------|
+//! | `field`      | which part of the transaction (table below)                    |
+//! | `name`       | the header, parameter, cookie or JSON path, for named fields   |
+//! | `transforms` | list of transforms applied in order before matching            |
+//! | an operator  | exactly one of the operator keys listed under Operators below  |
+//! | `nocase`     | `true`: text operators ignore case                             |
+//! | `dotall`     | `true`: in a `regex`, `.` also matches a newline               |
+//! | `multiline`  | `true`: in a `regex`, `^` and `$` match at every line          |
+//!
+//! To test one field twice, put two tests under `all`.
+//!
+//! ## Fields
+//!
+//! | field              | `name`          | values                                      |
+//! |--------------------|-----------------|---------------------------------------------|
+//! | `method`           |                 | request method                              |
+//! | `host`             |                 | Host header (`:authority`), port included   |
+//! | `path`             |                 | request path, without the query, still encoded |
+//! | `query`            |                 | raw query string, without `?`               |
+//! | `query-param`      | parameter name  | values of that query parameter              |
+//! | `body-param`       | parameter name  | values of that form or top-level JSON body parameter |
+//! | `param`            | parameter name  | values of that parameter, query or body     |
+//! | `param-names`      |                 | every parameter name, query and body        |
+//! | `param-values`     |                 | every parameter value, query and body       |
+//! | `header`           | header name     | values of that request header               |
+//! | `headers`          |                 | every request header value                  |
+//! | `cookie`           | cookie name     | value of that request cookie                |
+//! | `cookies`          |                 | every request cookie value                  |
+//! | `user-agent`       |                 | User-Agent request header                   |
+//! | `request-body`     |                 | request body, after content decoding        |
+//! | `request-json`     | JSON path       | values at that path of a JSON request body  |
+//! | `response-status`  |                 | response status code                        |
+//! | `response-header`  | header name     | values of that response header              |
+//! | `response-headers` |                 | every response header value                 |
+//! | `response-body`    |                 | response body, after content decoding       |
+//! | `response-json`    | JSON path       | values at that path of a JSON response body |
+//! | `client-address`   |                 | client IP address                           |
+//!
+//! A field with several values matches when any one of them matches. Header
+//! names are case-insensitive (kept in lower case); parameter and cookie names
+//! are exact. A JSON path starts at `$` and goes on with `.member`, `.*` (any
+//! member), `[n]` (element `n`) and `[*]` (any element), as in
+//! `$.items[*].price`. JSON bodies are flattened into (path, value) pairs,
+//! one per scalar, and the test sees the values whose path matches.
+//!
+//! ## Operators
+//!
+//! | operator   | value                          | matches when the value...          |
+//! |------------|--------------------------------|------------------------------------|
+//! | `regex`    | pattern                        | contains a match of the pattern    |
+//! | `contains` | non-empty string               | contains the string                |
+//! | `equals`   | non-empty string               | is the string                      |
+//! | `prefix`   | non-empty string               | starts with the string             |
+//! | `suffix`   | non-empty string               | ends with the string               |
+//! | `in`       | non-empty list of strings      | is one of the strings              |
+//! | `eq` `ne` `lt` `le` `gt` `ge` | integer     | read as a decimal integer, compares so |
+//! | `cidr`     | network, or non-empty list     | read as an IP address, is in one of them |
+//!
+//! `nocase` applies to the text operators (`regex` to `in`). A value that is
+//! not a number never matches a comparison, and one that is not an address
+//! never matches `cidr`. Networks are written `10.0.0.0/8` or
+//! `2001:db8::/32` with no host bits set; a bare address means that one host.
+//!
+//! Patterns use the common Perl-style syntax shared by the `regex` crate and
+//! Vectorscan, without backreferences or look-around. The parser checks that
+//! each pattern compiles under its flags and keeps its text as written, so
+//! write it in single quotes, or double quotes with backslashes doubled.
+//!
+//! ## Transforms
+//!
+//! | transform             | effect                                          |
+//! |-----------------------|-------------------------------------------------|
+//! | `lowercase`           | ASCII letters to lower case                     |
+//! | `url-decode`          | `%XX` escapes decoded, `+` to space             |
+//! | `html-entity-decode`  | named and numeric character references decoded  |
+//! | `base64-decode`       | standard or URL-safe alphabet, padding optional |
+//! | `normalize-path`      | `.` and `..` resolved, repeated `/` collapsed   |
+//! | `compress-whitespace` | each run of whitespace becomes one space        |
+//!
+//! # Errors
+//!
+//! A file with any error is refused whole, and every error found is reported,
+//! one per line, as `path:line:column: rule <id>: message` (the rule part is
+//! left out for errors outside a rule or before its id is known). Lines and
+//! columns count from 1; columns count characters. The parser reports unknown
+//! keys, fields, operators, transforms, kinds, severities and actions with the
+//! closest valid name; values of the wrong type; missing required keys; empty
+//! `all`, `any`, `in` and `cidr` lists and empty literals; patterns that do not
+//! compile; invalid networks and JSON paths; duplicate keys; and duplicate
+//! rule ids, at the later rule, naming where the id was first defined.
+//! Aliases (`*name`) and more than one YAML document per file are refused.
+//!
+//! # A complete file
+//!
+//! This is `rules/examples/signatures.yaml`:
+//!
+//! ```yaml
+#![doc = include_str!("../examples/signatures.yaml")]
+//! ```
+//!
+//! Loading it:
+//!
+//! ```
+//! let text = include_str!("../examples/signatures.yaml");
+//! let rules = palisade_rules::parse_str("signatures.yaml", text).unwrap();
+//! assert_eq!(rules.len(), 6);
+//! let ruleset = palisade_rules::Ruleset::new(rules).unwrap();
+//! assert_eq!(ruleset.get(1003).unwrap().mode, palisade_rules::Mode::Shadow);
+//! ```
