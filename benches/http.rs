@@ -21,6 +21,11 @@ use flate2::write::GzEncoder;
 use palisade_dataplane::flow::Direction;
 use palisade_dataplane::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
 
+/// The allocator of the dataplane binary, so allocation costs what it
+/// costs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Connections in the traffic set, and transactions on each.
 const CONNECTIONS: usize = 64;
 const PER_CONNECTION: usize = 32;
@@ -113,8 +118,15 @@ fn parse_all(traffic: &[Conn]) {
             }
         }
         http.close(1 << 40, &mut count);
-        assert_eq!(count.txs, conn.exchanges.len(), "every transaction finishes");
-        assert_eq!(count.body_bytes, conn.body_bytes, "every body is decoded whole");
+        assert_eq!(
+            count.txs,
+            conn.exchanges.len(),
+            "every transaction finishes"
+        );
+        assert_eq!(
+            count.body_bytes, conn.body_bytes,
+            "every body is decoded whole"
+        );
     }
 }
 
@@ -174,26 +186,34 @@ fn exchange(rng: &mut Rng) -> (Vec<u8>, Vec<u8>, u64) {
     let id = 1000 + rng.below(90_000);
     match rng.below(100) {
         0..=39 => {
-            let req = request("GET", &format!("/api/v1/users/{id}?fields=name,email&include=orders"), None);
-            let body = json_object(rng, 500 + rng.below(1500) as usize);
+            let req = request(
+                "GET",
+                &format!("/api/v1/users/{id}?fields=name,email&include=orders"),
+                None,
+            );
+            let body = json_object(rng, 500, 1500);
             (req, response(200, &body, Shape::Length), body.len() as u64)
         }
         40..=69 => {
-            let sent = json_object(rng, 500 + rng.below(1000) as usize);
+            let sent = json_object(rng, 500, 1000);
             let req = request("POST", "/api/v1/orders", Some(&sent));
-            let body = json_object(rng, 500 + rng.below(300) as usize);
+            let body = json_object(rng, 500, 300);
             (req, response(201, &body, Shape::Length), body.len() as u64)
         }
         70..=84 => {
-            let sent = json_object(rng, 500 + rng.below(500) as usize);
+            let sent = json_object(rng, 500, 500);
             let req = request("PUT", &format!("/api/v1/users/{id}/profile"), Some(&sent));
-            let body = json_object(rng, 800 + rng.below(400) as usize);
+            let body = json_object(rng, 800, 400);
             (req, response(200, &body, Shape::Chunked), body.len() as u64)
         }
         85..=94 => {
             let page = rng.below(40);
-            let req = request("GET", &format!("/api/v1/products?page={page}&limit=50"), None);
-            let body = json_object(rng, 1500 + rng.below(500) as usize);
+            let req = request(
+                "GET",
+                &format!("/api/v1/products?page={page}&limit=50"),
+                None,
+            );
+            let body = json_object(rng, 1500, 500);
             (req, response(200, &body, Shape::Gzip), body.len() as u64)
         }
         _ => {
@@ -213,7 +233,12 @@ fn request(method: &str, target: &str, body: Option<&[u8]>) -> Vec<u8> {
     )
     .into_bytes();
     if let Some(body) = body {
-        write!(out, "Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()).ok();
+        write!(
+            out,
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+        .ok();
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body.unwrap_or_default());
@@ -269,8 +294,10 @@ fn response(status: u16, body: &[u8], shape: Shape) -> Vec<u8> {
     out
 }
 
-/// A JSON object of about `size` bytes with API-like fields.
-fn json_object(rng: &mut Rng, size: usize) -> Vec<u8> {
+/// A JSON object of `base` bytes plus up to `spread` more, with API-like
+/// fields.
+fn json_object(rng: &mut Rng, base: usize, spread: u64) -> Vec<u8> {
+    let size = base + rng.below(spread) as usize;
     let mut out = String::from("{");
     let mut i = 0;
     while out.len() < size {
@@ -279,9 +306,20 @@ fn json_object(rng: &mut Rng, size: usize) -> Vec<u8> {
         }
         match i % 4 {
             0 => out.push_str(&format!("\"id_{i}\":{}", rng.below(1_000_000))),
-            1 => out.push_str(&format!("\"name_{i}\":\"item {} of the catalogue\"", rng.below(999))),
-            2 => out.push_str(&format!("\"tags_{i}\":[\"a{}\",\"b{}\"]", rng.below(9), rng.below(9))),
-            _ => out.push_str(&format!("\"price_{i}\":{{\"amount\":{}.{:02},\"currency\":\"EUR\"}}", rng.below(500), rng.below(100))),
+            1 => out.push_str(&format!(
+                "\"name_{i}\":\"item {} of the catalogue\"",
+                rng.below(999)
+            )),
+            2 => out.push_str(&format!(
+                "\"tags_{i}\":[\"a{}\",\"b{}\"]",
+                rng.below(9),
+                rng.below(9)
+            )),
+            _ => out.push_str(&format!(
+                "\"price_{i}\":{{\"amount\":{}.{:02},\"currency\":\"EUR\"}}",
+                rng.below(500),
+                rng.below(100)
+            )),
         }
         i += 1;
     }

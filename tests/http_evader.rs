@@ -19,7 +19,10 @@ const KNOWN_MISSES: &[(&str, &str)] = &[
         "header block ended by LF CR CR LF: telling it from a stray CR line \
          before more fields needs a line of lookahead",
     ),
-    ("http-evader-412", "the same, with the sequence in another place"),
+    (
+        "http-evader-412",
+        "the same, with the sequence in another place",
+    ),
 ];
 
 struct Case {
@@ -67,7 +70,11 @@ fn count(case: &Case, check: &Value, http: &[&Value]) -> Option<usize> {
         "alert" => {
             let sid = want.get("alert.signature_id")?.as_u64()?;
             let contents = rule_contents(&case.rules, sid);
-            assert!(!contents.is_empty(), "{}: no rule {sid}", case.dir.display());
+            assert!(
+                !contents.is_empty(),
+                "{}: no rule {sid}",
+                case.dir.display()
+            );
             let hits = http.iter().filter(|e| {
                 let body = response_body(e);
                 contents.iter().all(|c| contains(&body, c))
@@ -89,7 +96,10 @@ fn count(case: &Case, check: &Value, http: &[&Value]) -> Option<usize> {
 #[test]
 fn eicar_is_found_in_every_evader_capture() {
     let cases = cases();
-    assert!(cases.len() > 200, "the corpus should hold about 250 captures");
+    assert!(
+        cases.len() > 200,
+        "the corpus should hold about 250 captures"
+    );
     let inputs: Vec<PathBuf> = cases.iter().map(|c| c.dir.join("input.pcap")).collect();
     let events = capture_events(&inputs, &scratch("http-evader"));
 
@@ -110,7 +120,10 @@ fn eicar_is_found_in_every_evader_capture() {
             }
         }
     }
-    let mut failed: Vec<&str> = failures.iter().filter_map(|f| f.split(':').next()).collect();
+    let mut failed: Vec<&str> = failures
+        .iter()
+        .filter_map(|f| f.split(':').next())
+        .collect();
     failed.dedup();
     println!(
         "http-evader: {} of {} captures pass",

@@ -30,7 +30,10 @@ fn capture_of(dir: &Path, yaml: &serde_yaml::Value) -> Option<PathBuf> {
 /// HTTP/1 cases with at least one check on `http` events.
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(corpus().join("suricata-verify")).expect("corpus").flatten() {
+    for entry in std::fs::read_dir(corpus().join("suricata-verify"))
+        .expect("corpus")
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.starts_with("http-") {
             continue;

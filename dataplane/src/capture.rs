@@ -13,8 +13,8 @@ use anyhow::{bail, Context, Result};
 use palisade_hw::{Eal, Mempool, Port, PortConfig};
 
 use crate::config::Inspection;
-use crate::flow::HashSeed;
 use crate::events::EventContext;
+use crate::flow::HashSeed;
 use crate::inspect::{HttpEventOptions, Inspector};
 use crate::pipeline::{LinkType, Pipeline};
 use crate::runtime::{attach_pipeline_stats, port_snapshot};
@@ -157,7 +157,11 @@ fn run_capture(
     let pipeline = Pipeline::new(pipe_cfg, 0, HashSeed::new(0, 0))
         .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;
     let record_sink = Arc::clone(&sink);
-    let names: Vec<String> = opts.inputs.iter().map(|p| p.display().to_string()).collect();
+    let names: Vec<String> = opts
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut cx = EventContext {
         pcap_filename: names.first().cloned(),
         http: opts.http_events,

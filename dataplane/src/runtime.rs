@@ -12,8 +12,8 @@ use anyhow::{bail, Context, Result};
 use palisade_hw::{lcore, Eal, Mempool, Port, PortConfig, RxQueue, TxQueue};
 
 use crate::config::{Config, Mode};
-use crate::flow::HashSeed;
 use crate::events::EventContext;
+use crate::flow::HashSeed;
 use crate::inspect::{HttpEventOptions, Inspector};
 use crate::pipeline::{LinkType, Pipeline};
 use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};

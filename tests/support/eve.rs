@@ -23,7 +23,10 @@ pub fn capture_events(inputs: &[PathBuf], scratch: &Path) -> BTreeMap<String, Ve
     for (n, batch) in inputs.chunks(MAX_INPUTS).enumerate() {
         let events = scratch.join(format!("events-{n}.json"));
         let mut cmd = Command::new(dataplane_bin());
-        cmd.arg("capture").arg("--http-bodies").arg("--events").arg(&events);
+        cmd.arg("capture")
+            .arg("--http-bodies")
+            .arg("--events")
+            .arg(&events);
         for input in batch {
             cmd.arg("--input").arg(input);
         }
@@ -70,7 +73,8 @@ fn content_bytes(content: &str) -> Vec<u8> {
         } else {
             let hex: String = part.split_whitespace().collect();
             out.extend(
-                (0..hex.len() / 2).filter_map(|j| u8::from_str_radix(&hex[2 * j..2 * j + 2], 16).ok()),
+                (0..hex.len() / 2)
+                    .filter_map(|j| u8::from_str_radix(&hex[2 * j..2 * j + 2], 16).ok()),
             );
         }
     }

@@ -84,7 +84,10 @@ mod tests {
     #[test]
     fn tls_records_are_told_by_type_and_version() {
         // A ClientHello record header (RFC 8446 section 5.1): 22, 3.1.
-        assert_eq!(detect(&[0x16, 0x03, 0x01, 0x02, 0x00], true), Some(AppProtocol::Tls));
+        assert_eq!(
+            detect(&[0x16, 0x03, 0x01, 0x02, 0x00], true),
+            Some(AppProtocol::Tls)
+        );
         assert_eq!(detect(&[0x16], true), None);
         assert_eq!(detect(&[0x16, 0x09], true), Some(AppProtocol::Unknown));
     }

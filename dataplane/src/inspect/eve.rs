@@ -63,7 +63,10 @@ fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
     if let Some(status) = tx.status {
         put("status", status.into());
     }
-    for (field, header) in [("http_content_type", "content-type"), ("redirect", "location")] {
+    for (field, header) in [
+        ("http_content_type", "content-type"),
+        ("redirect", "location"),
+    ] {
         if let Some(v) = tx.response_header(header) {
             put(field, text(v).into());
         }
@@ -169,7 +172,10 @@ mod tests {
     #[test]
     fn host_values_split_as_rfc_9110_section_7_2_writes_them() {
         assert_eq!(split_host(b"Example.COM"), ("example.com".into(), None));
-        assert_eq!(split_host(b"example.com:8080"), ("example.com".into(), Some(8080)));
+        assert_eq!(
+            split_host(b"example.com:8080"),
+            ("example.com".into(), Some(8080))
+        );
         assert_eq!(split_host(b"[::1]:8000"), ("[::1]".into(), Some(8000)));
         assert_eq!(split_host(b"[fe80::1]"), ("[fe80::1]".into(), None));
         assert_eq!(split_host(b"host:99999"), ("host".into(), None));

@@ -54,7 +54,10 @@ impl Default for InspectConfig {
 #[derive(Debug)]
 enum App {
     /// Not decided yet: the first bytes seen, and from which side.
-    Undecided { first: Vec<u8>, from_client: bool },
+    Undecided {
+        first: Vec<u8>,
+        from_client: bool,
+    },
     Http(Box<HttpConnection>),
     /// TLS or unknown: nothing more to do here.
     Other,
@@ -116,7 +119,9 @@ impl Inspector {
         let conn = match conns.get_mut(&flow) {
             Some(conn) => conn,
             None => {
-                let Some(ends) = opened.remove(&flow) else { return };
+                let Some(ends) = opened.remove(&flow) else {
+                    return;
+                };
                 if conns.len() >= max_connections {
                     counters.connections_over_limit += 1;
                     return;
@@ -278,6 +283,8 @@ impl Hasher for FlowIdHasher {
     }
 
     fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        self.0 = (n ^ self.0)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
     }
 }

@@ -81,7 +81,10 @@ impl InspectStats {
             (&mut self.http_connections, other.http_connections),
             (&mut self.tls_connections, other.tls_connections),
             (&mut self.unknown_connections, other.unknown_connections),
-            (&mut self.connections_over_limit, other.connections_over_limit),
+            (
+                &mut self.connections_over_limit,
+                other.connections_over_limit,
+            ),
             (&mut self.connections_open, other.connections_open),
             (&mut self.http_transactions, other.http_transactions),
             (&mut self.records_dropped, other.records_dropped),

@@ -224,9 +224,15 @@ fn a_304_with_a_length_then_a_new_response_has_no_body() {
                      HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     let txs = run(request, response);
     assert_eq!(txs.len(), 2);
-    assert_eq!((txs[0].status, txs[0].response_body.decoded_len), (Some(304), 0));
+    assert_eq!(
+        (txs[0].status, txs[0].response_body.decoded_len),
+        (Some(304), 0)
+    );
     assert!(!txs[0].has_anomaly(Anomaly::BodyOnBodilessStatus));
-    assert_eq!((txs[1].status, txs[1].response_body.data.as_slice()), (Some(200), &b"ok"[..]));
+    assert_eq!(
+        (txs[1].status, txs[1].response_body.data.as_slice()),
+        (Some(200), &b"ok"[..])
+    );
 }
 
 #[test]
