@@ -1,7 +1,7 @@
 //! The HTTP cases of the suricata-verify corpus through `capture --events`:
 //! every check of their `test.yaml` about `http` events (method, host, url,
-//! status, header lists) must count the same number of our `http` events as
-//! Suricata's EVE output has.
+//! status, header lists) or `anomaly` events must count the same number of
+//! our events as Suricata's EVE output has.
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +27,10 @@ fn capture_of(dir: &Path, yaml: &serde_yaml::Value) -> Option<PathBuf> {
         .find(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
 }
 
-/// HTTP/1 cases with at least one check on `http` events.
+/// Event types whose checks this test evaluates.
+const CHECKED: [&str; 2] = ["http", "anomaly"];
+
+/// HTTP/1 cases with at least one check on `http` or `anomaly` events.
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(corpus().join("suricata-verify"))
@@ -48,7 +51,10 @@ fn cases() -> Vec<Case> {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|c| c["filter"]["match"]["event_type"] == "http")
+            .filter(|c| {
+                let kind = &c["filter"]["match"]["event_type"];
+                CHECKED.iter().any(|k| kind == k)
+            })
             .cloned()
             .collect();
         if let (false, Some(pcap)) = (checks.is_empty(), capture_of(&dir, &yaml)) {
@@ -64,19 +70,16 @@ fn http_events_match_suricata_verify_expectations() {
     let cases = cases();
     assert!(cases.len() >= 3, "expected the HTTP cases with http checks");
     let inputs: Vec<PathBuf> = cases.iter().map(|c| c.pcap.clone()).collect();
-    let events = capture_events(&inputs, &scratch("http-verify"));
+    let events = capture_events(&inputs, &[], &scratch("http-verify"));
 
     let mut failures = Vec::new();
     let mut evaluated = 0;
     for case in &cases {
-        let http: Vec<&Value> = events[&case.pcap.display().to_string()]
-            .iter()
-            .filter(|e| e["event_type"] == "http")
-            .collect();
+        let all = &events[&case.pcap.display().to_string()];
         for check in &case.checks {
             let want = check["filter"]["match"].as_object().expect("match map");
             let expected = check["filter"]["count"].as_u64().expect("count") as usize;
-            let got = http.iter().filter(|e| matches(e, want)).count();
+            let got = all.iter().filter(|e| matches(e, want)).count();
             evaluated += 1;
             if got != expected {
                 failures.push(format!(

@@ -15,7 +15,7 @@ use palisade_hw::{Eal, Mempool, Port, PortConfig};
 use crate::config::Inspection;
 use crate::events::EventContext;
 use crate::flow::HashSeed;
-use crate::inspect::{HttpEventOptions, Inspector};
+use crate::inspect::{HttpEventOptions, Inspector, LoadedRules};
 use crate::pipeline::{LinkType, Pipeline};
 use crate::runtime::{attach_pipeline_stats, port_snapshot};
 use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
@@ -43,6 +43,8 @@ pub struct CaptureOptions {
     pub inspection: Inspection,
     /// Options of `http` events.
     pub http_events: HttpEventOptions,
+    /// Rule files to match transactions against (loaded together).
+    pub rules: Vec<PathBuf>,
 }
 
 /// Runs every input through the pipeline and returns the report.
@@ -67,8 +69,9 @@ pub fn capture(opts: &CaptureOptions, stop: Arc<AtomicBool>) -> Result<Report> {
         .iter()
         .map(|p| capture_input::link_type(p))
         .collect::<Result<Vec<_>>>()?;
+    let rules = load_rules(&opts.rules)?;
     let vdevs = vdev_strings(opts);
-    let result = run_capture(opts, &vdevs, &link_types, events, stop);
+    let result = run_capture(opts, &vdevs, &link_types, events, rules, stop);
     eal_args::remove_runtime_dir();
     result
 }
@@ -95,6 +98,7 @@ fn run_capture(
     vdevs: &[String],
     link_types: &[LinkType],
     events: Option<events::Sink>,
+    rules: Option<Arc<LoadedRules>>,
     stop: Arc<AtomicBool>,
 ) -> Result<Report> {
     let eal = Eal::init(&eal_args::for_capture(opts.core, vdevs))?;
@@ -156,6 +160,9 @@ fn run_capture(
     pipe_cfg.decode.verify_checksums = false;
     let pipeline = Pipeline::new(pipe_cfg, 0, HashSeed::new(0, 0))
         .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;
+    let mut inspect_cfg = opts.inspection.inspect_config();
+    inspect_cfg.rules = rules;
+    let inspector = Inspector::new(inspect_cfg).context("rules: cannot allocate scratch space")?;
     let record_sink = Arc::clone(&sink);
     let names: Vec<String> = opts
         .inputs
@@ -170,7 +177,7 @@ fn run_capture(
         links,
         txs,
         pipeline,
-        inspector: Inspector::new(opts.inspection.inspect_config()),
+        inspector,
         clock,
         records: Box::new(move |event| {
             if let Event::InputEnd(n) = event {
@@ -227,6 +234,18 @@ fn capture_report(
     };
     report.sum_totals();
     report
+}
+
+/// Loads and compiles rule files before DPDK starts; a bad file is refused
+/// with every error at its place.
+pub fn load_rules(paths: &[PathBuf]) -> Result<Option<Arc<LoadedRules>>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    match LoadedRules::from_files(paths) {
+        Ok(rules) => Ok(Some(Arc::new(rules))),
+        Err(e) => bail!("rules refused, nothing loaded:\n{e}"),
+    }
 }
 
 /// Paths travel inside a DPDK device string, where a comma separates

@@ -48,6 +48,11 @@ pub struct Config {
     pub eal_args: Vec<String>,
     #[serde(default)]
     pub inspection: Inspection,
+    /// Rule files (or directories of `*.yaml` rule files) to match
+    /// transactions against; relative paths are taken from the
+    /// configuration file's directory.
+    #[serde(default)]
+    pub rules: Vec<std::path::PathBuf>,
 }
 
 /// How the pipeline treats traffic.
@@ -341,10 +346,16 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        Config::parse(&text).with_context(|| format!("config {}", path.display()))
+        let mut config =
+            Config::parse(&text).with_context(|| format!("config {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.rules = rule_paths(base, &config.rules)
+            .with_context(|| format!("config {}: rules", path.display()))?;
+        Ok(config)
     }
 
-    /// Parses and validates configuration text.
+    /// Parses and validates configuration text (rule paths stay as
+    /// written).
     pub fn parse(text: &str) -> Result<Config> {
         // serde_yaml's message ends with "at line L column C" except for some
         // top-level keys; those get the line of the key from the text.
@@ -638,4 +649,25 @@ mod tests {
         let text = GOOD.replace("inline", "tap") + "pairs: [[a, b]]\n";
         assert!(format!("{:#}", Config::parse(&text).unwrap_err()).contains("tap mode"));
     }
+}
+
+/// Rule files of the `rules` list: relative to `base`, directories as their
+/// `*.yaml`/`*.yml` files, sorted.
+pub fn rule_paths(base: &Path, listed: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for p in listed {
+        let p = base.join(p);
+        if !p.is_dir() {
+            out.push(p);
+            continue;
+        }
+        let mut found: Vec<_> = std::fs::read_dir(&p)
+            .with_context(|| p.display().to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| f.is_file() && f.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use crate::inspect::{http_event, HttpEventOptions};
+use crate::inspect::{alert_event, anomaly_events, http_event, HttpEventOptions};
 use crate::pipeline::FlowRecord;
 use crate::stats::Report;
 use crate::worker::Event;
@@ -65,18 +65,25 @@ pub struct EventContext {
     pub http: HttpEventOptions,
 }
 
-/// Writes one event as a JSON line (nothing for [`Event::InputEnd`]).
+/// Writes an event as JSON lines: an HTTP transaction gives its `http`
+/// event and one `anomaly` event per protocol anomaly; [`Event::InputEnd`]
+/// gives nothing.
 pub fn write_event(sink: &mut dyn Write, event: &Event, cx: &EventContext) -> Result<()> {
-    let mut value = match event {
-        Event::Flow(r) => flow_event(r),
-        Event::Http(r) => http_event(r, cx.http),
-        Event::InputEnd(_) => return Ok(()),
+    let values = match event {
+        Event::Flow(r) => vec![flow_event(r)],
+        Event::Http(r) => std::iter::once(http_event(r, cx.http))
+            .chain(anomaly_events(r))
+            .collect(),
+        Event::Alert(a) => vec![alert_event(a)],
+        Event::InputEnd(_) => Vec::new(),
     };
-    if let Some(name) = &cx.pcap_filename {
-        value["pcap_filename"] = name.as_str().into();
+    for mut value in values {
+        if let Some(name) = &cx.pcap_filename {
+            value["pcap_filename"] = name.as_str().into();
+        }
+        serde_json::to_writer(&mut *sink, &value)?;
+        sink.write_all(b"\n")?;
     }
-    serde_json::to_writer(&mut *sink, &value)?;
-    sink.write_all(b"\n")?;
     Ok(())
 }
 

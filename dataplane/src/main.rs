@@ -2,7 +2,7 @@
 //! exit report. The work itself is in the library's `runtime` (live ports)
 //! and `capture` (capture files) modules.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use palisade_dataplane::capture::{capture, CaptureOptions};
-use palisade_dataplane::config::{Config, Inspection};
+use palisade_dataplane::config::{rule_paths, Config, Inspection};
 use palisade_dataplane::inspect::HttpEventOptions;
 use palisade_dataplane::runtime::{run, RunOptions};
 use palisade_dataplane::stats::Report;
@@ -66,6 +66,10 @@ enum Command {
         /// CPU core to run on.
         #[arg(long, default_value_t = 0)]
         core: u32,
+        /// Match transactions against these rule files (repeat; loaded
+        /// together, refused whole on any error) and write `alert` events.
+        #[arg(long)]
+        rules: Vec<PathBuf>,
         /// Put HTTP bodies (decoded, up to the body limit) in `http` events,
         /// base64, as `http_request_body` and `http_response_body`.
         #[arg(long)]
@@ -135,6 +139,7 @@ fn execute(command: Command) -> Result<()> {
             stats_json,
             core,
             http_bodies,
+            rules,
         } => {
             let opts = CaptureOptions {
                 inputs: input,
@@ -145,6 +150,7 @@ fn execute(command: Command) -> Result<()> {
                 http_events: HttpEventOptions {
                     bodies: http_bodies,
                 },
+                rules: rule_paths(Path::new("."), &rules)?,
             };
             check_stats_path(stats_json.as_ref())?;
             let report = capture(&opts, stop_flag()?)?;

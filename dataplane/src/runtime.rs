@@ -14,7 +14,7 @@ use palisade_hw::{lcore, Eal, Mempool, Port, PortConfig, RxQueue, TxQueue};
 use crate::config::{Config, Mode};
 use crate::events::EventContext;
 use crate::flow::HashSeed;
-use crate::inspect::{HttpEventOptions, Inspector};
+use crate::inspect::{HttpEventOptions, Inspector, LoadedRules};
 use crate::pipeline::{LinkType, Pipeline};
 use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};
 use crate::worker::{Clock, Event, Link, SharedStats, Worker, WorkerParts};
@@ -39,7 +39,8 @@ pub fn run(config: &Config, opts: &RunOptions, stop: Arc<AtomicBool>) -> Result<
     let args = eal_args::for_run(config);
     // Opened before DPDK starts, so a bad path costs nothing.
     let events = opts.events.as_deref().map(events::open_sink).transpose()?;
-    let result = run_with_eal(config, opts, stop, &args, events);
+    let rules = crate::capture::load_rules(&config.rules)?;
+    let result = run_with_eal(config, opts, stop, &args, events, rules);
     eal_args::remove_runtime_dir();
     result
 }
@@ -50,6 +51,7 @@ fn run_with_eal(
     stop: Arc<AtomicBool>,
     args: &[String],
     mut events: Option<events::Sink>,
+    rules: Option<Arc<LoadedRules>>,
 ) -> Result<Report> {
     let eal = Eal::init(args)?;
     let lcores = check_lcores(&eal, config)?;
@@ -77,6 +79,8 @@ fn run_with_eal(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?
         .into_iter();
+    let mut inspect_cfg = config.inspection.inspect_config();
+    inspect_cfg.rules = rules;
     for (w, ((links, txs), lcore_id)) in workers.into_iter().zip(&lcores).enumerate() {
         let Some(pipeline) = pipelines.next() else {
             break;
@@ -86,7 +90,8 @@ fn run_with_eal(
             links,
             txs,
             pipeline,
-            inspector: Inspector::new(config.inspection.inspect_config()),
+            inspector: Inspector::new(inspect_cfg.clone())
+                .map_err(|e| anyhow::anyhow!("rules: {e}"))?,
             clock,
             records: Box::new(move |r| {
                 // A full queue loses the record; the writer is too slow.

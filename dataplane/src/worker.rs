@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use palisade_hw::{lcore, Burst, RxQueue, TxQueue};
 
-use crate::inspect::{HttpRecord, InspectStats, Inspector};
+use crate::inspect::{AlertRecord, HttpRecord, InspectStats, Inspector};
 use crate::pipeline::{FlowRecord, Frame, LinkType, Pipeline, PipelineStats, Verdict, BURST_MAX};
 use crate::stats::{DropReason, WorkerCounters};
 
@@ -57,6 +57,8 @@ pub enum Event {
     Flow(FlowRecord),
     /// An HTTP transaction finished.
     Http(Box<HttpRecord>),
+    /// A rule held on a transaction.
+    Alert(Box<AlertRecord>),
     /// Capture mode: input number `n` has been read to its end and its
     /// flows ended; later events come from the next input.
     InputEnd(usize),
@@ -186,9 +188,12 @@ impl Worker {
         *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = self.stats();
     }
 
-    /// Hands on finished transactions, then finished flows (a flow's
-    /// transactions come before its end).
+    /// Hands on alerts, finished transactions, then finished flows (a
+    /// flow's transactions come before its end).
     fn flush_records(&mut self) {
+        for a in self.inspector.drain_alerts() {
+            (self.records)(Event::Alert(Box::new(a)));
+        }
         for r in self.inspector.drain() {
             (self.records)(Event::Http(Box::new(r)));
         }

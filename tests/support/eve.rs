@@ -13,9 +13,13 @@ use crate::{dataplane_bin, run_ok};
 /// Most inputs one capture run takes (DPDK allows 32 ports per process).
 pub const MAX_INPUTS: usize = 30;
 
-/// Runs `capture --events --http-bodies` over `inputs` (in batches) and
-/// returns every event, grouped by input path.
-pub fn capture_events(inputs: &[PathBuf], scratch: &Path) -> BTreeMap<String, Vec<Value>> {
+/// Runs `capture --events --http-bodies` (plus `extra` arguments) over
+/// `inputs` (in batches) and returns every event, grouped by input path.
+pub fn capture_events(
+    inputs: &[PathBuf],
+    extra: &[&str],
+    scratch: &Path,
+) -> BTreeMap<String, Vec<Value>> {
     let mut by_input: BTreeMap<String, Vec<Value>> = inputs
         .iter()
         .map(|p| (p.display().to_string(), Vec::new()))
@@ -26,7 +30,8 @@ pub fn capture_events(inputs: &[PathBuf], scratch: &Path) -> BTreeMap<String, Ve
         cmd.arg("capture")
             .arg("--http-bodies")
             .arg("--events")
-            .arg(&events);
+            .arg(&events)
+            .args(extra);
         for input in batch {
             cmd.arg("--input").arg(input);
         }

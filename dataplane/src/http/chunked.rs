@@ -162,11 +162,16 @@ impl Dechunker {
             None => (input, false),
         };
         let room = cfg.max_line.saturating_sub(self.line.len());
+        self.line.extend_from_slice(&piece[..piece.len().min(room)]);
+        self.line_len = self.line_len.saturating_add(piece.len());
+        // A size line that cannot become valid is given up on at its first
+        // bad byte, whatever follows it in the same piece.
+        if self.state == State::Size && hopeless(&self.line) {
+            return (piece.len() + usize::from(complete), complete);
+        }
         if piece.len() > room {
             anomaly::note(anomalies, Anomaly::LineTooLong);
         }
-        self.line.extend_from_slice(&piece[..piece.len().min(room)]);
-        self.line_len = self.line_len.saturating_add(piece.len());
         if complete && !self.line.ends_with(b"\r") {
             anomaly::note(anomalies, Anomaly::BareLf);
         }

@@ -5,13 +5,15 @@
 //! transfer codings) this follows what browsers and servers actually do and
 //! records the deviation as an anomaly.
 
+use std::borrow::Cow;
+
 use super::anomaly::{self, Anomaly};
 use super::message::{Encoding, Framing, Header, Method, Version};
 use super::parse::{is_tchar, trim};
 
 /// Framing of a request body: chunked, a length, or none (requests are never
 /// close-delimited).
-pub(crate) fn request(headers: &[Header], version: Version, out: &mut Vec<Anomaly>) -> Framing {
+pub(crate) fn request(headers: &Scan<'_>, version: Version, out: &mut Vec<Anomaly>) -> Framing {
     if version == Version::Http09 {
         return Framing::None;
     }
@@ -28,7 +30,7 @@ pub(crate) fn request(headers: &[Header], version: Version, out: &mut Vec<Anomal
 
 /// Framing of a response body for a request with `method`.
 pub(crate) fn response(
-    headers: &[Header],
+    headers: &Scan<'_>,
     version: Version,
     status: u16,
     method: &Method,
@@ -59,14 +61,21 @@ pub(crate) fn response(
 }
 
 /// Content codings from every Content-Encoding field, in the order applied.
-pub(crate) fn encodings(headers: &[Header]) -> Vec<Encoding> {
-    values(headers, "content-encoding")
-        .map(|token| match token.to_ascii_lowercase().as_slice() {
-            b"gzip" | b"x-gzip" => Encoding::Gzip,
-            b"deflate" | b"x-deflate" => Encoding::Deflate,
-            b"br" => Encoding::Brotli,
-            b"identity" => Encoding::Identity,
-            _ => Encoding::Unknown(token),
+pub(crate) fn encodings(headers: &Scan<'_>) -> Vec<Encoding> {
+    values(headers, CONTENT_ENCODING)
+        .map(|token| {
+            let known = [
+                (&b"gzip"[..], Encoding::Gzip),
+                (b"x-gzip", Encoding::Gzip),
+                (b"deflate", Encoding::Deflate),
+                (b"x-deflate", Encoding::Deflate),
+                (b"br", Encoding::Brotli),
+                (b"identity", Encoding::Identity),
+            ];
+            let found = known
+                .into_iter()
+                .find(|(n, _)| token.eq_ignore_ascii_case(n));
+            found.map_or_else(|| Encoding::Unknown(token.into_owned()), |(_, e)| e)
         })
         .collect()
 }
@@ -74,20 +83,23 @@ pub(crate) fn encodings(headers: &[Header]) -> Vec<Encoding> {
 /// `Some(true)` when Transfer-Encoding names chunked, `Some(false)` when it is
 /// present without chunked, `None` when absent. Any `chunked` token counts,
 /// as browsers read it.
-fn transfer_coding(headers: &[Header], version: Version, out: &mut Vec<Anomaly>) -> Option<bool> {
-    if !has(headers, "transfer-encoding") {
+fn transfer_coding(headers: &Scan<'_>, version: Version, out: &mut Vec<Anomaly>) -> Option<bool> {
+    if !headers.has(TRANSFER_ENCODING) {
         return None;
     }
     if version == Version::Http10 {
         anomaly::note(out, Anomaly::TransferEncodingHttp10);
     }
-    let tokens: Vec<Vec<u8>> = values(headers, "transfer-encoding").collect();
-    let is_chunked = |t: &Vec<u8>| t.eq_ignore_ascii_case(b"chunked");
-    let chunked = tokens.iter().any(is_chunked);
-    if !tokens.last().is_some_and(is_chunked) || tokens.len() > 1 {
+    let (mut count, mut chunked, mut last_chunked) = (0usize, false, false);
+    for token in values(headers, TRANSFER_ENCODING) {
+        count += 1;
+        last_chunked = token.eq_ignore_ascii_case(b"chunked");
+        chunked |= last_chunked;
+    }
+    if !last_chunked || count > 1 {
         anomaly::note(out, Anomaly::UnknownTransferEncoding);
     }
-    if chunked && has(headers, "content-length") {
+    if chunked && headers.has(CONTENT_LENGTH) {
         anomaly::note(out, Anomaly::ContentLengthWithTransferEncoding);
     }
     Some(chunked)
@@ -104,10 +116,10 @@ enum Length {
 }
 
 /// Reads every Content-Length value (fields and comma-separated lists).
-fn content_length(headers: &[Header], out: &mut Vec<Anomaly>) -> Length {
+fn content_length(headers: &Scan<'_>, out: &mut Vec<Anomaly>) -> Length {
     let mut found = Length::Absent;
     let mut count = 0usize;
-    for token in list(headers, "content-length") {
+    for token in list(headers, CONTENT_LENGTH) {
         count += 1;
         let Some(n) = parse_decimal(token) else {
             anomaly::note(out, Anomaly::InvalidContentLength);
@@ -120,7 +132,7 @@ fn content_length(headers: &[Header], out: &mut Vec<Anomaly>) -> Length {
             Length::Invalid => found,
         };
     }
-    if has(headers, "content-length") && count == 0 {
+    if count == 0 && headers.has(CONTENT_LENGTH) {
         anomaly::note(out, Anomaly::InvalidContentLength);
         return Length::Invalid;
     }
@@ -142,13 +154,64 @@ fn parse_decimal(token: &[u8]) -> Option<u64> {
     })
 }
 
-fn has(headers: &[Header], name: &str) -> bool {
-    headers.iter().any(|h| name_is(&h.name, name))
+/// The fields framing looks at, as bits of [`Scan`].
+const CONTENT_LENGTH: u8 = 1;
+const TRANSFER_ENCODING: u8 = 2;
+const CONTENT_ENCODING: u8 = 4;
+const NAMES: [(u8, &str); 3] = [
+    (CONTENT_LENGTH, "content-length"),
+    (TRANSFER_ENCODING, "transfer-encoding"),
+    (CONTENT_ENCODING, "content-encoding"),
+];
+
+/// One message's header fields with the framing fields among them found in
+/// one pass, so that absent ones cost nothing more.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scan<'a> {
+    headers: &'a [Header],
+    present: u8,
+}
+
+impl<'a> Scan<'a> {
+    pub(crate) fn new(headers: &'a [Header]) -> Self {
+        let present = headers.iter().fold(0, |bits, h| bits | kind(&h.name));
+        Self { headers, present }
+    }
+
+    fn has(&self, field: u8) -> bool {
+        self.present & field != 0
+    }
+
+    /// Values of every field of kind `field`, in wire order.
+    fn values_of(&self, field: u8) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let name = NAMES.iter().find(|(f, _)| *f == field).map_or("", |n| n.1);
+        let headers = if self.has(field) { self.headers } else { &[] };
+        headers
+            .iter()
+            .filter(move |h| name_is(&h.name, name))
+            .map(|h| h.value.as_slice())
+    }
+}
+
+/// The framing field `raw` names, as a bit (0 for any other).
+fn kind(raw: &[u8]) -> u8 {
+    NAMES
+        .iter()
+        .find(|(_, name)| name_is(raw, name))
+        .map_or(0, |(bit, _)| *bit)
 }
 
 /// Compares a field name the way lenient readers match it: NUL bytes
 /// removed and surrounding whitespace and control bytes ignored.
 fn name_is(raw: &[u8], name: &str) -> bool {
+    if raw.eq_ignore_ascii_case(name.as_bytes()) {
+        return true;
+    }
+    // Without bytes to ignore, only an exact match counts.
+    raw.len() > name.len() && raw.iter().any(|&b| b <= b' ') && lenient_name_is(raw, name)
+}
+
+fn lenient_name_is(raw: &[u8], name: &str) -> bool {
     let start = raw.iter().position(|&b| b > b' ').unwrap_or(raw.len());
     let end = raw
         .iter()
@@ -162,31 +225,30 @@ fn name_is(raw: &[u8], name: &str) -> bool {
     matched && wanted.next().is_none()
 }
 
-/// Tokens of every field named `name`: values with NUL bytes removed, split
-/// at any byte that cannot be part of a token (commas, whitespace, `;`,
-/// control bytes), so that parameters and junk around a coding do not hide
-/// it.
-fn values<'a>(headers: &'a [Header], name: &'a str) -> impl Iterator<Item = Vec<u8>> + 'a {
-    headers
-        .iter()
-        .filter(move |h| name_is(&h.name, name))
-        .flat_map(|h| tokens(&h.value))
+/// Tokens of every field of kind `field`: values with NUL bytes removed,
+/// split at any byte that cannot be part of a token (commas, whitespace,
+/// `;`, control bytes), so that parameters and junk around a coding do not
+/// hide it.
+fn values<'a>(headers: &Scan<'a>, field: u8) -> impl Iterator<Item = Cow<'a, [u8]>> + 'a {
+    headers.values_of(field).flat_map(tokens)
 }
 
 /// The token runs of `value`, NUL bytes removed.
-fn tokens(value: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+fn tokens(value: &[u8]) -> impl Iterator<Item = Cow<'_, [u8]>> + '_ {
     value
         .split(|&b| !is_tchar(b) && b != 0)
-        .map(|t| t.iter().copied().filter(|&b| b != 0).collect::<Vec<u8>>())
+        .map(|t| match t.contains(&0) {
+            false => Cow::Borrowed(t),
+            true => Cow::Owned(t.iter().copied().filter(|&b| b != 0).collect()),
+        })
         .filter(|t| !t.is_empty())
 }
 
-/// Comma-separated list elements of every field named `name`, trimmed.
-fn list<'a>(headers: &'a [Header], name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+/// Comma-separated list elements of every field of kind `field`, trimmed.
+fn list<'a>(headers: &Scan<'a>, field: u8) -> impl Iterator<Item = &'a [u8]> + 'a {
     headers
-        .iter()
-        .filter(move |h| name_is(&h.name, name))
-        .flat_map(|h| h.value.split(|&b| b == b','))
+        .values_of(field)
+        .flat_map(|v| v.split(|&b| b == b','))
         .map(trim)
         .filter(|t| !t.is_empty())
 }

@@ -7,6 +7,9 @@
 use super::anomaly::{self, Anomaly};
 use super::config::HttpConfig;
 
+/// Capacity of a block buffer kept for the next block.
+const REUSED: usize = 4096;
+
 /// What the last call to [`HeadBuf::push`] completed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum LineEnd {
@@ -90,10 +93,51 @@ impl HeadBuf {
         (piece.len() + 1, kind)
     }
 
+    /// Takes a whole header block from `input` at once where pushing it
+    /// line by line would take the same bytes and note nothing: nothing is
+    /// collected yet, and `input` holds the empty line, with every line
+    /// before it ended by CRLF and within the limits. Returns the block's
+    /// length.
+    pub(crate) fn take_block(&mut self, input: &[u8], cfg: &HttpConfig) -> Option<usize> {
+        if !self.buf.is_empty() || self.line_len != 0 || self.space_end {
+            return None;
+        }
+        let (mut at, mut lines) = (0, 0);
+        loop {
+            let end = at + memchr::memchr(b'\n', input.get(at..)?)?;
+            let line_len = end - at;
+            if line_len == 0 || input.get(end - 1) != Some(&b'\r') || line_len > cfg.max_line {
+                return None;
+            }
+            lines += 1;
+            at = end + 1;
+            if line_len == 1 {
+                break;
+            }
+        }
+        let block = input
+            .get(..at)
+            .filter(|b| b.len() <= cfg.max_header_bytes)?;
+        self.buf.extend_from_slice(block);
+        self.line_start = at;
+        self.lines = lines;
+        self.wire_len += at as u64;
+        Some(at)
+    }
+
+    /// Takes back the buffer of a block already parsed, emptied, so that
+    /// the next block needs no allocation; only if small and none is held.
+    pub(crate) fn recycle(&mut self, mut block: Vec<u8>) {
+        if self.buf.capacity() == 0 && block.capacity() <= REUSED {
+            block.clear();
+            self.buf = block;
+        }
+    }
+
     /// Forgets the block; keeps the buffer's allocation only if small.
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
-        if self.buf.capacity() > 4096 {
+        if self.buf.capacity() > REUSED {
             self.buf = Vec::new();
         }
         self.line_len = 0;
@@ -135,6 +179,16 @@ impl HeadBuf {
         let keep = wanted.min(block_room);
         self.buf.extend_from_slice(&piece[..keep]);
     }
+}
+
+/// The start line of a stored block as [`lines`] gives it, and where the
+/// lines after it begin.
+pub(crate) fn start_line(block: &[u8]) -> (&[u8], usize) {
+    let Some(end) = memchr::memchr2(b'\r', b'\n', block) else {
+        return (block, block.len());
+    };
+    let crlf = block.get(end..end + 2) == Some(&b"\r\n"[..]);
+    (&block[..end], end + 1 + usize::from(crlf))
 }
 
 /// Splits a stored block into lines without their CRLF or LF. A CR inside

@@ -15,6 +15,7 @@ mod chunked;
 mod config;
 mod connection;
 mod decode;
+mod fast;
 mod framing;
 mod head;
 mod message;

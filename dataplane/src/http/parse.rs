@@ -6,6 +6,9 @@
 //! here keeps state between calls.
 
 use super::anomaly::{self, Anomaly};
+use super::fast;
+pub(crate) use super::fast::is_tchar;
+use super::head;
 use super::message::{Header, Method, Version};
 
 /// A parsed request line.
@@ -29,17 +32,36 @@ pub(crate) struct StatusLine {
 /// inside the target are kept.
 pub(crate) fn request_line(line: &[u8], anomalies: &mut Vec<Anomaly>) -> RequestLine {
     check_controls(line, anomalies);
-    let line = trim(line);
-    let (method, rest) = split_token(line);
-    let rest = trim(rest);
-    let mut out = RequestLine {
-        method: Method::from_bytes(method),
-        ..RequestLine::default()
-    };
+    let (method, uri, version) = request_parts(line);
     if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
         anomaly::note(anomalies, Anomaly::InvalidRequestLine);
     }
+    let version = if version.is_empty() {
+        anomaly::note(anomalies, Anomaly::Http09Request);
+        Version::Http09
+    } else {
+        parse_version(version, anomalies)
+    };
+    if uri.is_empty() || uri.iter().any(|&b| b <= b' ' || b == 0x7f) {
+        anomaly::note(anomalies, Anomaly::InvalidUri);
+    }
+    RequestLine {
+        method: Method::from_bytes(method),
+        uri: uri.to_vec(),
+        version,
+    }
+}
 
+/// True for a request line without a version (HTTP/0.9).
+pub(crate) fn is_http09(line: &[u8]) -> bool {
+    request_parts(line).2.is_empty()
+}
+
+/// Splits a request line into method, target and version (empty when
+/// absent).
+fn request_parts(line: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    let (method, rest) = split_token(trim(line));
+    let rest = trim(rest);
     // The version is the last token, when it looks like one.
     let last_space = rest.iter().rposition(|&b| b == b' ' || b == b'\t');
     let (uri, version) = match last_space {
@@ -47,17 +69,7 @@ pub(crate) fn request_line(line: &[u8], anomalies: &mut Vec<Anomaly>) -> Request
         _ if looks_like_version(rest) => (&b""[..], rest),
         _ => (rest, &b""[..]),
     };
-    if version.is_empty() {
-        anomaly::note(anomalies, Anomaly::Http09Request);
-        out.version = Version::Http09;
-    } else {
-        out.version = parse_version(version, anomalies);
-    }
-    if uri.is_empty() || uri.iter().any(|&b| b <= b' ' || b == 0x7f) {
-        anomaly::note(anomalies, Anomaly::InvalidUri);
-    }
-    out.uri = uri.to_vec();
-    out
+    (method, uri, version)
 }
 
 /// Parses a status line that starts with `HTTP` (any case). A missing or
@@ -90,6 +102,24 @@ pub(crate) fn status_line(line: &[u8], anomalies: &mut Vec<Anomaly>) -> StatusLi
     }
 }
 
+/// Parses the field lines of a collected `block` that start at `from`
+/// (see [`head::start_line`]): plainly well-formed blocks through
+/// [`fast::fields`], anything else through [`fields`].
+pub(crate) fn block_fields(
+    block: &[u8],
+    from: usize,
+    max_headers: usize,
+    anomalies: &mut Vec<Anomaly>,
+) -> Vec<Header> {
+    if let Some(headers) = fast::fields(block, from, max_headers) {
+        return headers;
+    }
+    let mut headers = Vec::new();
+    let rest = block.get(from..).unwrap_or_default();
+    fields(head::lines(rest), max_headers, &mut headers, anomalies);
+    headers
+}
+
 /// Parses field lines into `headers`. A line that starts with whitespace
 /// or NUL continues the previous line (obs-fold) unless it is a complete
 /// field of its own; a line without a colon waits for such continuations.
@@ -119,14 +149,17 @@ pub(crate) fn fields<'a>(
         }
     }
     for line in &logical {
-        let Some(header) = field(line, anomalies) else {
+        let Some((name, value)) = field(line, anomalies) else {
             continue;
         };
         if headers.len() >= max_headers {
             anomaly::note(anomalies, Anomaly::TooManyHeaders);
             return;
         }
-        headers.push(header);
+        headers.push(Header {
+            name: name.to_vec(),
+            value: value.to_vec(),
+        });
     }
 }
 
@@ -139,8 +172,9 @@ fn is_field(line: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|&b| b > b' ' && b != 0x7f)
 }
 
-/// One `name: value` line; `None` for lines that carry no field.
-fn field(line: &[u8], anomalies: &mut Vec<Anomaly>) -> Option<Header> {
+/// One `name: value` line as (name, value); `None` for lines that carry
+/// no field.
+fn field<'a>(line: &'a [u8], anomalies: &mut Vec<Anomaly>) -> Option<(&'a [u8], &'a [u8])> {
     let Some(colon) = line.iter().position(|&b| b == b':') else {
         anomaly::note(anomalies, Anomaly::HeaderWithoutColon);
         return None;
@@ -161,10 +195,7 @@ fn field(line: &[u8], anomalies: &mut Vec<Anomaly>) -> Option<Header> {
     if value.iter().any(|&b| b != b'\t' && (b < b' ' || b == 0x7f)) {
         anomaly::note(anomalies, Anomaly::InvalidHeaderValue);
     }
-    Some(Header {
-        name: name.to_vec(),
-        value: value.to_vec(),
-    })
+    Some((name, value))
 }
 
 /// Parses `HTTP/d.d` (any case); trailing bytes after the minor digit are
@@ -222,13 +253,12 @@ fn split_token(line: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// The token characters of RFC 9110 §5.6.2.
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
+/// The value of up to four decimal digits.
 fn parse_u16(digits: &[u8]) -> Option<u16> {
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    if digits.is_empty() || digits.len() > 4 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(digits.iter().fold(0, |n, &d| n * 10 + u16::from(d - b'0')))
 }
 
 fn is_ws(b: &u8) -> bool {

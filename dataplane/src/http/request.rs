@@ -126,6 +126,15 @@ impl HttpConnection {
             self.req.head.clear();
             return 0;
         };
+        let whole = !is_http09(input);
+        if let Some(used) = whole
+            .then(|| self.req.head.take_block(input, &self.cfg))
+            .flatten()
+        {
+            open.tx.request_wire_len += used as u64;
+            self.end_request_head(now, obs);
+            return used;
+        }
         let (used, end) = self.req.head.push(input, &self.cfg, &mut open.tx.anomalies);
         open.tx.request_wire_len += used as u64;
         let complete = match end {
@@ -182,19 +191,19 @@ impl HttpConnection {
         let leading = std::mem::take(&mut self.req.leading_lines);
         let block = std::mem::take(&mut self.req.head.buf);
         self.req.head.clear();
-        let Some(open) = self.find(self.req.tx) else {
+        let Some(open) = find_in(&mut self.open, self.req.tx) else {
             return;
         };
         let tx = &mut open.tx;
-        let mut lines = head::lines(&block);
-        let line = parse::request_line(lines.next().unwrap_or_default(), &mut tx.anomalies);
-        parse::fields(
-            lines,
-            cfg.max_headers,
-            &mut tx.request_headers,
-            &mut tx.anomalies,
-        );
+        let (line, from) = head::start_line(&block);
+        let line = parse::request_line(line, &mut tx.anomalies);
+        tx.request_headers = parse::block_fields(&block, from, cfg.max_headers, &mut tx.anomalies);
         (tx.method, tx.uri, tx.request_version) = (line.method, line.uri, line.version);
+        self.req.head.recycle(block);
+        let Some(open) = find_in(&mut self.open, self.req.tx) else {
+            return;
+        };
+        let tx = &mut open.tx;
         if leading {
             tx.note(Anomaly::LeadingEmptyLines);
         }
@@ -208,9 +217,9 @@ impl HttpConnection {
             0 | 1 => {}
             _ => tx.note(Anomaly::DuplicateHost),
         }
-        let framing = framing::request(&tx.request_headers, tx.request_version, &mut tx.anomalies);
-        tx.request_body.framing = framing;
-        tx.request_body.encodings = framing::encodings(&tx.request_headers);
+        let scan = framing::Scan::new(&tx.request_headers);
+        tx.request_body.framing = framing::request(&scan, tx.request_version, &mut tx.anomalies);
+        tx.request_body.encodings = framing::encodings(&scan);
     }
 
     /// The request body ended normally.
@@ -288,7 +297,5 @@ impl HttpConnection {
 
 /// True when the first line of `block` is a request line without version.
 fn is_http09(block: &[u8]) -> bool {
-    let line = head::lines(block).next().unwrap_or_default();
-    let mut scratch = Vec::new();
-    parse::request_line(line, &mut scratch).version == Version::Http09
+    parse::is_http09(head::start_line(block).0)
 }

@@ -11,7 +11,7 @@ use super::anomaly::Anomaly;
 use super::body::BodyReader;
 use super::connection::{find_in, HttpConnection, HttpObserver, Phase};
 use super::head::{self, LineEnd};
-use super::message::{Framing, Header, Method, Version};
+use super::message::{Framing, Method, Version};
 use super::{framing, parse};
 use crate::flow::Direction;
 
@@ -159,6 +159,14 @@ impl HttpConnection {
             self.resp.head.clear();
             return 0;
         };
+        if self.resp.status_at.is_none() && starts_ci(input, 0, b"HTTP") {
+            if let Some(used) = self.resp.head.take_block(input, &self.cfg) {
+                open.tx.response_wire_len += used as u64;
+                self.resp.status_at = Some(0);
+                self.end_response_head(now, obs);
+                return used;
+            }
+        }
         // While looking for the status line take no more than can be kept
         // whole, so that an HTTP/0.9 body loses nothing.
         let input = match self.resp.status_at {
@@ -263,10 +271,10 @@ impl HttpConnection {
             return;
         };
         let tx = &mut open.tx;
-        let mut lines = head::lines(block.get(at..).unwrap_or_default());
-        let line = parse::status_line(lines.next().unwrap_or_default(), &mut tx.anomalies);
-        let mut headers: Vec<Header> = Vec::new();
-        parse::fields(lines, cfg.max_headers, &mut headers, &mut tx.anomalies);
+        let (line, from) = head::start_line(block.get(at..).unwrap_or_default());
+        let line = parse::status_line(line, &mut tx.anomalies);
+        let headers = parse::block_fields(&block, at + from, cfg.max_headers, &mut tx.anomalies);
+        self.resp.head.recycle(block);
 
         let upgrade = tx.request_header("upgrade").is_some();
         let interim = (100..200).contains(&line.status) && !(line.status == 101 && upgrade);
@@ -280,16 +288,12 @@ impl HttpConnection {
         tx.response_version = Some(line.version);
         tx.status = Some(line.status);
         tx.reason = line.reason;
-        let method = tx.method.clone();
-        tx.response_body.framing = framing::response(
-            &headers,
-            line.version,
-            line.status,
-            &method,
-            &mut tx.anomalies,
-        );
-        tx.response_body.encodings = framing::encodings(&headers);
-        self.resp.declared = declared_body(&headers, line.version, line.status, &method);
+        let scan = framing::Scan::new(&headers);
+        let (version, status) = (line.version, line.status);
+        let framing = framing::response(&scan, version, status, &tx.method, &mut tx.anomalies);
+        tx.response_body.framing = framing;
+        tx.response_body.encodings = framing::encodings(&scan);
+        self.resp.declared = declared_body(&scan, version, status, &tx.method);
         tx.response_headers = headers;
         obs.response_headers(tx);
         if tunnel {
@@ -422,7 +426,7 @@ impl HttpConnection {
 /// The body framing a 204 or 304 response (to anything but HEAD) declares
 /// with a non-zero length or chunking, though it may not have a body.
 fn declared_body(
-    headers: &[Header],
+    headers: &framing::Scan<'_>,
     version: Version,
     status: u16,
     method: &Method,

@@ -37,6 +37,34 @@ pub fn http_event(r: &HttpRecord, opts: HttpEventOptions) -> Value {
     })
 }
 
+/// One EVE `anomaly` event per protocol anomaly of `r`'s transaction
+/// (`anomaly.type: applayer`, `app_proto: http`, `event`: its name).
+pub fn anomaly_events(r: &HttpRecord) -> Vec<Value> {
+    let tx = &r.tx;
+    tx.anomalies
+        .iter()
+        .map(|a| {
+            json!({
+                "timestamp": timestamp(tx.request_started_ns),
+                "flow_id": r.flow_id.0,
+                "event_type": "anomaly",
+                "src_ip": r.ends.client.ip(),
+                "src_port": r.ends.client.port(),
+                "dest_ip": r.ends.server.ip(),
+                "dest_port": r.ends.server.port(),
+                "proto": "TCP",
+                "tx_id": tx.index,
+                "anomaly": {
+                    "type": "applayer",
+                    "app_proto": "http",
+                    "layer": "proto_parser",
+                    "event": a.name(),
+                },
+            })
+        })
+        .collect()
+}
+
 fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
     let mut http = Map::new();
     let mut put = |k: &str, v: Value| {
@@ -82,6 +110,12 @@ fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
         put("anomalies", names.into());
     }
     put("end", format!("{:?}", tx.end).to_lowercase().into());
+    if let Some(done) = tx.response_done_ns {
+        put(
+            "duration_us",
+            (done.saturating_sub(tx.request_started_ns) / 1_000).into(),
+        );
+    }
     if opts.bodies {
         put("http_request_body", base64(&tx.request_body.data).into());
         put("http_response_body", base64(&tx.response_body.data).into());

@@ -1,25 +1,33 @@
 //! Application-layer inspection: the [`FlowSink`] that receives every TCP
 //! connection's reassembled streams from the pipeline, tells what protocol
 //! each speaks ([`detect`]), runs the HTTP/1.x parser on those that speak
-//! HTTP and queues one [`HttpRecord`] per finished transaction for the event
-//! output.
+//! HTTP, matches each transaction against the loaded rules (request headers
+//! as soon as they are parsed, everything else when the transaction ends)
+//! and queues one [`HttpRecord`] per finished transaction and one
+//! [`AlertRecord`] per rule that held for the event output. A rule that
+//! blocks marks the connection, and the pipeline then drops the packet that
+//! completed the match and the rest of the flow.
 //!
 //! State is per connection, created on its first data and dropped when the
 //! pipeline closes the flow; the number of parsed connections per worker is
 //! capped ([`InspectConfig::max_connections`]), and connections past the cap
 //! are counted and left unparsed.
 
+mod alert;
 mod detect;
 mod eve;
 mod record;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
+pub use alert::{alert_event, AlertRecord, LoadedRules, RuleInfo, TxSummary};
 pub use detect::{detect, AppProtocol};
-pub use eve::{http_event, HttpEventOptions};
+pub use eve::{anomaly_events, http_event, HttpEventOptions};
 pub use record::{HttpRecord, InspectCounters, InspectStats};
 
+use crate::engine::{Hit, Inspection, Matcher, Phase};
 use crate::flow::{Direction, FlowId};
 use crate::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
 use crate::pipeline::{Endpoints, FlowSink, Verdict};
@@ -37,6 +45,8 @@ pub struct InspectConfig {
     /// Most finished transactions queued before the I/O loop drains them;
     /// more are counted as lost.
     pub max_queued: usize,
+    /// The rules transactions are matched against; none: no matching.
+    pub rules: Option<Arc<LoadedRules>>,
 }
 
 impl Default for InspectConfig {
@@ -46,6 +56,7 @@ impl Default for InspectConfig {
             max_connections: 65_536,
             http_limits: HttpConfig::default(),
             max_queued: 4_096,
+            rules: None,
         }
     }
 }
@@ -67,6 +78,11 @@ enum App {
 struct Conn {
     ends: Endpoints,
     app: App,
+    /// A rule blocked the connection.
+    blocked: bool,
+    /// Rule matching of transactions whose request headers were inspected,
+    /// by transaction index.
+    pending: VecDeque<(u32, Inspection)>,
 }
 
 /// The pipeline's sink for application-layer inspection.
@@ -78,26 +94,41 @@ pub struct Inspector {
     conns: FlowMap<Conn>,
     now: u64,
     out: Vec<HttpRecord>,
+    alerts: Vec<AlertRecord>,
+    matcher: Option<Matcher>,
     counters: InspectCounters,
 }
 
 type FlowMap<V> = HashMap<FlowId, V, BuildHasherDefault<FlowIdHasher>>;
 
 impl Inspector {
-    pub fn new(cfg: InspectConfig) -> Self {
-        Inspector {
+    /// An inspector; fails only when the rules' scratch space cannot be
+    /// allocated.
+    pub fn new(cfg: InspectConfig) -> Result<Self, crate::engine::MatcherError> {
+        let matcher = match &cfg.rules {
+            Some(rules) => Some(Matcher::new(Arc::clone(&rules.snapshot))?),
+            None => None,
+        };
+        Ok(Inspector {
             cfg,
             opened: FlowMap::default(),
             conns: FlowMap::default(),
             now: 0,
             out: Vec::new(),
+            alerts: Vec::new(),
+            matcher,
             counters: InspectCounters::default(),
-        }
+        })
     }
 
     /// Takes the finished transactions queued so far.
     pub fn drain(&mut self) -> std::vec::Drain<'_, HttpRecord> {
         self.out.drain(..)
+    }
+
+    /// Takes the alerts queued so far.
+    pub fn drain_alerts(&mut self) -> std::vec::Drain<'_, AlertRecord> {
+        self.alerts.drain(..)
     }
 
     /// The counters, by name.
@@ -109,9 +140,12 @@ impl Inspector {
         let (now, http) = (self.now, self.cfg.http);
         let limits = self.cfg.http_limits.clone();
         let (max_queued, max_connections) = (self.cfg.max_queued, self.cfg.max_connections);
+        let rules = self.cfg.rules.clone();
         let Inspector {
             conns,
             out,
+            alerts,
+            matcher,
             counters,
             opened,
             ..
@@ -130,15 +164,26 @@ impl Inspector {
                     first: Vec::new(),
                     from_client: dir == Direction::ToResponder,
                 };
-                conns.entry(flow).or_insert(Conn { ends, app })
+                let conn = Conn {
+                    ends,
+                    app,
+                    blocked: false,
+                    pending: VecDeque::new(),
+                };
+                conns.entry(flow).or_insert(conn)
             }
         };
         let mut obs = Queue {
             flow,
             ends: conn.ends,
             out,
+            alerts,
             counters,
             max_queued,
+            rules: rules.as_deref(),
+            matcher: matcher.as_mut(),
+            blocked: &mut conn.blocked,
+            pending: &mut conn.pending,
         };
         match &mut conn.app {
             App::Http(parser) => parser.data(dir, bytes, now, &mut obs),
@@ -174,13 +219,19 @@ impl Inspector {
         let Some(mut conn) = self.conns.remove(&flow) else {
             return;
         };
+        let rules = self.cfg.rules.clone();
         if let App::Http(parser) = &mut conn.app {
             let mut obs = Queue {
                 flow,
                 ends: conn.ends,
                 out: &mut self.out,
+                alerts: &mut self.alerts,
                 counters: &mut self.counters,
                 max_queued: self.cfg.max_queued,
+                rules: rules.as_deref(),
+                matcher: self.matcher.as_mut(),
+                blocked: &mut conn.blocked,
+                pending: &mut conn.pending,
             };
             parser.close(self.now, &mut obs);
         }
@@ -206,6 +257,7 @@ impl FlowSink for Inspector {
     fn gap(&mut self, flow: FlowId, dir: Direction, gap: Gap) {
         let now = self.now;
         let max_queued = self.cfg.max_queued;
+        let rules = self.cfg.rules.clone();
         let Some(conn) = self.conns.get_mut(&flow) else {
             return;
         };
@@ -215,8 +267,13 @@ impl FlowSink for Inspector {
                     flow,
                     ends: conn.ends,
                     out: &mut self.out,
+                    alerts: &mut self.alerts,
                     counters: &mut self.counters,
                     max_queued,
+                    rules: rules.as_deref(),
+                    matcher: self.matcher.as_mut(),
+                    blocked: &mut conn.blocked,
+                    pending: &mut conn.pending,
                 };
                 parser.gap(dir, gap.len, now, &mut obs);
             }
@@ -238,22 +295,89 @@ impl FlowSink for Inspector {
         self.end(flow);
     }
 
-    fn verdict(&mut self, _: FlowId) -> Verdict {
-        Verdict::Pass
+    fn verdict(&mut self, flow: FlowId) -> Verdict {
+        match self.conns.get(&flow) {
+            Some(conn) if conn.blocked => Verdict::Drop,
+            _ => Verdict::Pass,
+        }
     }
 }
 
-/// Collects a connection's finished transactions into the output queue.
+/// Collects a connection's finished transactions into the output queue,
+/// matching them against the rules on the way.
 struct Queue<'a> {
     flow: FlowId,
     ends: Endpoints,
     out: &'a mut Vec<HttpRecord>,
+    alerts: &'a mut Vec<AlertRecord>,
     counters: &'a mut InspectCounters,
     max_queued: usize,
+    rules: Option<&'a LoadedRules>,
+    matcher: Option<&'a mut Matcher>,
+    blocked: &'a mut bool,
+    pending: &'a mut VecDeque<(u32, Inspection)>,
+}
+
+impl Queue<'_> {
+    /// Runs the phases of `tx` not run yet, up to `phase`.
+    fn inspect(&mut self, tx: &Transaction, phase: Phase) {
+        let Some(matcher) = self.matcher.as_deref_mut() else {
+            return;
+        };
+        let at = self.pending.iter().position(|(i, _)| *i == tx.index);
+        let mut insp = match at.and_then(|at| self.pending.remove(at)) {
+            Some((_, insp)) => insp,
+            None => matcher.start(),
+        };
+        let hits = matcher.inspect(&mut insp, tx, self.ends.client.ip(), phase);
+        if phase < Phase::ResponseBody {
+            self.pending.push_back((tx.index, insp));
+        }
+        for hit in hits {
+            self.alert(tx, hit);
+        }
+    }
+
+    fn alert(&mut self, tx: &Transaction, hit: Hit) {
+        let blocked = alert::blocks(&hit);
+        *self.blocked |= blocked;
+        self.counters.alerts += 1;
+        if self.alerts.len() >= self.max_queued {
+            self.counters.records_dropped += 1;
+            return;
+        }
+        let info = self.rules.and_then(|r| r.info.get(&hit.rule_id)).cloned();
+        self.alerts.push(AlertRecord {
+            flow_id: self.flow,
+            ends: self.ends,
+            tx: summary(tx),
+            hit,
+            info,
+            blocked,
+        });
+    }
+}
+
+/// What an alert shows of its transaction.
+fn summary(tx: &Transaction) -> TxSummary {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    TxSummary {
+        tx_id: tx.index,
+        started_ns: tx.request_started_ns,
+        hostname: tx.hostname().map(text),
+        url: text(&tx.uri),
+        method: text(tx.method.as_bytes()),
+        status: tx.status,
+    }
 }
 
 impl HttpObserver for Queue<'_> {
+    fn request_headers(&mut self, tx: &Transaction) {
+        self.inspect(tx, Phase::RequestHeaders);
+    }
+
     fn transaction(&mut self, tx: Transaction) {
+        self.inspect(&tx, Phase::ResponseBody);
         self.counters.count_transaction(&tx);
         if self.out.len() >= self.max_queued {
             self.counters.records_dropped += 1;

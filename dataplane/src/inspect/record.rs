@@ -26,6 +26,7 @@ pub struct InspectCounters {
     pub unknown_connections: u64,
     pub connections_over_limit: u64,
     pub transactions: u64,
+    pub alerts: u64,
     pub records_dropped: u64,
     /// Anomalies by name.
     pub anomalies: BTreeMap<&'static str, u64>,
@@ -57,6 +58,7 @@ pub struct InspectStats {
     pub connections_over_limit: u64,
     pub connections_open: u64,
     pub http_transactions: u64,
+    pub alerts: u64,
     pub records_dropped: u64,
     pub http_anomalies: BTreeMap<&'static str, u64>,
 }
@@ -70,6 +72,7 @@ impl InspectStats {
             connections_over_limit: c.connections_over_limit,
             connections_open: open as u64,
             http_transactions: c.transactions,
+            alerts: c.alerts,
             records_dropped: c.records_dropped,
             http_anomalies: c.anomalies.clone(),
         }
@@ -87,6 +90,7 @@ impl InspectStats {
             ),
             (&mut self.connections_open, other.connections_open),
             (&mut self.http_transactions, other.http_transactions),
+            (&mut self.alerts, other.alerts),
             (&mut self.records_dropped, other.records_dropped),
         ] {
             *mine += theirs;

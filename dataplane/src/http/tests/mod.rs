@@ -2,6 +2,7 @@
 //! from RFC 9110/9112, compression round trips and segmentation properties.
 
 mod decode;
+mod fast;
 mod framing;
 mod messages;
 mod split;

@@ -1,0 +1,148 @@
+//! Rule logic: which rules hold at a phase, once the databases have run.
+//!
+//! At each phase only two kinds of rule are evaluated: candidates (a
+//! pattern of theirs matched) whose phase it is, and the snapshot's short
+//! "always evaluated" list for the phase. Pattern tests read as matched or
+//! not; numeric (`eq` .. `ge`) and network (`cidr`) tests are decided here,
+//! on first use, over the values of their field, and remembered.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::extract::TxFields;
+use super::hit::{excerpt, Evidence, Hit};
+use super::inspection::Inspection;
+use super::snapshot::{Check, Expr, RuleEntry, Snapshot};
+use super::source::Phase;
+use super::transform::apply;
+
+/// Appends to `hits` every rule of `phase` that holds, with its index.
+pub(crate) fn evaluate_phase(
+    insp: &mut Inspection,
+    fields: &mut TxFields<'_>,
+    phase: Phase,
+    hits: &mut Vec<(u32, Hit)>,
+) {
+    let snapshot = Arc::clone(&insp.snapshot);
+    let mut due: Vec<u32> = insp
+        .candidates
+        .iter()
+        .copied()
+        .filter(|r| {
+            snapshot
+                .rules
+                .get(*r as usize)
+                .is_some_and(|rule| rule.phase == phase)
+        })
+        .collect();
+    due.extend(snapshot.always.get(phase.index()).into_iter().flatten());
+    due.sort_unstable();
+    due.dedup();
+
+    let mut eval = Eval {
+        snapshot: &snapshot,
+        insp,
+        fields,
+    };
+    for (index, rule) in due
+        .iter()
+        .filter_map(|r| Some((*r, snapshot.rules.get(*r as usize)?)))
+    {
+        if eval.holds(&rule.expr) {
+            hits.push((index, eval.hit(rule)));
+        }
+    }
+}
+
+struct Eval<'s, 'i, 'f, 'a> {
+    snapshot: &'s Snapshot,
+    insp: &'i mut Inspection,
+    fields: &'f mut TxFields<'a>,
+}
+
+impl Eval<'_, '_, '_, '_> {
+    fn holds(&mut self, expr: &Expr) -> bool {
+        match expr {
+            Expr::All(members) => members.iter().all(|m| self.holds(m)),
+            Expr::Any(members) => members.iter().any(|m| self.holds(m)),
+            Expr::Not(inner) => !self.holds(inner),
+            Expr::Test(test) => self.test(*test),
+        }
+    }
+
+    fn test(&mut self, test: u32) -> bool {
+        let at = test as usize;
+        let Some(spec) = self.snapshot.tests.get(at) else {
+            return false;
+        };
+        if matches!(spec.check, Check::Pattern(_)) {
+            return self.insp.matched.get(at);
+        }
+        if !self.insp.decided.get(at) {
+            self.insp.decided.set(at);
+            if let Some(evidence) = self.decide(test) {
+                self.insp.held.set(at);
+                self.insp.evidence.push((test, evidence));
+            }
+        }
+        self.insp.held.get(at)
+    }
+
+    /// Decides a numeric or network test over its field's values; the
+    /// evidence of the first value that satisfies it.
+    fn decide(&mut self, test: u32) -> Option<Evidence> {
+        let spec = self.snapshot.tests.get(test as usize)?;
+        for (source, selector) in &spec.targets {
+            for value in self.fields.values(*source) {
+                if !selector.accepts(value.name()) {
+                    continue;
+                }
+                let transformed = apply(&spec.chain, &value.bytes);
+                if satisfies(&spec.check, &transformed) {
+                    return Some(Evidence {
+                        field: spec.field.clone(),
+                        name: value.name().map(<[u8]>::to_vec),
+                        excerpt: excerpt(&transformed, transformed.len()),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    fn hit(&self, rule: &RuleEntry) -> Hit {
+        Hit {
+            rule_id: rule.id,
+            action: rule.action.clone(),
+            severity: rule.severity,
+            shadow: rule.shadow,
+            evidence: self.evidence(&rule.expr, false).cloned(),
+        }
+    }
+
+    /// The evidence of the first test that held outside any `not`.
+    fn evidence(&self, expr: &Expr, negated: bool) -> Option<&Evidence> {
+        match expr {
+            Expr::All(members) | Expr::Any(members) => {
+                members.iter().find_map(|m| self.evidence(m, negated))
+            }
+            Expr::Not(inner) => self.evidence(inner, !negated),
+            Expr::Test(_) if negated => None,
+            Expr::Test(test) => self.insp.evidence_of(*test),
+        }
+    }
+}
+
+/// Whether one transformed value satisfies a numeric or network check.
+fn satisfies(check: &Check, value: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return false;
+    };
+    match check {
+        Check::Compare(op, right) => text.parse::<i64>().is_ok_and(|left| op.holds(left, *right)),
+        Check::Cidr(networks) => text
+            .parse::<IpAddr>()
+            .is_ok_and(|addr| networks.iter().any(|n| n.contains(addr))),
+        Check::Pattern(_) => false,
+    }
+}

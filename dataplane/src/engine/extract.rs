@@ -1,0 +1,218 @@
+//! The values of a transaction, per [`Source`], extracted on first use.
+//!
+//! [`TxFields`] borrows a [`Transaction`] for one inspection call and
+//! extracts each source at most once: header values and bodies are
+//! borrowed, parameters, cookies and flattened JSON are decoded by
+//! [`crate::http::normalize`] under its [`Limits`], which bound both the
+//! number and the size of the values. Nothing here fails or panics; a part
+//! that is missing or malformed simply yields fewer values.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use super::source::{top_level_member, Source};
+use crate::http::normalize::{
+    flatten_json, media_type, parse_cookies, parse_multipart, parse_query, parse_urlencoded,
+    split_target, Limits, Param,
+};
+use crate::http::{Header, Transaction};
+
+/// One value of a source, with its name for named sources.
+#[derive(Clone, Debug)]
+pub(crate) struct Value<'a> {
+    pub(crate) name: Option<Cow<'a, [u8]>>,
+    pub(crate) bytes: Cow<'a, [u8]>,
+}
+
+impl Value<'_> {
+    pub(crate) fn name(&self) -> Option<&[u8]> {
+        self.name.as_deref()
+    }
+}
+
+/// The sources of one transaction, extracted lazily.
+#[derive(Debug)]
+pub(crate) struct TxFields<'a> {
+    tx: &'a Transaction,
+    client: IpAddr,
+    limits: &'a Limits,
+    cache: Vec<Option<Vec<Value<'a>>>>,
+}
+
+impl<'a> TxFields<'a> {
+    pub(crate) fn new(tx: &'a Transaction, client: IpAddr, limits: &'a Limits) -> Self {
+        TxFields {
+            tx,
+            client,
+            limits,
+            cache: vec![None; Source::COUNT],
+        }
+    }
+
+    /// The values of `source`, extracting them on the first call.
+    pub(crate) fn values(&mut self, source: Source) -> &[Value<'a>] {
+        let at = source as usize;
+        if matches!(self.cache.get(at), Some(None)) {
+            let values = self.extract(source);
+            if let Some(slot) = self.cache.get_mut(at) {
+                *slot = Some(values);
+            }
+        }
+        self.cache
+            .get(at)
+            .and_then(Option::as_deref)
+            .unwrap_or_default()
+    }
+
+    fn extract(&mut self, source: Source) -> Vec<Value<'a>> {
+        let tx = self.tx;
+        let target = split_target(&tx.uri);
+        match source {
+            Source::Method => one(tx.method.as_bytes()),
+            Source::Host => tx.hostname().map(one).unwrap_or_default(),
+            Source::Path => one(target.path),
+            Source::Query => target.query.map(one).unwrap_or_default(),
+            Source::QueryParams => {
+                let query = target.query.unwrap_or_default();
+                named(parse_query(query, self.limits).0)
+            }
+            Source::QueryParamNames => names_of(self.values(Source::QueryParams)),
+            Source::RequestHeaders => headers(&tx.request_headers),
+            Source::Cookies => self.cookies(),
+            Source::ClientAddress => owned(self.client.to_string().into_bytes()),
+            Source::BodyParams => self.body_params(),
+            Source::BodyParamNames => names_of(self.values(Source::BodyParams)),
+            Source::RequestBody => body(&tx.request_body.data),
+            Source::RequestJson => json(
+                &tx.request_body.data,
+                tx.request_header("content-type"),
+                self.limits,
+            ),
+            Source::ResponseStatus => {
+                let status = tx.status.map(|s| s.to_string().into_bytes());
+                status.map(owned).unwrap_or_default()
+            }
+            Source::ResponseHeaders => headers(&tx.response_headers),
+            Source::ResponseBody => body(&tx.response_body.data),
+            Source::ResponseJson => json(
+                &tx.response_body.data,
+                tx.response_header("content-type"),
+                self.limits,
+            ),
+        }
+    }
+
+    fn cookies(&self) -> Vec<Value<'a>> {
+        let values: Vec<&[u8]> = self
+            .tx
+            .request_headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(b"cookie"))
+            .map(|h| h.value.as_slice())
+            .collect();
+        named(parse_cookies(&values, self.limits).0)
+    }
+
+    /// Form fields, multipart parts or top-level JSON members, by the
+    /// request's media type.
+    fn body_params(&mut self) -> Vec<Value<'a>> {
+        let data = &self.tx.request_body.data;
+        let content_type = self.tx.request_header("content-type");
+        let media = content_type.map(media_type).unwrap_or_default();
+        match media.as_slice() {
+            b"application/x-www-form-urlencoded" => named(parse_urlencoded(data, self.limits).0),
+            b"multipart/form-data" => {
+                let parts = parse_multipart(content_type.unwrap_or_default(), data, self.limits).0;
+                let values = parts.into_iter().map(|part| Value {
+                    name: Some(Cow::Owned(part.name)),
+                    bytes: Cow::Owned(part.data),
+                });
+                values.collect()
+            }
+            _ => self.json_members(),
+        }
+    }
+
+    /// Top-level scalar members of a JSON request body.
+    fn json_members(&mut self) -> Vec<Value<'a>> {
+        let members = self.values(Source::RequestJson).iter().filter_map(|v| {
+            let name = top_level_member(v.name()?)?;
+            Some(Value {
+                name: Some(Cow::Owned(name)),
+                bytes: v.bytes.clone(),
+            })
+        });
+        members.collect()
+    }
+}
+
+fn one(bytes: &[u8]) -> Vec<Value<'_>> {
+    vec![Value {
+        name: None,
+        bytes: Cow::Borrowed(bytes),
+    }]
+}
+
+fn owned<'a>(bytes: Vec<u8>) -> Vec<Value<'a>> {
+    vec![Value {
+        name: None,
+        bytes: Cow::Owned(bytes),
+    }]
+}
+
+/// A body is one value, or none when it is empty.
+fn body(data: &[u8]) -> Vec<Value<'_>> {
+    if data.is_empty() {
+        return Vec::new();
+    }
+    one(data)
+}
+
+fn headers(list: &[Header]) -> Vec<Value<'_>> {
+    list.iter().map(header_value).collect()
+}
+
+fn header_value(header: &Header) -> Value<'_> {
+    Value {
+        name: Some(Cow::Borrowed(header.name.as_slice())),
+        bytes: Cow::Borrowed(header.value.as_slice()),
+    }
+}
+
+fn named<'a>(params: Vec<Param>) -> Vec<Value<'a>> {
+    let value = |p: Param| Value {
+        name: Some(Cow::Owned(p.name)),
+        bytes: Cow::Owned(p.value),
+    };
+    params.into_iter().map(value).collect()
+}
+
+/// The names of named values, as unnamed values.
+fn names_of<'a>(values: &[Value<'a>]) -> Vec<Value<'a>> {
+    let name = |v: &Value<'a>| {
+        v.name.clone().map(|name| Value {
+            name: None,
+            bytes: name,
+        })
+    };
+    values.iter().filter_map(name).collect()
+}
+
+/// A body flattened into (JSON pointer, value) pairs, when it is JSON.
+fn json<'a>(data: &[u8], content_type: Option<&[u8]>, limits: &Limits) -> Vec<Value<'a>> {
+    if !is_json(data, content_type) {
+        return Vec::new();
+    }
+    named(flatten_json(data, limits).0)
+}
+
+/// JSON by its media type (`application/json`, `*/*+json`), or, without a
+/// `Content-Type`, by a body that starts like a JSON object or array.
+fn is_json(data: &[u8], content_type: Option<&[u8]>) -> bool {
+    if let Some(content_type) = content_type {
+        let media = media_type(content_type);
+        return media == b"application/json" || media.ends_with(b"+json");
+    }
+    let first = data.iter().find(|b| !b.is_ascii_whitespace());
+    matches!(first, Some(b'{' | b'['))
+}

@@ -1,0 +1,136 @@
+//! The transforms a test applies to a value before matching it.
+//!
+//! Each transform reads bytes and writes bytes, never fails and never makes
+//! its input longer by more than one byte (`normalize-path` may add a
+//! leading `/`), so a chain stays bounded by its input. What each one does:
+//!
+//! - `lowercase`: ASCII `A`-`Z` to `a`-`z`; other bytes unchanged.
+//! - `url-decode`: `%XX` (either case) to its byte, `+` to a space; a `%`
+//!   not followed by two hex digits stays as it is.
+//! - `html-entity-decode`: see [`super::html`].
+//! - `base64-decode`: RFC 4648 standard and URL-safe alphabets, even mixed;
+//!   whitespace skipped; stops at `=` or at the first byte outside both
+//!   alphabets, keeping what was decoded before it.
+//! - `normalize-path`: `\` to `/`, repeated `/` collapsed, `.` and `..`
+//!   resolved without climbing above the root, a leading `/` added; no
+//!   decoding.
+//! - `compress-whitespace`: each run of space, tab, CR, LF, VT or FF becomes
+//!   one space.
+
+use std::borrow::Cow;
+
+use palisade_rules::Transform;
+
+use super::html;
+use crate::http::normalize::clean_path;
+
+/// Applies `chain` to `input` in order; borrows `input` for an empty chain.
+pub fn apply<'a>(chain: &[Transform], input: &'a [u8]) -> Cow<'a, [u8]> {
+    let mut value = Cow::Borrowed(input);
+    for transform in chain {
+        value = Cow::Owned(apply_one(*transform, &value));
+    }
+    value
+}
+
+/// True when the transform of a piece of a value does not depend on the
+/// pieces around it, so a stream can be transformed piece by piece.
+pub(crate) fn is_stateless(transform: Transform) -> bool {
+    matches!(transform, Transform::Lowercase)
+}
+
+fn apply_one(transform: Transform, input: &[u8]) -> Vec<u8> {
+    match transform {
+        Transform::Lowercase => input.to_ascii_lowercase(),
+        Transform::UrlDecode => url_decode(input),
+        Transform::HtmlEntityDecode => html::decode(input),
+        Transform::Base64Decode => base64_decode(input),
+        Transform::NormalizePath => clean_path(input).0,
+        Transform::CompressWhitespace => compress_whitespace(input),
+    }
+}
+
+/// RFC 3986 §2.1 percent-decoding, with `+` as a space (form encoding).
+fn url_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let escaped = match (b, input.get(i + 1), input.get(i + 2)) {
+            (b'%', Some(&hi), Some(&lo)) => hex_value(hi).zip(hex_value(lo)),
+            _ => None,
+        };
+        match (escaped, b) {
+            (Some((hi, lo)), _) => {
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// RFC 4648 §4 and §5 decoding, lenient as servers are.
+fn base64_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let mut bits: u32 = 0;
+    let mut held = 0u32;
+    for &b in input {
+        if b.is_ascii_whitespace() {
+            continue;
+        }
+        let Some(sextet) = base64_value(b) else {
+            break;
+        };
+        bits = (bits << 6 | u32::from(sextet)) & 0xFFFF;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            // The mask keeps the byte's 8 bits; the cast cannot lose any.
+            out.push((bits >> held & 0xFF) as u8);
+        }
+    }
+    out
+}
+
+fn base64_value(b: u8) -> Option<u8> {
+    match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    }
+}
+
+fn compress_whitespace(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut in_run = false;
+    for &b in input {
+        let space = matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C);
+        if !space {
+            out.push(b);
+        } else if !in_run {
+            out.push(b' ');
+        }
+        in_run = space;
+    }
+    out
+}
