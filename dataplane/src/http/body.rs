@@ -53,6 +53,11 @@ impl BodyReader {
             Framing::Chunked => Kind::Chunked(Dechunker::new()),
             Framing::Close => Kind::Close,
         };
+        if let (Framing::Length(n), true) = (body.framing, body.encodings.is_empty()) {
+            // The data is as long as the body, up to the limit: grow it once.
+            body.data
+                .reserve(cfg.body_limit.min(usize::try_from(n).unwrap_or(usize::MAX)));
+        }
         let encodings = body.encodings.clone();
         let decoder = Decoder::new(&encodings, cfg, &mut tx.anomalies);
         Some(Self { kind, decoder, dir })
