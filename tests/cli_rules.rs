@@ -71,3 +71,51 @@ fn a_duplicate_id_across_files_names_both_places() {
     assert!(stderr.contains(&format!("{}:2:", b.display())), "{stderr}");
     assert!(stderr.contains(&format!("{}:2:", a.display())), "{stderr}");
 }
+
+fn rules_test(args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(binary("palisade"));
+    cmd.args(["rules", "test"]).args(args);
+    cmd.env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin());
+    let out = run(&mut cmd);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn rules_test_lists_what_fired_and_checks_expectations() {
+    // The capture's test.yaml expects each EICAR rule to fire once.
+    let case = palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap");
+    let (rules, pcap) = (root().join("rules/default"), case.display().to_string());
+    let rules = rules.display().to_string();
+    let (ok, stdout, stderr) = rules_test(&[
+        &rules, "--pcap", &pcap, "--expect", "108001=1", "--expect", "108002",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("rule 108001"), "{stdout}");
+    assert!(stdout.contains("/chunked/eicar.txt/0size"), "{stdout}");
+
+    let (ok, _, stderr) = rules_test(&[&rules, "--pcap", &pcap, "--expect", "100001"]);
+    assert!(!ok);
+    assert!(stderr.contains("rule 100001 never fired"), "{stderr}");
+}
+
+#[test]
+fn rules_test_refuses_a_bad_rule_file_with_its_place() {
+    let dir = scratch("cli-rules-test");
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "rules:\n  - id: 1\n    kind: signature\n    nme: x\n").expect("write");
+    let case = palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap");
+    let (ok, _, stderr) = rules_test(&[
+        bad.to_str().expect("utf-8"),
+        "--pcap",
+        case.to_str().expect("utf-8"),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!("{}:4:5", bad.display())),
+        "{stderr}"
+    );
+}

@@ -45,7 +45,10 @@ fn header_lines(headers: &Value) -> String {
         for v in values {
             let v = match v {
                 Value::String(s) => s.clone(),
-                other => serde_yaml::to_string(other).expect("yaml").trim().to_owned(),
+                other => serde_yaml::to_string(other)
+                    .expect("yaml")
+                    .trim()
+                    .to_owned(),
             };
             out.push_str(&format!("{name}: {v}\r\n"));
         }
@@ -86,9 +89,19 @@ fn response_bytes(resp: &Value) -> Vec<u8> {
 fn transaction(case: &Value) -> Transaction {
     let mut conn = HttpConnection::new(&HttpConfig::default());
     let mut last = Last::default();
-    conn.data(Direction::ToResponder, &request_bytes(&case["request"]), 1, &mut last);
+    conn.data(
+        Direction::ToResponder,
+        &request_bytes(&case["request"]),
+        1,
+        &mut last,
+    );
     if !case["response"].is_null() {
-        conn.data(Direction::ToInitiator, &response_bytes(&case["response"]), 2, &mut last);
+        conn.data(
+            Direction::ToInitiator,
+            &response_bytes(&case["response"]),
+            2,
+            &mut last,
+        );
     }
     conn.close(3, &mut last);
     last.0.expect("the case makes a transaction")
@@ -114,11 +127,17 @@ fn every_default_rule_case_gives_its_expected_verdict() {
                 .any(|h| h.rule_id == rule);
             if hit != want_hit {
                 let name = case["name"].as_str().unwrap_or("");
-                failures.push(format!("{}: rule {rule} {name:?}: hit={hit}", file.display()));
+                failures.push(format!(
+                    "{}: rule {rule} {name:?}: hit={hit}",
+                    file.display()
+                ));
             }
         }
     }
-    println!("default rules: {} of {total} cases as expected", total - failures.len());
+    println!(
+        "default rules: {} of {total} cases as expected",
+        total - failures.len()
+    );
     assert!(total >= 200, "expected the full case set, found {total}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -5,6 +5,8 @@
 //! messages defined in `palisade-rules`.
 #![forbid(unsafe_code)]
 
+pub mod rules_test;
+
 use std::path::{Path, PathBuf};
 
 /// The rule files a command line names: files as given, directories as

@@ -574,6 +574,27 @@ pub fn cpu_exists(core: u32) -> bool {
     Path::new(&format!("/sys/devices/system/cpu/cpu{core}")).exists()
 }
 
+/// Rule files of the `rules` list: relative to `base`, directories as their
+/// `*.yaml`/`*.yml` files, sorted.
+pub fn rule_paths(base: &Path, listed: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for p in listed {
+        let p = base.join(p);
+        if !p.is_dir() {
+            out.push(p);
+            continue;
+        }
+        let mut found: Vec<_> = std::fs::read_dir(&p)
+            .with_context(|| p.display().to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| f.is_file() && f.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,25 +670,4 @@ mod tests {
         let text = GOOD.replace("inline", "tap") + "pairs: [[a, b]]\n";
         assert!(format!("{:#}", Config::parse(&text).unwrap_err()).contains("tap mode"));
     }
-}
-
-/// Rule files of the `rules` list: relative to `base`, directories as their
-/// `*.yaml`/`*.yml` files, sorted.
-pub fn rule_paths(base: &Path, listed: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
-    let mut out = Vec::new();
-    for p in listed {
-        let p = base.join(p);
-        if !p.is_dir() {
-            out.push(p);
-            continue;
-        }
-        let mut found: Vec<_> = std::fs::read_dir(&p)
-            .with_context(|| p.display().to_string())?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|f| f.is_file() && f.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-            .collect();
-        found.sort();
-        out.extend(found);
-    }
-    Ok(out)
 }

@@ -138,7 +138,7 @@ impl Inspector {
 
     fn feed(&mut self, flow: FlowId, dir: Direction, bytes: &[u8]) {
         let (now, http) = (self.now, self.cfg.http);
-        let limits = self.cfg.http_limits.clone();
+        let limits = self.cfg.http_limits;
         let (max_queued, max_connections) = (self.cfg.max_queued, self.cfg.max_connections);
         let rules = self.cfg.rules.clone();
         let Inspector {
