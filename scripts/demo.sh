@@ -16,7 +16,7 @@ cd "$root"
 keep=0
 [[ ${1:-} == --keep ]] && keep=1
 out=$root/target/demo
-bin=$root/target/release/palisade-dataplane
+bin=${CARGO_TARGET_DIR:-$root/target}/release/palisade-dataplane
 server=10.77.0.2
 
 say() { echo "demo: $*"; }
@@ -67,6 +67,10 @@ done
 total=$((total + 1))
 if in_ns cli curl -s --fail --max-time 5 -H 'Content-Type: application/json' \
     -d '{"item": "book", "qty": 2}' "http://$server/post" >/dev/null; then ok=$((ok + 1)); fi
+attack=$(in_ns cli curl -s -o /dev/null -w '%{http_code}' --max-time 3 \
+    "http://$server/anything/products?q=1%27%20UNION%20SELECT%20password%20FROM%20users--" || true)
+attack_result="NOT BLOCKED: the server answered $attack"
+[[ $attack == 000 ]] && attack_result="blocked: the request never reached the server, no answer"
 want=$(cat /run/palisade-lab/files/3mb.bin.sha256)
 got=$(in_ns cli curl -s --max-time 30 "http://$server:8000/3mb.bin" | sha256sum | cut -d' ' -f1)
 download="sha256 mismatch"
@@ -83,7 +87,8 @@ dp_pid=""
 
 say "replaying the recording through the pipeline in capture mode"
 "$bin" capture --input "$out/lab-traffic.pcap" --output "$out/replayed.pcap" \
-    --stats-json "$out/capture-stats.json" --events "$out/events.json" 2>"$out/capture.log"
+    --stats-json "$out/capture-stats.json" --events "$out/events.json" --rules rules/default \
+    2>"$out/capture.log"
 
 j() { jq -r "$2" "$out/$1"; }
 cat <<SUMMARY
@@ -94,6 +99,7 @@ Lab: client 10.77.0.1 -> palisade-dataplane (inline, DPDK af_packet on c0/s0)
 
 Client traffic through the dataplane
   API calls answered:    $ok of $total (curl)
+  SQL injection attempt: $attack_result
   3 MiB download:        $download
   wrk, 3 s, 8 conns:     ${wrk_requests:-0} requests, $([[ $wrk_errors == 0 ]] && echo "no socket errors" || echo "SOCKET ERRORS")
 
@@ -108,6 +114,8 @@ Offline analysis of the recording (capture mode, same pipeline)
   processed:             $(j capture-stats.json '.totals.rx_packets') packets, $(j capture-stats.json '.totals.rx_bytes') bytes
   passed to output:      $(j capture-stats.json '.totals.tx_packets') packets
   flows seen:            $(grep -c '"event_type":"flow"' "$out/events.json") ($(j capture-stats.json '.totals.pipeline.tcp_stream.established') TCP handshakes, $(j capture-stats.json '.totals.pipeline.malformed_dropped') malformed frames)
+  HTTP transactions:     $(grep -c '"event_type":"http"' "$out/events.json") ($(jq -r 'select(.event_type == "http") | .http.http_method + " " + .http.normalized.path' "$out/events.json" | sort | uniq -c | sort -rn | head -4 | awk '{printf "%s%s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3}'))
+  alerts:                $(jq -r 'select(.event_type == "alert") | "\(.alert.signature_id) \(.alert.signature) (\(.alert.action))"' "$out/events.json" | sort | uniq -c | awk '{$1 = $1 "x"; print}' | paste -sd';' - | sed 's/;/; /g')
 
 Files: $out/ (lab-traffic.pcap, replayed.pcap, *-stats.json, events.json, logs)
 =======================================================

@@ -24,6 +24,12 @@ use palisade_rules::Transform;
 use super::html;
 use crate::http::normalize::clean_path;
 
+/// Bytes some transform changes, as found by [`changes`].
+pub(crate) const HAS_UPPER: u8 = 1;
+pub(crate) const HAS_ESCAPE: u8 = 2;
+pub(crate) const HAS_AMPERSAND: u8 = 4;
+pub(crate) const HAS_SPACE: u8 = 8;
+
 /// Applies `chain` to `input` in order; borrows `input` for an empty chain.
 pub fn apply<'a>(chain: &[Transform], input: &'a [u8]) -> Cow<'a, [u8]> {
     let mut value = Cow::Borrowed(input);
@@ -33,6 +39,41 @@ pub fn apply<'a>(chain: &[Transform], input: &'a [u8]) -> Cow<'a, [u8]> {
     value
 }
 
+/// Appends `chain` applied to `input` to `out`.
+pub(crate) fn apply_into(chain: &[Transform], input: &[u8], out: &mut Vec<u8>) {
+    match chain {
+        [] => out.extend_from_slice(input),
+        [one] => apply_one_into(*one, input, out),
+        [first @ .., last] => apply_one_into(*last, &apply(first, input), out),
+    }
+}
+
+/// Which kinds of byte in `input` some transform would change: a fold
+/// without branches, so that it runs on whole vectors.
+pub(crate) fn changes(input: &[u8]) -> u8 {
+    let (mut upper, mut escape, mut amp, mut space) = (0u8, 0u8, 0u8, 0u8);
+    for &b in input {
+        upper |= u8::from(b.wrapping_sub(b'A') < 26);
+        escape |= u8::from(b == b'%') | u8::from(b == b'+');
+        amp |= u8::from(b == b'&');
+        space |= u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
+    }
+    upper * HAS_UPPER | escape * HAS_ESCAPE | amp * HAS_AMPERSAND | space * HAS_SPACE
+}
+
+/// True when `transform` leaves every value whose [`changes`] are within
+/// `found` as it is. Path normalization and base64 decoding never do.
+pub(crate) fn keeps(transform: Transform, found: u8) -> bool {
+    let needs = match transform {
+        Transform::Lowercase => HAS_UPPER,
+        Transform::UrlDecode => HAS_ESCAPE,
+        Transform::HtmlEntityDecode => HAS_AMPERSAND,
+        Transform::CompressWhitespace => HAS_SPACE,
+        Transform::NormalizePath | Transform::Base64Decode => return false,
+    };
+    found & needs == 0
+}
+
 /// True when the transform of a piece of a value does not depend on the
 /// pieces around it, so a stream can be transformed piece by piece.
 pub(crate) fn is_stateless(transform: Transform) -> bool {
@@ -40,19 +81,24 @@ pub(crate) fn is_stateless(transform: Transform) -> bool {
 }
 
 fn apply_one(transform: Transform, input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() + 1);
+    apply_one_into(transform, input, &mut out);
+    out
+}
+
+fn apply_one_into(transform: Transform, input: &[u8], out: &mut Vec<u8>) {
     match transform {
-        Transform::Lowercase => input.to_ascii_lowercase(),
-        Transform::UrlDecode => url_decode(input),
-        Transform::HtmlEntityDecode => html::decode(input),
-        Transform::Base64Decode => base64_decode(input),
-        Transform::NormalizePath => clean_path(input).0,
-        Transform::CompressWhitespace => compress_whitespace(input),
+        Transform::Lowercase => out.extend(input.iter().map(u8::to_ascii_lowercase)),
+        Transform::UrlDecode => url_decode(input, out),
+        Transform::HtmlEntityDecode => out.extend_from_slice(&html::decode(input)),
+        Transform::Base64Decode => base64_decode(input, out),
+        Transform::NormalizePath => out.extend_from_slice(&clean_path(input).0),
+        Transform::CompressWhitespace => compress_whitespace(input, out),
     }
 }
 
 /// RFC 3986 §2.1 percent-decoding, with `+` as a space (form encoding).
-fn url_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
+fn url_decode(input: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while let Some(&b) = input.get(i) {
         let escaped = match (b, input.get(i + 1), input.get(i + 2)) {
@@ -74,7 +120,6 @@ fn url_decode(input: &[u8]) -> Vec<u8> {
             }
         }
     }
-    out
 }
 
 pub(crate) fn hex_value(b: u8) -> Option<u8> {
@@ -87,8 +132,7 @@ pub(crate) fn hex_value(b: u8) -> Option<u8> {
 }
 
 /// RFC 4648 §4 and §5 decoding, lenient as servers are.
-fn base64_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+fn base64_decode(input: &[u8], out: &mut Vec<u8>) {
     let mut bits: u32 = 0;
     let mut held = 0u32;
     for &b in input {
@@ -106,7 +150,6 @@ fn base64_decode(input: &[u8]) -> Vec<u8> {
             out.push((bits >> held & 0xFF) as u8);
         }
     }
-    out
 }
 
 fn base64_value(b: u8) -> Option<u8> {
@@ -120,8 +163,7 @@ fn base64_value(b: u8) -> Option<u8> {
     }
 }
 
-fn compress_whitespace(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
+fn compress_whitespace(input: &[u8], out: &mut Vec<u8>) {
     let mut in_run = false;
     for &b in input {
         let space = matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C);
@@ -132,5 +174,4 @@ fn compress_whitespace(input: &[u8]) -> Vec<u8> {
         }
         in_run = space;
     }
-    out
 }

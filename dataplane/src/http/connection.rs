@@ -23,6 +23,12 @@ pub trait HttpObserver {
         let _ = tx;
     }
 
+    /// The request of `tx` is complete, body included (not called for a
+    /// request cut short by a gap or the close).
+    fn request_complete(&mut self, tx: &Transaction) {
+        let _ = tx;
+    }
+
     /// The final status line and header fields of `tx` were parsed.
     fn response_headers(&mut self, tx: &Transaction) {
         let _ = tx;

@@ -244,6 +244,7 @@ impl HttpConnection {
         };
         open.req_done = true;
         open.tx.request_done_ns = Some(now);
+        obs.request_complete(&open.tx);
         let waiting = !open.resp_done || Some(open.tx.index) == resp_index;
         if open.tx.method == Method::Connect && waiting {
             self.req.phase = Phase::Held;

@@ -1,8 +1,9 @@
 //! Application-layer inspection: the [`FlowSink`] that receives every TCP
 //! connection's reassembled streams from the pipeline, tells what protocol
 //! each speaks ([`detect`]), runs the HTTP/1.x parser on those that speak
-//! HTTP, matches each transaction against the loaded rules (request headers
-//! as soon as they are parsed, everything else when the transaction ends)
+//! HTTP, matches each transaction against the loaded rules (request-header
+//! rules as soon as the headers are parsed, request rules when the request
+//! is complete, response rules when the transaction ends)
 //! and queues one [`HttpRecord`] per finished transaction and one
 //! [`AlertRecord`] per rule that held for the event output. A rule that
 //! blocks marks the connection, and the pipeline then drops the packet that
@@ -374,6 +375,10 @@ fn summary(tx: &Transaction) -> TxSummary {
 impl HttpObserver for Queue<'_> {
     fn request_headers(&mut self, tx: &Transaction) {
         self.inspect(tx, Phase::RequestHeaders);
+    }
+
+    fn request_complete(&mut self, tx: &Transaction) {
+        self.inspect(tx, Phase::RequestBody);
     }
 
     fn transaction(&mut self, tx: Transaction) {

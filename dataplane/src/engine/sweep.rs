@@ -1,0 +1,294 @@
+//! Sweep databases: one per phase, run over all of a phase's values at
+//! once to find the few values worth scanning one by one.
+//!
+//! Scanning each value with each database of its source costs a Vectorscan
+//! call per (value, database), and a JSON body holds a hundred values.
+//! Instead, the values of a phase are joined with `\n` between them (after
+//! each transform chain, see [`super::batch`]) and scanned by one database
+//! holding every pattern of the phase, rewritten so that a value matching a
+//! pattern on its own always matches inside the joined text: `\A` becomes
+//! `^`, `\z` and `\Z` become `$`, and multi-line mode makes those hold at
+//! every `\n`. Since `\n` is not a word byte, `\b` and `\B` hold at a
+//! value's edges as they do alone. Reports go on without single-match
+//! mode, so each value a pattern hits is seen. The joined text can only
+//! add reports (a match across two values, a `^` after a newline inside a
+//! value), never lose one; each value reported is then scanned alone by
+//! its exact database (see [`super::scan`]), which decides.
+//!
+//! A pattern that cannot be rewritten safely (`\Q` quoting, an inline group
+//! turning multi-line mode off) or that the sweep cannot compile leaves its
+//! database out of the sweep: that database scans every value, as before.
+
+use std::collections::HashMap;
+
+use hyperscan::{BlockDatabase, BlockMode, Pattern as HsPattern, PatternFlags as HsFlags};
+use hyperscan::{Builder, Patterns};
+use palisade_rules::Transform;
+
+use super::compile::PatternTest;
+use super::pattern::Expression;
+use super::snapshot::{Check, Group, StreamGroup, TestSpec};
+use super::source::{Phase, Source};
+
+/// The sweep of one phase.
+pub(crate) struct Sweep {
+    pub(crate) phase: Phase,
+    pub(crate) db: BlockDatabase,
+    /// Per sweep pattern id, the exact databases it stands for.
+    pub(crate) owners: Vec<Vec<Owner>>,
+    /// The distinct transform chains of the swept databases.
+    pub(crate) chains: Vec<SweepChain>,
+    /// Every source a swept database reads, in source order.
+    pub(crate) sources: Vec<Source>,
+    /// Swept databases, as targets (see [`Target`]), in order.
+    pub(crate) targets: Vec<u32>,
+}
+
+/// A transform chain of a sweep and the sources read through it.
+#[derive(Debug)]
+pub(crate) struct SweepChain {
+    pub(crate) chain: Vec<Transform>,
+    pub(crate) sources: Vec<Source>,
+}
+
+/// An exact database a sweep pattern stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Owner {
+    pub(crate) target: u32,
+    /// Index in [`Sweep::chains`].
+    pub(crate) chain: u16,
+    pub(crate) source: Source,
+}
+
+/// Databases are numbered as targets: block-mode groups first, then the
+/// streaming ones (which a sweep stands for when a body was not streamed).
+pub(crate) struct Target<'s> {
+    pub(crate) source: Source,
+    pub(crate) chain: &'s [Transform],
+    pub(crate) tests: &'s [u32],
+}
+
+impl std::fmt::Debug for Sweep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sweep")
+            .field("phase", &self.phase)
+            .field("patterns", &self.owners.len())
+            .field("chains", &self.chains)
+            .field("targets", &self.targets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every database of a snapshot as a target, in target order.
+pub(crate) fn targets<'s>(groups: &'s [Group], streams: &'s [StreamGroup]) -> Vec<Target<'s>> {
+    let block = groups.iter().map(|g| Target {
+        source: g.source,
+        chain: &g.chain,
+        tests: &g.tests,
+    });
+    let streaming = streams.iter().map(|s| Target {
+        source: s.source,
+        chain: &s.chain,
+        tests: &s.tests,
+    });
+    block.chain(streaming).collect()
+}
+
+/// Builds the sweep of each phase that has databases; a phase whose sweep
+/// does not compile has none (its databases then scan every value).
+pub(crate) fn build(targets: &[Target<'_>], tests: &[TestSpec], patterns: &[PatternTest]) -> Vec<Sweep> {
+    let mut by_test = vec![None; tests.len()];
+    for pattern in patterns {
+        if let Some(slot) = by_test.get_mut(pattern.test as usize) {
+            *slot = Some(&pattern.expr);
+        }
+    }
+    let plan = Planned { targets, tests, by_test };
+    Phase::ALL.iter().filter_map(|phase| plan.sweep(*phase)).collect()
+}
+
+struct Planned<'a, 's> {
+    targets: &'a [Target<'s>],
+    tests: &'a [TestSpec],
+    by_test: Vec<Option<&'a Expression>>,
+}
+
+impl Planned<'_, '_> {
+    fn sweep(&self, phase: Phase) -> Option<Sweep> {
+        let mut chains: Vec<SweepChain> = Vec::new();
+        let mut entries: Vec<(String, HsFlags)> = Vec::new();
+        let mut owners: Vec<Vec<Owner>> = Vec::new();
+        let mut index: HashMap<(String, u32), usize> = HashMap::new();
+        let mut swept = Vec::new();
+
+        let at_phase = self.targets.iter().enumerate();
+        for (t, target) in at_phase.filter(|(_, t)| t.source.phase() == phase) {
+            let Some(rewritten) = self.rewrite_all(target) else {
+                continue;
+            };
+            let chain = chain_slot(&mut chains, target);
+            let target = u32::try_from(t).ok()?;
+            let owner = Owner { target, chain, source: self.targets.get(t)?.source };
+            for (text, flags) in rewritten {
+                let key = (text, flags.bits());
+                let at = *index.entry(key.clone()).or_insert_with(|| {
+                    entries.push((key.0, flags));
+                    owners.push(Vec::new());
+                    owners.len() - 1
+                });
+                owners.get_mut(at)?.push(owner);
+            }
+            swept.push(target);
+        }
+        if entries.is_empty() {
+            return None;
+        }
+        let db = compile(&entries)?;
+        let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        Some(Sweep { phase, db, owners, chains, sources, targets: swept })
+    }
+
+    /// The sweep form of every pattern of `target`; `None` if one has none.
+    fn rewrite_all(&self, target: &Target<'_>) -> Option<Vec<(String, HsFlags)>> {
+        target.tests.iter().map(|t| self.rewrite(*t)).collect()
+    }
+
+    fn rewrite(&self, test: u32) -> Option<(String, HsFlags)> {
+        let expr = self.by_test.get(test as usize).copied().flatten()?;
+        let prefiltered = matches!(
+            self.tests.get(test as usize).map(|t| &t.check),
+            Some(Check::Pattern(Some(_)))
+        );
+        let text = sweep_text(&expr.text)?;
+        let mut flags = expr.flags;
+        flags.remove(HsFlags::SINGLEMATCH);
+        flags.insert(HsFlags::MULTILINE);
+        flags.set(HsFlags::PREFILTER, prefiltered);
+        let usable = HsPattern::with_flags(text.clone(), flags).and_then(|p| p.info());
+        usable.is_ok().then_some((text, flags))
+    }
+}
+
+/// The index of `target`'s chain among `chains`, added if new; records
+/// the target's source under it.
+fn chain_slot(chains: &mut Vec<SweepChain>, target: &Target<'_>) -> u16 {
+    let at = match chains.iter().position(|c| c.chain == target.chain) {
+        Some(at) => at,
+        None => {
+            chains.push(SweepChain { chain: target.chain.to_vec(), sources: Vec::new() });
+            chains.len() - 1
+        }
+    };
+    if let Some(slot) = chains.get_mut(at) {
+        if !slot.sources.contains(&target.source) {
+            slot.sources.push(target.source);
+        }
+    }
+    u16::try_from(at).unwrap_or(u16::MAX)
+}
+
+fn compile(entries: &[(String, HsFlags)]) -> Option<BlockDatabase> {
+    let mut list = Vec::with_capacity(entries.len());
+    for (id, (text, flags)) in entries.iter().enumerate() {
+        let mut pattern = HsPattern::with_flags(text.clone(), *flags).ok()?;
+        pattern.id = Some(id);
+        list.push(pattern);
+    }
+    let patterns: Patterns = list.into_iter().collect();
+    patterns.build::<BlockMode>().ok()
+}
+
+/// `text` with its start and end anchors made line anchors, or `None` when
+/// that could change what it matches inside a line.
+pub(crate) fn sweep_text(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match (c, in_class) {
+            ('\\', _) => {
+                let next = chars.next();
+                match (next, in_class) {
+                    (Some('Q'), _) => return None,
+                    (Some('A'), false) => out.push('^'),
+                    (Some('z' | 'Z'), false) => out.push('$'),
+                    (Some(n), _) => {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                    (None, _) => out.push('\\'),
+                }
+            }
+            ('[', false) => {
+                in_class = true;
+                out.push('[');
+                class_opening(&mut chars, &mut out);
+            }
+            (']', true) => {
+                in_class = false;
+                out.push(']');
+            }
+            ('(', false) if chars.peek() == Some(&'?') => {
+                if turns_multiline_off(chars.clone().skip(1)) {
+                    return None;
+                }
+                out.push('(');
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Copies a class's leading `^` and a `]` right after it, which are part of
+/// the class, not its end.
+fn class_opening(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
+    if chars.peek() == Some(&'^') {
+        out.push('^');
+        chars.next();
+    }
+    if chars.peek() == Some(&']') {
+        out.push(']');
+        chars.next();
+    }
+}
+
+/// Whether an inline flag group (`(?flags)` or `(?flags:`) starting with
+/// these characters clears the multi-line flag.
+fn turns_multiline_off(rest: impl Iterator<Item = char>) -> bool {
+    let mut cleared = false;
+    let mut off = false;
+    for c in rest {
+        match c {
+            ')' | ':' => return cleared,
+            '-' => off = true,
+            'm' if off => cleared = true,
+            c if c.is_ascii_alphabetic() => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sweep_text;
+
+    #[test]
+    fn anchors_become_line_anchors() {
+        assert_eq!(sweep_text(r"\Aab\x2fc\z").as_deref(), Some(r"^ab\x2fc$"));
+        assert_eq!(sweep_text(r"(?:^|&)a\Z").as_deref(), Some(r"(?:^|&)a$"));
+        assert_eq!(sweep_text(r"[\A]\\A").as_deref(), Some(r"[\A]\\A"));
+        assert_eq!(sweep_text(r"[]\A]x").as_deref(), Some(r"[]\A]x"));
+    }
+
+    #[test]
+    fn unsafe_patterns_are_not_swept() {
+        assert_eq!(sweep_text(r"\Qa\E"), None);
+        assert_eq!(sweep_text(r"(?-m)^a"), None);
+        assert_eq!(sweep_text(r"(?i-sm:^a)"), None);
+        assert!(sweep_text(r"(?i)a(?=b)").is_some());
+    }
+}
