@@ -1,7 +1,8 @@
 //! Inline mode in the lab: real clients (curl, wrk) in one namespace talk
 //! to a real server (gunicorn + httpbin, a static file server) in another,
 //! through the dataplane bridging two veth pairs with DPDK's af_packet PMD.
-//! The kernel's own interface counters are the reference for what crossed.
+//! The kernel's own interface counters are the reference for what crossed,
+//! and the server's access log for what reached it.
 
 use std::time::Duration;
 
@@ -60,6 +61,26 @@ fn real_clients_reach_a_real_server_through_the_dataplane() {
     let requests = wrk_requests(&wrk);
     assert!(requests > 100, "too few requests completed:\n{wrk}");
 
+    // A SQL injection (the default ruleset is loaded) is dropped inline: the
+    // client gets no answer and the server's access log never sees it,
+    // while a request before it on another connection was served.
+    let attack = "/anything/products?q=1%27%20UNION%20SELECT%20password%20FROM%20users--";
+    let out = palisade_tests::run(lab.cmd("cli", "curl").args([
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--max-time",
+        "3",
+        &format!("http://{SERVER}{attack}"),
+    ]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "000", "the attack was answered");
+    let access = std::fs::read_to_string(format!("{LAB_DIR}/httpbin-access.log"))
+        .expect("httpbin access log");
+    assert!(access.contains("GET /json"), "the log records requests:\n{access}");
+    assert!(!access.contains("UNION"), "the server received the attack:\n{access}");
+
     // Let the last segments (FINs, ACKs) cross, then compare counters.
     std::thread::sleep(Duration::from_millis(500));
     let (cli_rx, cli_tx) = lab.iface_packets("cli", "eth0");
@@ -80,6 +101,9 @@ fn real_clients_reach_a_real_server_through_the_dataplane() {
     assert_eq!(server["rx_packets"], srv_tx, "server->dataplane: {report}");
     assert_eq!(client["tx_packets"], cli_rx, "dataplane->client: {report}");
     assert_eq!(report["totals"]["dropped"]["tx_queue_full"], 0, "{report}");
+    let blocked = &report["totals"]["pipeline"];
+    assert_eq!(blocked["flows_blocked"], 1, "one flow blocked: {report}");
+    assert_eq!(report["totals"]["inspect"]["alerts"], 1, "one alert: {report}");
 }
 
 /// The "N requests in" figure of wrk's summary.

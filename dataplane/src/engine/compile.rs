@@ -5,7 +5,8 @@
 //! condition tree over numbered tests; its phase is that of the latest field
 //! it reads; it joins the per-phase "always evaluated" list when its
 //! condition can hold with every pattern test false (see [`can_hold`]).
-//! The databases are built by [`super::database`]. Any error refuses the
+//! The databases are built by [`super::database`], the sweeps over them by
+//! [`super::sweep`]. Any error refuses the
 //! whole ruleset, and every error found is reported with its rule id.
 
 use std::fmt;
@@ -18,6 +19,7 @@ use super::database;
 use super::pattern::{self, Expression};
 use super::snapshot::{Check, Expr, RuleEntry, Snapshot, TestSpec};
 use super::source::{self, Phase};
+use super::sweep;
 
 /// Why one pattern (or one database) could not be compiled.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,12 +125,16 @@ impl Snapshot {
             return Err(CompileErrors { errors });
         }
         let always = plan.always_lists();
+        let targets = sweep::targets(&built.groups, &built.streams);
+        let sweeps = sweep::build(&targets, &plan.tests, &plan.patterns);
+        drop(targets);
         Ok(Snapshot {
             rules: plan.rules,
             tests: plan.tests,
             groups: built.groups,
             streams: built.streams,
             always,
+            sweeps,
         })
     }
 }

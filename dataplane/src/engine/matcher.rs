@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use hyperscan::Scratch;
 
+use super::batch::Batch;
 use super::eval::evaluate_phase;
 use super::extract::TxFields;
 use super::hit::Hit;
@@ -27,7 +28,8 @@ use crate::http::Transaction;
 /// Engine counters of one worker; the worker writes, an exporter reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MatcherStats {
-    /// Database scans run (one per value and database).
+    /// Database scans run: one per sweep pass, and one per value and
+    /// database the sweep names (or per value, for a database not swept).
     pub scans: u64,
     /// Scans Vectorscan refused (should stay 0).
     pub scan_errors: u64,
@@ -61,6 +63,7 @@ pub struct Matcher {
     limits: Limits,
     stats: MatcherStats,
     found: Vec<(u32, u64)>,
+    batch: Batch,
 }
 
 impl fmt::Debug for Matcher {
@@ -88,6 +91,7 @@ impl Matcher {
             limits,
             stats: MatcherStats::default(),
             found: Vec::new(),
+            batch: Batch::default(),
         };
         matcher.update(snapshot)?;
         Ok(matcher)
@@ -100,6 +104,9 @@ impl Matcher {
         }
         for stream in &snapshot.streams {
             stream.db.alloc_scratch_for(&mut self.scratch)?;
+        }
+        for sweep in &snapshot.sweeps {
+            sweep.db.alloc_scratch_for(&mut self.scratch)?;
         }
         self.snapshot = snapshot;
         Ok(())
@@ -137,6 +144,7 @@ impl Matcher {
                     scratch,
                     stats: &mut self.stats,
                     found: &mut self.found,
+                    batch: &mut self.batch,
                 };
                 scanner.phase(insp, &mut fields, phase);
             }

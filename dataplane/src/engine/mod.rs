@@ -52,6 +52,7 @@
 //! (decoding, path and whitespace normalization) and prefiltered patterns
 //! run on the bounded copy at the body's phase instead.
 
+mod batch;
 mod compile;
 mod confirm;
 mod database;
@@ -66,6 +67,7 @@ mod scan;
 mod snapshot;
 mod source;
 mod stream;
+mod sweep;
 mod transform;
 
 #[cfg(test)]

@@ -1,20 +1,27 @@
 //! Running a phase's databases over a transaction's values.
 //!
-//! Every block-mode database whose source becomes known at the phase scans
-//! each value of its source, transformed by its chain, once. Streaming
-//! databases of a body that no [`super::BodyStream`] fed are run over the
-//! body the transaction kept, as one piece. Matches go to the
-//! [`Inspection`], which checks selectors and confirms prefiltered patterns.
+//! The phase's [`super::sweep::Sweep`], when it has one, runs first (see
+//! [`Batch`]) and names the (database, value) pairs that can match; each
+//! swept database then scans only those values, one by one, transformed by
+//! its chain. A database outside the sweep, or every database when the
+//! sweep gave up, scans each value of its source. Streaming databases of a
+//! body that no [`super::BodyStream`] fed run over the body the transaction
+//! kept, as one piece. Databases and values are visited in the same order
+//! either way, so the evidence kept is the same. Matches go to the
+//! [`Inspection`], which checks selectors and confirms prefiltered
+//! patterns.
 
 use std::sync::Arc;
 
 use hyperscan::{Matching, Scratch};
 
-use super::extract::TxFields;
+use super::batch::Batch;
+use super::extract::{TxFields, Value};
 use super::inspection::Inspection;
 use super::matcher::MatcherStats;
-use super::snapshot::{Group, StreamGroup};
-use super::source::Phase;
+use super::snapshot::{Group, Snapshot, StreamGroup};
+use super::source::{Phase, Source};
+use super::sweep::Sweep;
 use super::transform::apply;
 
 /// What a scan needs from the worker's matcher.
@@ -23,76 +30,173 @@ pub(crate) struct Scanner<'m> {
     pub(crate) stats: &'m mut MatcherStats,
     /// (pattern id, match end) of the current scan; reused between scans.
     pub(crate) found: &'m mut Vec<(u32, u64)>,
+    pub(crate) batch: &'m mut Batch,
+}
+
+/// Which values of a database to scan.
+#[derive(Clone, Copy)]
+enum Values<'c> {
+    All,
+    /// The sorted (target, value index) pairs of a sweep.
+    Only(&'c [(u32, u32)]),
 }
 
 impl Scanner<'_> {
     /// Runs every database of `phase`.
     pub(crate) fn phase(&mut self, insp: &mut Inspection, fields: &mut TxFields<'_>, phase: Phase) {
         let snapshot = Arc::clone(&insp.snapshot);
-        for group in snapshot.groups.iter().filter(|g| g.source.phase() == phase) {
-            self.group(group, insp, fields);
-        }
-        let streams = snapshot.streams.iter().enumerate();
-        for (index, stream) in streams.filter(|(_, s)| s.source.phase() == phase) {
-            if !insp.streamed.get(index) {
-                self.whole_body(stream, insp, fields);
+        let sweep = snapshot.sweeps.iter().find(|s| s.phase == phase);
+        let swept = sweep.is_some_and(|s| self.sweep(s, &snapshot, insp, fields));
+        let pairs = std::mem::take(&mut self.batch.found);
+
+        let groups = snapshot.groups.len();
+        let targets = snapshot.groups.iter().map(|g| g.source);
+        let targets = targets.chain(snapshot.streams.iter().map(|s| s.source));
+        for (t, _) in targets.enumerate().filter(|(_, s)| s.phase() == phase) {
+            let target = u32::try_from(t).unwrap_or(u32::MAX);
+            let values = match sweep {
+                Some(s) if swept && s.targets.binary_search(&target).is_ok() => Values::Only(&pairs),
+                _ => Values::All,
+            };
+            match t.checked_sub(groups) {
+                None => self.group(&snapshot, t, insp, fields, values),
+                Some(stream) if !insp.streamed.get(stream) => {
+                    self.whole_body(&snapshot, t, insp, fields, values);
+                }
+                Some(_) => {}
             }
+        }
+        self.batch.found = pairs;
+    }
+
+    /// Runs the sweep over the sources whose values some swept database
+    /// still needs; false if it gave up.
+    fn sweep(
+        &mut self,
+        sweep: &Sweep,
+        snapshot: &Snapshot,
+        insp: &Inspection,
+        fields: &mut TxFields<'_>,
+    ) -> bool {
+        let groups = snapshot.groups.len();
+        let needed = |source: Source| {
+            sweep.targets.iter().any(|t| {
+                let stream = (*t as usize).checked_sub(groups);
+                let done = stream.is_some_and(|s| insp.streamed.get(s));
+                !done && target_source(snapshot, *t) == Some(source)
+            })
+        };
+        self.batch.run(sweep, fields, needed, (self.scratch, self.stats))
+    }
+
+    fn group(
+        &mut self,
+        snapshot: &Snapshot,
+        t: usize,
+        insp: &mut Inspection,
+        fields: &mut TxFields<'_>,
+        values: Values<'_>,
+    ) {
+        let Some(group) = snapshot.groups.get(t) else {
+            return;
+        };
+        let all = fields.values(group.source);
+        for (_, value) in chosen(all, t, values) {
+            self.group_value(group, value, insp);
         }
     }
 
-    fn group(&mut self, group: &Group, insp: &mut Inspection, fields: &mut TxFields<'_>) {
-        for value in fields.values(group.source) {
-            let transformed = apply(&group.chain, &value.bytes);
-            self.found.clear();
-            let found = &mut *self.found;
-            let scanned = group.db.scan(&*transformed, self.scratch, |id, _, to, _| {
-                found.push((id, to));
-                Matching::Continue
-            });
-            self.stats.scans += 1;
-            if scanned.is_err() {
-                self.stats.scan_errors += 1;
+    fn group_value(&mut self, group: &Group, value: &Value<'_>, insp: &mut Inspection) {
+        let transformed = apply(&group.chain, &value.bytes);
+        self.found.clear();
+        let found = &mut *self.found;
+        let scanned = group.db.scan(&*transformed, self.scratch, |id, _, to, _| {
+            found.push((id, to));
+            Matching::Continue
+        });
+        self.stats.scans += 1;
+        if scanned.is_err() {
+            self.stats.scan_errors += 1;
+            return;
+        }
+        for &(id, end) in self.found.iter() {
+            let Some(&test) = group.tests.get(id as usize) else {
                 continue;
-            }
-            for &(id, end) in self.found.iter() {
-                let Some(&test) = group.tests.get(id as usize) else {
-                    continue;
-                };
-                let at = (group.source, value.name());
-                insp.record(self.stats, test, at, &transformed, end);
-            }
+            };
+            let at = (group.source, value.name());
+            insp.record(self.stats, test, at, &transformed, end);
         }
     }
 
     /// Runs a streaming database over the kept copy of a body.
     fn whole_body(
         &mut self,
-        stream: &StreamGroup,
+        snapshot: &Snapshot,
+        t: usize,
         insp: &mut Inspection,
         fields: &mut TxFields<'_>,
+        values: Values<'_>,
     ) {
-        for value in fields.values(stream.source) {
-            let transformed = apply(&stream.chain, &value.bytes);
-            self.found.clear();
-            let found = &mut *self.found;
-            let mut on_match = |id, _, to, _| {
-                found.push((id, to));
-                Matching::Continue
-            };
-            let scanned = stream.db.open_stream().and_then(|open| {
-                let fed = open.scan(&*transformed, self.scratch, &mut on_match);
-                let closed = open.close(self.scratch, &mut on_match);
-                fed.and(closed)
-            });
-            self.stats.scans += 1;
-            if scanned.is_err() {
-                self.stats.scan_errors += 1;
-            }
-            for &(id, end) in self.found.iter() {
-                if let Some(&test) = stream.tests.get(id as usize) {
-                    insp.record(self.stats, test, (stream.source, None), &transformed, end);
-                }
+        let stream = t.checked_sub(snapshot.groups.len());
+        let Some(stream) = stream.and_then(|s| snapshot.streams.get(s)) else {
+            return;
+        };
+        let all = fields.values(stream.source);
+        for (_, value) in chosen(all, t, values) {
+            self.body_value(stream, value, insp);
+        }
+    }
+
+    fn body_value(&mut self, stream: &StreamGroup, value: &Value<'_>, insp: &mut Inspection) {
+        let transformed = apply(&stream.chain, &value.bytes);
+        self.found.clear();
+        let found = &mut *self.found;
+        let mut on_match = |id, _, to, _| {
+            found.push((id, to));
+            Matching::Continue
+        };
+        let scanned = stream.db.open_stream().and_then(|open| {
+            let fed = open.scan(&*transformed, self.scratch, &mut on_match);
+            let closed = open.close(self.scratch, &mut on_match);
+            fed.and(closed)
+        });
+        self.stats.scans += 1;
+        if scanned.is_err() {
+            self.stats.scan_errors += 1;
+        }
+        for &(id, end) in self.found.iter() {
+            if let Some(&test) = stream.tests.get(id as usize) {
+                insp.record(self.stats, test, (stream.source, None), &transformed, end);
             }
         }
     }
+}
+
+/// The source a target reads.
+fn target_source(snapshot: &Snapshot, target: u32) -> Option<Source> {
+    let t = target as usize;
+    match t.checked_sub(snapshot.groups.len()) {
+        None => snapshot.groups.get(t).map(|g| g.source),
+        Some(s) => snapshot.streams.get(s).map(|s| s.source),
+    }
+}
+
+/// The values target `t` scans, with their indexes, in order.
+fn chosen<'v, 'a>(
+    all: &'v [Value<'a>],
+    t: usize,
+    values: Values<'v>,
+) -> impl Iterator<Item = (usize, &'v Value<'a>)> + 'v {
+    let (whole, pairs) = match values {
+        Values::All => (true, &[][..]),
+        Values::Only(pairs) => (false, pairs),
+    };
+    let target = u32::try_from(t).unwrap_or(u32::MAX);
+    let from = pairs.partition_point(|(p, _)| *p < target);
+    let picked = pairs.get(from..).unwrap_or_default().iter();
+    let picked = picked.take_while(move |(p, _)| *p == target).map(|(_, v)| *v as usize);
+    let every = whole.then_some(0..all.len()).into_iter().flatten();
+    every
+        .chain(picked)
+        .filter_map(move |i| all.get(i).map(|value| (i, value)))
 }

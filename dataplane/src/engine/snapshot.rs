@@ -2,7 +2,8 @@
 //!
 //! It holds the enabled signature rules as condition trees over numbered
 //! tests, the Vectorscan databases (one per field source and transform
-//! chain, block mode; plus streaming ones for bodies) and the short list of
+//! chain, block mode; plus streaming ones for bodies), the per-phase sweep
+//! databases that pick which values those scan, and the short list of
 //! rules evaluated without a pattern hit. [`Snapshot::compile`] (in
 //! [`super::compile`]) builds it; [`super::Matcher`] reads it.
 
@@ -13,6 +14,7 @@ use palisade_rules::{Action, Cidr, Comparison, Field, Severity, Transform};
 
 use super::confirm::Confirm;
 use super::source::{Phase, Selector, Source};
+use super::sweep::Sweep;
 
 /// A compiled ruleset. `Send + Sync`: share it behind an `Arc`.
 #[derive(Debug)]
@@ -25,6 +27,8 @@ pub struct Snapshot {
     pub(crate) streams: Vec<StreamGroup>,
     /// Per phase, the rules evaluated even when none of their patterns hit.
     pub(crate) always: [Vec<u32>; 4],
+    /// Per phase with databases, the sweep that picks the values to scan.
+    pub(crate) sweeps: Vec<Sweep>,
 }
 
 /// Sizes of a snapshot, for logs and metrics.
@@ -42,6 +46,8 @@ pub struct SnapshotStats {
     pub databases: usize,
     /// Streaming databases (bodies).
     pub streaming_databases: usize,
+    /// Sweep databases (one per phase with databases).
+    pub sweep_databases: usize,
     /// Rules evaluated on every transaction, whatever the patterns found.
     pub always_evaluated: usize,
 }
@@ -142,6 +148,7 @@ impl Snapshot {
             groups: Vec::new(),
             streams: Vec::new(),
             always: Default::default(),
+            sweeps: Vec::new(),
         }
     }
 
@@ -175,6 +182,7 @@ impl Snapshot {
             prefiltered,
             databases: self.groups.len(),
             streaming_databases: self.streams.len(),
+            sweep_databases: self.sweeps.len(),
             always_evaluated: self.always.iter().map(Vec::len).sum(),
         }
     }

@@ -1,0 +1,202 @@
+//! Running a phase's [`Sweep`]: the phase's values joined, transformed,
+//! scanned once per distinct result, and the reports turned into the
+//! (database, value) pairs the exact scan must look at.
+//!
+//! The raw values of every source the sweep reads are joined first, each
+//! followed by `\n`, and the bytes each source holds that some transform
+//! would change are noted ([`changes`]). A chain whose leading transforms
+//! would change nothing in the values it reads starts, in effect, at its
+//! first transform that would; chains that come to the same effective
+//! chain share one joined text, so a chain of `url-decode, lowercase` over
+//! values without `%` or `+` is scanned together with plain `lowercase`,
+//! and chains that change nothing read the raw join. Each distinct text is
+//! scanned once by the sweep database.
+//!
+//! The workspace lives in the worker's [`super::Matcher`] and is reused,
+//! so a transaction allocates nothing here once buffers have grown.
+
+use hyperscan::{Matching, Scratch};
+use palisade_rules::Transform;
+
+use super::extract::TxFields;
+use super::matcher::MatcherStats;
+use super::source::Source;
+use super::sweep::Sweep;
+use super::transform::{apply_into, changes, keeps};
+
+/// Reported pairs above which the sweep stops and every value is scanned
+/// one by one instead (a pattern reporting at every byte, say).
+const MAX_FOUND: usize = 4096;
+
+/// One value's place in a joined text.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    /// Where the value ends (the `\n` after it).
+    end: usize,
+    source: Source,
+    /// Index among its source's values.
+    index: u32,
+}
+
+/// One joined text to scan: an effective chain (a tail of chain `chain`'s
+/// transforms, from `from`), the chains it stands for and the sources it
+/// holds, as bit sets.
+#[derive(Clone, Copy, Debug)]
+struct Pass {
+    chain: usize,
+    from: usize,
+    chains: u64,
+    sources: u32,
+}
+
+/// A worker's reusable sweep workspace.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    raw: Vec<u8>,
+    raw_spans: Vec<Span>,
+    joined: Vec<u8>,
+    spans: Vec<Span>,
+    changed: [u8; Source::COUNT],
+    passes: Vec<Pass>,
+    /// (target, value index) pairs to scan exactly, sorted.
+    pub(crate) found: Vec<(u32, u32)>,
+}
+
+impl Batch {
+    /// Runs `sweep` over the values of the sources `wanted` accepts. True
+    /// when [`Batch::found`] holds every pair that can match; false when
+    /// the sweep gave up and each swept database must scan every value.
+    pub(crate) fn run(
+        &mut self,
+        sweep: &Sweep,
+        fields: &mut TxFields<'_>,
+        wanted: impl Fn(Source) -> bool,
+        scanning: (&Scratch, &mut MatcherStats),
+    ) -> bool {
+        let (scratch, stats) = scanning;
+        self.found.clear();
+        self.join_raw(sweep, fields, wanted);
+        if self.raw_spans.is_empty() {
+            return true;
+        }
+        self.plan(sweep);
+        for at in 0..self.passes.len() {
+            let Some(pass) = self.passes.get(at).copied() else {
+                break;
+            };
+            stats.scans += 1;
+            if !self.scan_pass(sweep, pass, scratch) {
+                return false;
+            }
+        }
+        self.found.sort_unstable();
+        self.found.dedup();
+        true
+    }
+
+    /// Joins the raw values and notes what transforms would change.
+    fn join_raw(&mut self, sweep: &Sweep, fields: &mut TxFields<'_>, wanted: impl Fn(Source) -> bool) {
+        self.raw.clear();
+        self.raw_spans.clear();
+        self.changed = [0; Source::COUNT];
+        for &source in sweep.sources.iter().filter(|s| wanted(**s)) {
+            let mut changed = 0;
+            for (index, value) in fields.values(source).iter().enumerate() {
+                let start = self.raw.len();
+                self.raw.extend_from_slice(&value.bytes);
+                changed |= changes(&value.bytes);
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                let end = self.raw.len();
+                self.raw_spans.push(Span { start, end, source, index });
+                self.raw.push(b'\n');
+            }
+            if let Some(slot) = self.changed.get_mut(source as usize) {
+                *slot = changed;
+            }
+        }
+    }
+
+    /// One pass per distinct effective chain.
+    fn plan(&mut self, sweep: &Sweep) {
+        self.passes.clear();
+        for (slot, chain) in sweep.chains.iter().enumerate() {
+            let sources = chain.sources.iter().fold(0u32, |m, s| m | 1 << *s as u32);
+            let changed = chain.sources.iter().fold(0, |c, s| c | self.changed_in(*s));
+            let from = chain.chain.iter().take_while(|t| keeps(**t, changed)).count();
+            let effective = chain.chain.get(from..).unwrap_or_default();
+            let bit = 1u64 << (slot % 64);
+            let same = |p: &&mut Pass| tail(sweep, p) == effective;
+            match self.passes.iter_mut().find(same) {
+                Some(pass) => {
+                    pass.chains |= bit;
+                    pass.sources |= sources;
+                }
+                None => self.passes.push(Pass { chain: slot, from, chains: bit, sources }),
+            }
+        }
+    }
+
+    fn changed_in(&self, source: Source) -> u8 {
+        self.changed.get(source as usize).copied().unwrap_or(u8::MAX)
+    }
+
+    /// Builds and scans one pass; false if the sweep must give up.
+    fn scan_pass(&mut self, sweep: &Sweep, pass: Pass, scratch: &Scratch) -> bool {
+        let effective = tail(sweep, &pass);
+        let (text, spans) = if effective.is_empty() {
+            (&self.raw, &self.raw_spans)
+        } else {
+            self.join(effective, pass.sources);
+            (&self.joined, &self.spans)
+        };
+        let found = &mut self.found;
+        let scanned = sweep.db.scan(&text[..], scratch, |id, _, to, _| {
+            let to = usize::try_from(to).unwrap_or(usize::MAX);
+            report(sweep, &pass, spans, (id, to), found);
+            if found.len() > MAX_FOUND {
+                return Matching::Terminate;
+            }
+            Matching::Continue
+        });
+        scanned.is_ok()
+    }
+
+    /// Joins the raw values of `sources`, each through `chain`.
+    fn join(&mut self, chain: &[Transform], sources: u32) {
+        self.joined.clear();
+        self.spans.clear();
+        for span in self.raw_spans.iter().filter(|s| sources >> s.source as u32 & 1 == 1) {
+            let value = self.raw.get(span.start..span.end).unwrap_or_default();
+            let start = self.joined.len();
+            apply_into(chain, value, &mut self.joined);
+            let end = self.joined.len();
+            self.spans.push(Span { start, end, ..*span });
+            self.joined.push(b'\n');
+        }
+    }
+}
+
+/// The effective chain of a pass.
+fn tail<'s>(sweep: &'s Sweep, pass: &Pass) -> &'s [Transform] {
+    let chain = sweep.chains.get(pass.chain).map(|c| c.chain.as_slice());
+    chain.and_then(|c| c.get(pass.from..)).unwrap_or_default()
+}
+
+/// Records the pairs a report of sweep pattern `id` ending at `to` names:
+/// the value the end falls in, for each database of the pattern that reads
+/// that value's source through a chain of this pass.
+fn report(sweep: &Sweep, pass: &Pass, spans: &[Span], hit: (u32, usize), found: &mut Vec<(u32, u32)>) {
+    let (id, to) = hit;
+    let at = spans.partition_point(|s| s.end < to);
+    let Some(span) = spans.get(at).filter(|s| s.start <= to) else {
+        return;
+    };
+    let owners = sweep.owners.get(id as usize).map_or(&[][..], Vec::as_slice);
+    for owner in owners {
+        let in_pass = pass.chains >> (owner.chain % 64) & 1 == 1;
+        if in_pass && owner.source == span.source && found.last() != Some(&(owner.target, span.index)) {
+            found.push((owner.target, span.index));
+        }
+    }
+}
