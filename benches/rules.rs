@@ -18,7 +18,6 @@ mod traffic;
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use palisade_dataplane::engine::{Matcher, Snapshot};
@@ -46,7 +45,9 @@ fn main() {
     let mut traffic = traffic::traffic();
     let attacks = inject_attacks(&mut traffic);
     let txs = traffic.iter().map(|c| c.exchanges.len()).sum::<usize>() as f64;
-    let snapshot = Arc::new(Snapshot::from_files(&default_rules()).expect("default rules"));
+    let snapshot = Arc::new(
+        Snapshot::from_files(&palisade_tests::yaml_files("rules/default")).expect("default rules"),
+    );
     let mut matcher = Matcher::new(Arc::clone(&snapshot)).expect("scratch");
 
     let (hit_attacks, false_positives) = check(&traffic, &mut matcher);
@@ -78,18 +79,6 @@ fn main() {
         "| response body scan, streaming, default rules, 1 core | {scan:.2} GB/s | memory copy {copy:.2} GB/s | {:.2} |",
         scan / copy
     );
-}
-
-fn default_rules() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules/default");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("rules/default")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// Attack requests, one per class the default rules cover.

@@ -4,13 +4,12 @@
 //! benign API traffic they describe, not from the engine's output.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use palisade_dataplane::engine::{Matcher, Snapshot};
 use palisade_dataplane::flow::Direction;
 use palisade_dataplane::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
-use palisade_tests::root;
+use palisade_tests::yaml_files;
 use serde_yaml::Value;
 
 #[derive(Default)]
@@ -20,17 +19,6 @@ impl HttpObserver for Last {
     fn transaction(&mut self, tx: Transaction) {
         self.0 = Some(tx);
     }
-}
-
-fn yaml_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .expect("rules dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// `headers` of a case: each value, or each item of a list value.

@@ -75,11 +75,21 @@ fn real_clients_reach_a_real_server_through_the_dataplane() {
         "3",
         &format!("http://{SERVER}{attack}"),
     ]));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "000", "the attack was answered");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "000",
+        "the attack was answered"
+    );
     let access = std::fs::read_to_string(format!("{LAB_DIR}/httpbin-access.log"))
         .expect("httpbin access log");
-    assert!(access.contains("GET /json"), "the log records requests:\n{access}");
-    assert!(!access.contains("UNION"), "the server received the attack:\n{access}");
+    assert!(
+        access.contains("GET /json"),
+        "the log records requests:\n{access}"
+    );
+    assert!(
+        !access.contains("UNION"),
+        "the server received the attack:\n{access}"
+    );
 
     // Let the last segments (FINs, ACKs) cross, then compare counters.
     std::thread::sleep(Duration::from_millis(500));
@@ -103,7 +113,10 @@ fn real_clients_reach_a_real_server_through_the_dataplane() {
     assert_eq!(report["totals"]["dropped"]["tx_queue_full"], 0, "{report}");
     let blocked = &report["totals"]["pipeline"];
     assert_eq!(blocked["flows_blocked"], 1, "one flow blocked: {report}");
-    assert_eq!(report["totals"]["inspect"]["alerts"], 1, "one alert: {report}");
+    assert_eq!(
+        report["totals"]["inspect"]["alerts"], 1,
+        "one alert: {report}"
+    );
 }
 
 /// The "N requests in" figure of wrk's summary.

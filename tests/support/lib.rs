@@ -162,3 +162,16 @@ pub fn corpus_captures(exts: &[&str], step: usize) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The `*.yaml` files of a directory of the repository (`rules/default`,
+/// ...), sorted.
+pub fn yaml_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}

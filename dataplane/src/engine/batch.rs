@@ -96,7 +96,12 @@ impl Batch {
     }
 
     /// Joins the raw values and notes what transforms would change.
-    fn join_raw(&mut self, sweep: &Sweep, fields: &mut TxFields<'_>, wanted: impl Fn(Source) -> bool) {
+    fn join_raw(
+        &mut self,
+        sweep: &Sweep,
+        fields: &mut TxFields<'_>,
+        wanted: impl Fn(Source) -> bool,
+    ) {
         self.raw.clear();
         self.raw_spans.clear();
         self.changed = [0; Source::COUNT];
@@ -108,7 +113,12 @@ impl Batch {
                 changed |= changes(&value.bytes);
                 let index = u32::try_from(index).unwrap_or(u32::MAX);
                 let end = self.raw.len();
-                self.raw_spans.push(Span { start, end, source, index });
+                self.raw_spans.push(Span {
+                    start,
+                    end,
+                    source,
+                    index,
+                });
                 self.raw.push(b'\n');
             }
             if let Some(slot) = self.changed.get_mut(source as usize) {
@@ -123,7 +133,11 @@ impl Batch {
         for (slot, chain) in sweep.chains.iter().enumerate() {
             let sources = chain.sources.iter().fold(0u32, |m, s| m | 1 << *s as u32);
             let changed = chain.sources.iter().fold(0, |c, s| c | self.changed_in(*s));
-            let from = chain.chain.iter().take_while(|t| keeps(**t, changed)).count();
+            let from = chain
+                .chain
+                .iter()
+                .take_while(|t| keeps(**t, changed))
+                .count();
             let effective = chain.chain.get(from..).unwrap_or_default();
             let bit = 1u64 << (slot % 64);
             let same = |p: &&mut Pass| tail(sweep, p) == effective;
@@ -132,13 +146,21 @@ impl Batch {
                     pass.chains |= bit;
                     pass.sources |= sources;
                 }
-                None => self.passes.push(Pass { chain: slot, from, chains: bit, sources }),
+                None => self.passes.push(Pass {
+                    chain: slot,
+                    from,
+                    chains: bit,
+                    sources,
+                }),
             }
         }
     }
 
     fn changed_in(&self, source: Source) -> u8 {
-        self.changed.get(source as usize).copied().unwrap_or(u8::MAX)
+        self.changed
+            .get(source as usize)
+            .copied()
+            .unwrap_or(u8::MAX)
     }
 
     /// Builds and scans one pass; false if the sweep must give up.
@@ -166,12 +188,20 @@ impl Batch {
     fn join(&mut self, chain: &[Transform], sources: u32) {
         self.joined.clear();
         self.spans.clear();
-        for span in self.raw_spans.iter().filter(|s| sources >> s.source as u32 & 1 == 1) {
+        for span in self
+            .raw_spans
+            .iter()
+            .filter(|s| sources >> s.source as u32 & 1 == 1)
+        {
             let value = self.raw.get(span.start..span.end).unwrap_or_default();
             let start = self.joined.len();
             apply_into(chain, value, &mut self.joined);
             let end = self.joined.len();
-            self.spans.push(Span { start, end, ..*span });
+            self.spans.push(Span {
+                start,
+                end,
+                ..*span
+            });
             self.joined.push(b'\n');
         }
     }
@@ -186,7 +216,13 @@ fn tail<'s>(sweep: &'s Sweep, pass: &Pass) -> &'s [Transform] {
 /// Records the pairs a report of sweep pattern `id` ending at `to` names:
 /// the value the end falls in, for each database of the pattern that reads
 /// that value's source through a chain of this pass.
-fn report(sweep: &Sweep, pass: &Pass, spans: &[Span], hit: (u32, usize), found: &mut Vec<(u32, u32)>) {
+fn report(
+    sweep: &Sweep,
+    pass: &Pass,
+    spans: &[Span],
+    hit: (u32, usize),
+    found: &mut Vec<(u32, u32)>,
+) {
     let (id, to) = hit;
     let at = spans.partition_point(|s| s.end < to);
     let Some(span) = spans.get(at).filter(|s| s.start <= to) else {
@@ -195,7 +231,10 @@ fn report(sweep: &Sweep, pass: &Pass, spans: &[Span], hit: (u32, usize), found: 
     let owners = sweep.owners.get(id as usize).map_or(&[][..], Vec::as_slice);
     for owner in owners {
         let in_pass = pass.chains >> (owner.chain % 64) & 1 == 1;
-        if in_pass && owner.source == span.source && found.last() != Some(&(owner.target, span.index)) {
+        if in_pass
+            && owner.source == span.source
+            && found.last() != Some(&(owner.target, span.index))
+        {
             found.push((owner.target, span.index));
         }
     }

@@ -62,12 +62,12 @@ mod hit;
 mod html;
 mod inspection;
 mod matcher;
-mod pattern;
+pub(crate) mod pattern;
 mod scan;
 mod snapshot;
 mod source;
 mod stream;
-mod sweep;
+pub(crate) mod sweep;
 mod transform;
 
 #[cfg(test)]

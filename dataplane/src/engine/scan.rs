@@ -55,7 +55,9 @@ impl Scanner<'_> {
         for (t, _) in targets.enumerate().filter(|(_, s)| s.phase() == phase) {
             let target = u32::try_from(t).unwrap_or(u32::MAX);
             let values = match sweep {
-                Some(s) if swept && s.targets.binary_search(&target).is_ok() => Values::Only(&pairs),
+                Some(s) if swept && s.targets.binary_search(&target).is_ok() => {
+                    Values::Only(&pairs)
+                }
                 _ => Values::All,
             };
             match t.checked_sub(groups) {
@@ -86,7 +88,8 @@ impl Scanner<'_> {
                 !done && target_source(snapshot, *t) == Some(source)
             })
         };
-        self.batch.run(sweep, fields, needed, (self.scratch, self.stats))
+        self.batch
+            .run(sweep, fields, needed, (self.scratch, self.stats))
     }
 
     fn group(
@@ -194,7 +197,9 @@ fn chosen<'v, 'a>(
     let target = u32::try_from(t).unwrap_or(u32::MAX);
     let from = pairs.partition_point(|(p, _)| *p < target);
     let picked = pairs.get(from..).unwrap_or_default().iter();
-    let picked = picked.take_while(move |(p, _)| *p == target).map(|(_, v)| *v as usize);
+    let picked = picked
+        .take_while(move |(p, _)| *p == target)
+        .map(|(_, v)| *v as usize);
     let every = whole.then_some(0..all.len()).into_iter().flatten();
     every
         .chain(picked)

@@ -96,15 +96,26 @@ pub(crate) fn targets<'s>(groups: &'s [Group], streams: &'s [StreamGroup]) -> Ve
 
 /// Builds the sweep of each phase that has databases; a phase whose sweep
 /// does not compile has none (its databases then scan every value).
-pub(crate) fn build(targets: &[Target<'_>], tests: &[TestSpec], patterns: &[PatternTest]) -> Vec<Sweep> {
+pub(crate) fn build(
+    targets: &[Target<'_>],
+    tests: &[TestSpec],
+    patterns: &[PatternTest],
+) -> Vec<Sweep> {
     let mut by_test = vec![None; tests.len()];
     for pattern in patterns {
         if let Some(slot) = by_test.get_mut(pattern.test as usize) {
             *slot = Some(&pattern.expr);
         }
     }
-    let plan = Planned { targets, tests, by_test };
-    Phase::ALL.iter().filter_map(|phase| plan.sweep(*phase)).collect()
+    let plan = Planned {
+        targets,
+        tests,
+        by_test,
+    };
+    Phase::ALL
+        .iter()
+        .filter_map(|phase| plan.sweep(*phase))
+        .collect()
 }
 
 struct Planned<'a, 's> {
@@ -128,7 +139,11 @@ impl Planned<'_, '_> {
             };
             let chain = chain_slot(&mut chains, target);
             let target = u32::try_from(t).ok()?;
-            let owner = Owner { target, chain, source: self.targets.get(t)?.source };
+            let owner = Owner {
+                target,
+                chain,
+                source: self.targets.get(t)?.source,
+            };
             for (text, flags) in rewritten {
                 let key = (text, flags.bits());
                 let at = *index.entry(key.clone()).or_insert_with(|| {
@@ -147,7 +162,14 @@ impl Planned<'_, '_> {
         let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
         sources.sort_unstable();
         sources.dedup();
-        Some(Sweep { phase, db, owners, chains, sources, targets: swept })
+        Some(Sweep {
+            phase,
+            db,
+            owners,
+            chains,
+            sources,
+            targets: swept,
+        })
     }
 
     /// The sweep form of every pattern of `target`; `None` if one has none.
@@ -177,7 +199,10 @@ fn chain_slot(chains: &mut Vec<SweepChain>, target: &Target<'_>) -> u16 {
     let at = match chains.iter().position(|c| c.chain == target.chain) {
         Some(at) => at,
         None => {
-            chains.push(SweepChain { chain: target.chain.to_vec(), sources: Vec::new() });
+            chains.push(SweepChain {
+                chain: target.chain.to_vec(),
+                sources: Vec::new(),
+            });
             chains.len() - 1
         }
     };

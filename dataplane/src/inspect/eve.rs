@@ -23,18 +23,9 @@ pub struct HttpEventOptions {
 /// The whole event for `r`.
 pub fn http_event(r: &HttpRecord, opts: HttpEventOptions) -> Value {
     let tx = &r.tx;
-    json!({
-        "timestamp": timestamp(tx.request_started_ns),
-        "flow_id": r.flow_id.0,
-        "event_type": "http",
-        "src_ip": r.ends.client.ip(),
-        "src_port": r.ends.client.port(),
-        "dest_ip": r.ends.server.ip(),
-        "dest_port": r.ends.server.port(),
-        "proto": "TCP",
-        "tx_id": tx.index,
-        "http": http_object(tx, opts),
-    })
+    let mut event = envelope(r, "http");
+    event["http"] = http_object(tx, opts);
+    event
 }
 
 /// One EVE `anomaly` event per protocol anomaly of `r`'s transaction
@@ -44,25 +35,31 @@ pub fn anomaly_events(r: &HttpRecord) -> Vec<Value> {
     tx.anomalies
         .iter()
         .map(|a| {
-            json!({
-                "timestamp": timestamp(tx.request_started_ns),
-                "flow_id": r.flow_id.0,
-                "event_type": "anomaly",
-                "src_ip": r.ends.client.ip(),
-                "src_port": r.ends.client.port(),
-                "dest_ip": r.ends.server.ip(),
-                "dest_port": r.ends.server.port(),
-                "proto": "TCP",
-                "tx_id": tx.index,
-                "anomaly": {
-                    "type": "applayer",
-                    "app_proto": "http",
-                    "layer": "proto_parser",
-                    "event": a.name(),
-                },
-            })
+            let mut event = envelope(r, "anomaly");
+            event["anomaly"] = json!({
+                "type": "applayer",
+                "app_proto": "http",
+                "layer": "proto_parser",
+                "event": a.name(),
+            });
+            event
         })
         .collect()
+}
+
+/// The fields every event of a transaction starts with.
+fn envelope(r: &HttpRecord, event_type: &str) -> Value {
+    json!({
+        "timestamp": timestamp(r.tx.request_started_ns),
+        "flow_id": r.flow_id.0,
+        "event_type": event_type,
+        "src_ip": r.ends.client.ip(),
+        "src_port": r.ends.client.port(),
+        "dest_ip": r.ends.server.ip(),
+        "dest_port": r.ends.server.port(),
+        "proto": "TCP",
+        "tx_id": r.tx.index,
+    })
 }
 
 fn http_object(tx: &Transaction, opts: HttpEventOptions) -> Value {
