@@ -186,7 +186,6 @@ impl Planned<'_, '_> {
         let text = sweep_text(&expr.text)?;
         let mut flags = expr.flags;
         flags.remove(HsFlags::SINGLEMATCH);
-        flags.insert(HsFlags::MULTILINE);
         flags.set(HsFlags::PREFILTER, prefiltered);
         let usable = HsPattern::with_flags(text.clone(), flags).and_then(|p| p.info());
         usable.is_ok().then_some((text, flags))
@@ -225,27 +224,24 @@ fn compile(entries: &[(String, HsFlags)]) -> Option<BlockDatabase> {
     patterns.build::<BlockMode>().ok()
 }
 
-/// `text` with its start and end anchors made line anchors, or `None` when
-/// that could change what it matches inside a line.
+/// `text` without its start and end anchors, or `None` when they cannot
+/// be told apart from literal text (`\Q` quoting).
 pub(crate) fn sweep_text(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_class = false;
     while let Some(c) = chars.next() {
         match (c, in_class) {
-            ('\\', _) => {
-                let next = chars.next();
-                match (next, in_class) {
-                    (Some('Q'), _) => return None,
-                    (Some('A'), false) => out.push('^'),
-                    (Some('z' | 'Z'), false) => out.push('$'),
-                    (Some(n), _) => {
-                        out.push('\\');
-                        out.push(n);
-                    }
-                    (None, _) => out.push('\\'),
+            ('\\', _) => match chars.next() {
+                Some('Q') => return None,
+                Some('A' | 'z' | 'Z') if !in_class => {}
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
                 }
-            }
+                None => out.push('\\'),
+            },
+            ('^' | '$', false) => {}
             ('[', false) => {
                 in_class = true;
                 out.push('[');
@@ -254,12 +250,6 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
             (']', true) => {
                 in_class = false;
                 out.push(']');
-            }
-            ('(', false) if chars.peek() == Some(&'?') => {
-                if turns_multiline_off(chars.clone().skip(1)) {
-                    return None;
-                }
-                out.push('(');
             }
             _ => out.push(c),
         }
@@ -280,40 +270,20 @@ fn class_opening(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut
     }
 }
 
-/// Whether an inline flag group (`(?flags)` or `(?flags:`) starting with
-/// these characters clears the multi-line flag.
-fn turns_multiline_off(rest: impl Iterator<Item = char>) -> bool {
-    let mut cleared = false;
-    let mut off = false;
-    for c in rest {
-        match c {
-            ')' | ':' => return cleared,
-            '-' => off = true,
-            'm' if off => cleared = true,
-            c if c.is_ascii_alphabetic() => {}
-            _ => return false,
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::sweep_text;
 
     #[test]
-    fn anchors_become_line_anchors() {
-        assert_eq!(sweep_text(r"\Aab\x2fc\z").as_deref(), Some(r"^ab\x2fc$"));
-        assert_eq!(sweep_text(r"(?:^|&)a\Z").as_deref(), Some(r"(?:^|&)a$"));
-        assert_eq!(sweep_text(r"[\A]\\A").as_deref(), Some(r"[\A]\\A"));
+    fn anchors_are_dropped() {
+        assert_eq!(sweep_text(r"\Aab\x2fc\z").as_deref(), Some(r"ab\x2fc"));
+        assert_eq!(sweep_text(r"(?:^|&)a\Z$").as_deref(), Some(r"(?:|&)a"));
+        assert_eq!(sweep_text(r"[^\A$]\\A\^").as_deref(), Some(r"[^\A$]\\A\^"));
         assert_eq!(sweep_text(r"[]\A]x").as_deref(), Some(r"[]\A]x"));
     }
 
     #[test]
-    fn unsafe_patterns_are_not_swept() {
-        assert_eq!(sweep_text(r"\Qa\E"), None);
-        assert_eq!(sweep_text(r"(?-m)^a"), None);
-        assert_eq!(sweep_text(r"(?i-sm:^a)"), None);
-        assert!(sweep_text(r"(?i)a(?=b)").is_some());
+    fn quoted_text_is_not_swept() {
+        assert_eq!(sweep_text(r"\Qa$\E"), None);
     }
 }

@@ -17,7 +17,10 @@
 mod alert;
 mod detect;
 mod eve;
+mod queue;
 mod record;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -28,11 +31,12 @@ pub use detect::{detect, AppProtocol};
 pub use eve::{anomaly_events, http_event, HttpEventOptions};
 pub use record::{HttpRecord, InspectCounters, InspectStats};
 
-use crate::engine::{Hit, Inspection, Matcher, Phase};
+use crate::engine::Matcher;
 use crate::flow::{Direction, FlowId};
-use crate::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
+use crate::http::{HttpConfig, HttpConnection};
 use crate::pipeline::{Endpoints, FlowSink, Verdict};
 use crate::tcp::Gap;
+use queue::{Queue, TxMatch};
 
 /// Limits of application-layer inspection.
 #[derive(Debug, Clone)]
@@ -81,9 +85,8 @@ struct Conn {
     app: App,
     /// A rule blocked the connection.
     blocked: bool,
-    /// Rule matching of transactions whose request headers were inspected,
-    /// by transaction index.
-    pending: VecDeque<(u32, Inspection)>,
+    /// Rule matching of transactions under way.
+    pending: VecDeque<TxMatch>,
 }
 
 /// The pipeline's sink for application-layer inspection.
@@ -301,98 +304,6 @@ impl FlowSink for Inspector {
             Some(conn) if conn.blocked => Verdict::Drop,
             _ => Verdict::Pass,
         }
-    }
-}
-
-/// Collects a connection's finished transactions into the output queue,
-/// matching them against the rules on the way.
-struct Queue<'a> {
-    flow: FlowId,
-    ends: Endpoints,
-    out: &'a mut Vec<HttpRecord>,
-    alerts: &'a mut Vec<AlertRecord>,
-    counters: &'a mut InspectCounters,
-    max_queued: usize,
-    rules: Option<&'a LoadedRules>,
-    matcher: Option<&'a mut Matcher>,
-    blocked: &'a mut bool,
-    pending: &'a mut VecDeque<(u32, Inspection)>,
-}
-
-impl Queue<'_> {
-    /// Runs the phases of `tx` not run yet, up to `phase`.
-    fn inspect(&mut self, tx: &Transaction, phase: Phase) {
-        let Some(matcher) = self.matcher.as_deref_mut() else {
-            return;
-        };
-        let at = self.pending.iter().position(|(i, _)| *i == tx.index);
-        let mut insp = match at.and_then(|at| self.pending.remove(at)) {
-            Some((_, insp)) => insp,
-            None => matcher.start(),
-        };
-        let hits = matcher.inspect(&mut insp, tx, self.ends.client.ip(), phase);
-        if phase < Phase::ResponseBody {
-            self.pending.push_back((tx.index, insp));
-        }
-        for hit in hits {
-            self.alert(tx, hit);
-        }
-    }
-
-    fn alert(&mut self, tx: &Transaction, hit: Hit) {
-        let blocked = alert::blocks(&hit);
-        *self.blocked |= blocked;
-        self.counters.alerts += 1;
-        if self.alerts.len() >= self.max_queued {
-            self.counters.records_dropped += 1;
-            return;
-        }
-        let info = self.rules.and_then(|r| r.info.get(&hit.rule_id)).cloned();
-        self.alerts.push(AlertRecord {
-            flow_id: self.flow,
-            ends: self.ends,
-            tx: summary(tx),
-            hit,
-            info,
-            blocked,
-        });
-    }
-}
-
-/// What an alert shows of its transaction.
-fn summary(tx: &Transaction) -> TxSummary {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    TxSummary {
-        tx_id: tx.index,
-        started_ns: tx.request_started_ns,
-        hostname: tx.hostname().map(text),
-        url: text(&tx.uri),
-        method: text(tx.method.as_bytes()),
-        status: tx.status,
-    }
-}
-
-impl HttpObserver for Queue<'_> {
-    fn request_headers(&mut self, tx: &Transaction) {
-        self.inspect(tx, Phase::RequestHeaders);
-    }
-
-    fn request_complete(&mut self, tx: &Transaction) {
-        self.inspect(tx, Phase::RequestBody);
-    }
-
-    fn transaction(&mut self, tx: Transaction) {
-        self.inspect(&tx, Phase::ResponseBody);
-        self.counters.count_transaction(&tx);
-        if self.out.len() >= self.max_queued {
-            self.counters.records_dropped += 1;
-            return;
-        }
-        self.out.push(HttpRecord {
-            flow_id: self.flow,
-            ends: self.ends,
-            tx,
-        });
     }
 }
 
