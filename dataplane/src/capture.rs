@@ -197,6 +197,7 @@ fn run_capture(
         shared: Arc::clone(&shared),
         stop,
         inspect: true,
+        rules: Arc::default(),
     })
     .drain_in_order();
     let mut report = capture_report(opts, &ports, &counters, started);
@@ -236,13 +237,15 @@ fn capture_report(
     report
 }
 
-/// Loads and compiles rule files before DPDK starts; a bad file is refused
-/// with every error at its place.
+/// Loads and compiles rule files (directories stand for their `*.yaml`
+/// files) before DPDK starts; a bad file is refused with every error at its
+/// place.
 pub fn load_rules(paths: &[PathBuf]) -> Result<Option<Arc<LoadedRules>>> {
     if paths.is_empty() {
         return Ok(None);
     }
-    match LoadedRules::from_files(paths) {
+    let files = crate::config::rule_paths(Path::new(""), paths)?;
+    match LoadedRules::from_files(&files) {
         Ok(rules) => Ok(Some(Arc::new(rules))),
         Err(e) => bail!("rules refused, nothing loaded:\n{e}"),
     }

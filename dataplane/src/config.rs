@@ -348,9 +348,9 @@ impl Config {
             .with_context(|| format!("cannot read config {}", path.display()))?;
         let mut config =
             Config::parse(&text).with_context(|| format!("config {}", path.display()))?;
+        // Directories are listed again at each (re)load, not here.
         let base = path.parent().unwrap_or(Path::new("."));
-        config.rules = rule_paths(base, &config.rules)
-            .with_context(|| format!("config {}: rules", path.display()))?;
+        config.rules = config.rules.iter().map(|p| base.join(p)).collect();
         Ok(config)
     }
 

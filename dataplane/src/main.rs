@@ -2,7 +2,7 @@
 //! exit report. The work itself is in the library's `runtime` (live ports)
 //! and `capture` (capture files) modules.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use palisade_dataplane::capture::{capture, CaptureOptions};
-use palisade_dataplane::config::{rule_paths, Config, Inspection};
+use palisade_dataplane::config::{Config, Inspection};
 use palisade_dataplane::inspect::HttpEventOptions;
 use palisade_dataplane::runtime::{run, RunOptions};
 use palisade_dataplane::stats::Report;
@@ -150,7 +150,7 @@ fn execute(command: Command) -> Result<()> {
                 http_events: HttpEventOptions {
                     bodies: http_bodies,
                 },
-                rules: rule_paths(Path::new("."), &rules)?,
+                rules,
             };
             check_stats_path(stats_json.as_ref())?;
             let report = capture(&opts, stop_flag()?)?;

@@ -14,7 +14,7 @@ use palisade_hw::{lcore, Eal, Mempool, Port, PortConfig, RxQueue, TxQueue};
 use crate::config::{Config, Mode};
 use crate::events::EventContext;
 use crate::flow::HashSeed;
-use crate::inspect::{HttpEventOptions, Inspector, LoadedRules};
+use crate::inspect::{HttpEventOptions, Inspector, LoadedRules, RulesSlot};
 use crate::pipeline::{LinkType, Pipeline};
 use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};
 use crate::worker::{Clock, Event, Link, SharedStats, Worker, WorkerParts};
@@ -81,6 +81,8 @@ fn run_with_eal(
         .into_iter();
     let mut inspect_cfg = config.inspection.inspect_config();
     inspect_cfg.rules = rules;
+    let rules_slot = Arc::new(RulesSlot::default());
+    let reload = reload_flag()?;
     for (w, ((links, txs), lcore_id)) in workers.into_iter().zip(&lcores).enumerate() {
         let Some(pipeline) = pipelines.next() else {
             break;
@@ -101,6 +103,7 @@ fn run_with_eal(
             shared: Arc::clone(&shared[w]),
             stop: Arc::clone(&stop),
             inspect: config.inspection.enabled,
+            rules: Arc::clone(&rules_slot),
         });
         let launched = lcore::launch(&eal, *lcore_id, move || {
             worker.run();
@@ -122,6 +125,9 @@ fn run_with_eal(
     };
     tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode, "dataplane running");
     wait_for_stop(&stop, opts.duration, || {
+        if reload.swap(false, Ordering::Relaxed) {
+            reload_rules(&config.rules, &rules_slot);
+        }
         drain_records(&record_rx, events.as_mut(), &cx)
     });
     stop.store(true, Ordering::SeqCst);
@@ -245,6 +251,29 @@ fn wait_for_stop(stop: &AtomicBool, duration: Option<Duration>, mut tick: impl F
         }
         tick();
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Raised by SIGHUP: reload the rule files.
+fn reload_flag() -> Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&flag))
+        .map_err(|e| anyhow::anyhow!("cannot install the SIGHUP handler: {e}"))?;
+    Ok(flag)
+}
+
+/// Loads and compiles the configured rule files again and publishes them
+/// to the workers; a set with any error is refused and the running rules
+/// stay.
+fn reload_rules(paths: &[std::path::PathBuf], slot: &RulesSlot) {
+    match crate::capture::load_rules(paths) {
+        Ok(Some(rules)) => {
+            let count = rules.snapshot.rule_count();
+            slot.publish(rules);
+            tracing::info!(rules = count, "rules reloaded");
+        }
+        Ok(None) => tracing::warn!("SIGHUP: no rules are configured; nothing to reload"),
+        Err(e) => tracing::error!("rules reload refused, the running rules stay: {e:#}"),
     }
 }
 

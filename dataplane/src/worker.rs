@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use palisade_hw::{lcore, Burst, RxQueue, TxQueue};
 
-use crate::inspect::{AlertRecord, HttpRecord, InspectStats, Inspector};
+use crate::inspect::{AlertRecord, HttpRecord, InspectStats, Inspector, RulesSlot};
 use crate::pipeline::{FlowRecord, Frame, LinkType, Pipeline, PipelineStats, Verdict, BURST_MAX};
 use crate::stats::{DropReason, WorkerCounters};
 
@@ -91,6 +91,8 @@ pub struct Worker {
     stop: Arc<AtomicBool>,
     burst: Burst,
     inspect: bool,
+    rules: Arc<RulesSlot>,
+    rules_seen: u64,
     now: u64,
     last_publish: u64,
 }
@@ -119,6 +121,8 @@ pub struct WorkerParts {
     pub stop: Arc<AtomicBool>,
     /// Run the pipeline (false: plain forwarding, counters only).
     pub inspect: bool,
+    /// Rulesets published while running (reloads).
+    pub rules: Arc<RulesSlot>,
 }
 
 /// Counters are published this often (nanoseconds of `now`).
@@ -139,6 +143,8 @@ impl Worker {
             stop: p.stop,
             burst: Burst::new(),
             inspect: p.inspect,
+            rules_seen: p.rules.generation(),
+            rules: p.rules,
             now: 0,
             last_publish: 0,
         }
@@ -174,10 +180,22 @@ impl Worker {
     }
 
     fn housekeeping(&mut self) {
+        self.take_new_rules();
         self.pipeline.housekeeping(self.now, &mut self.inspector);
         self.flush_records();
         if self.now.wrapping_sub(self.last_publish) >= PUBLISH_EVERY_NS {
             self.publish();
+        }
+    }
+
+    /// Takes up a ruleset the main lcore published since the last look.
+    fn take_new_rules(&mut self) {
+        let Some((generation, rules)) = self.rules.newer_than(self.rules_seen) else {
+            return;
+        };
+        self.rules_seen = generation;
+        if let Err(e) = self.inspector.update_rules(rules) {
+            tracing::error!("worker cannot take up the new rules, keeps the old: {e}");
         }
     }
 

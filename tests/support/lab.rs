@@ -111,7 +111,15 @@ pub struct Dataplane {
 }
 
 impl Dataplane {
-    fn wait_for_log(&self, needle: &str, limit: Duration) {
+    /// Sends `signal` (`HUP`, `INT`, ...) to the running dataplane.
+    pub fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("running dataplane");
+        run(Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]));
+    }
+
+    /// Waits until the dataplane's log holds `needle`; panics with the log
+    /// after `limit`.
+    pub fn wait_for_log(&self, needle: &str, limit: Duration) {
         let start = Instant::now();
         loop {
             let text = std::fs::read_to_string(&self.log).unwrap_or_default();

@@ -75,7 +75,6 @@ impl Batch {
         scanning: (&Scratch, &mut MatcherStats),
     ) -> bool {
         let (scratch, stats) = scanning;
-        self.found.clear();
         self.join_raw(sweep, fields, wanted);
         if self.raw_spans.is_empty() {
             return true;
@@ -90,9 +89,18 @@ impl Batch {
                 return false;
             }
         }
+        true
+    }
+
+    /// Starts a phase: forgets the pairs of the last one.
+    pub(crate) fn clear(&mut self) {
+        self.found.clear();
+    }
+
+    /// Ends a phase: the pairs in target order, each once.
+    pub(crate) fn sort(&mut self) {
         self.found.sort_unstable();
         self.found.dedup();
-        true
     }
 
     /// Joins the raw values and notes what transforms would change.
@@ -166,10 +174,14 @@ impl Batch {
     /// Builds and scans one pass; false if the sweep must give up.
     fn scan_pass(&mut self, sweep: &Sweep, pass: Pass, scratch: &Scratch) -> bool {
         let effective = tail(sweep, &pass);
-        let (text, spans) = if effective.is_empty() {
+        let every = self
+            .raw_spans
+            .iter()
+            .all(|s| pass.sources >> s.source as u32 & 1 == 1);
+        let (text, spans) = if effective.is_empty() && every {
             (&self.raw, &self.raw_spans)
         } else {
-            self.join(effective, pass.sources);
+            self.join(effective, pass.sources, sweep.separator);
             (&self.joined, &self.spans)
         };
         let found = &mut self.found;
@@ -185,7 +197,7 @@ impl Batch {
     }
 
     /// Joins the raw values of `sources`, each through `chain`.
-    fn join(&mut self, chain: &[Transform], sources: u32) {
+    fn join(&mut self, chain: &[Transform], sources: u32, separator: u8) {
         self.joined.clear();
         self.spans.clear();
         for span in self
@@ -202,7 +214,7 @@ impl Batch {
                 end,
                 ..*span
             });
-            self.joined.push(b'\n');
+            self.joined.push(separator);
         }
     }
 }

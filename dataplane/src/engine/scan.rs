@@ -45,8 +45,7 @@ impl Scanner<'_> {
     /// Runs every database of `phase`.
     pub(crate) fn phase(&mut self, insp: &mut Inspection, fields: &mut TxFields<'_>, phase: Phase) {
         let snapshot = Arc::clone(&insp.snapshot);
-        let sweep = snapshot.sweeps.iter().find(|s| s.phase == phase);
-        let swept = sweep.is_some_and(|s| self.sweep(s, &snapshot, insp, fields));
+        let swept = self.sweeps(&snapshot, insp, fields, phase);
         let pairs = std::mem::take(&mut self.batch.found);
 
         let groups = snapshot.groups.len();
@@ -54,11 +53,9 @@ impl Scanner<'_> {
         let targets = targets.chain(snapshot.streams.iter().map(|s| s.source));
         for (t, _) in targets.enumerate().filter(|(_, s)| s.phase() == phase) {
             let target = u32::try_from(t).unwrap_or(u32::MAX);
-            let values = match sweep {
-                Some(s) if swept && s.targets.binary_search(&target).is_ok() => {
-                    Values::Only(&pairs)
-                }
-                _ => Values::All,
+            let values = match swept.binary_search(&target) {
+                Ok(_) => Values::Only(&pairs),
+                Err(_) => Values::All,
             };
             match t.checked_sub(groups) {
                 None => self.group(&snapshot, t, insp, fields, values),
@@ -71,8 +68,29 @@ impl Scanner<'_> {
         self.batch.found = pairs;
     }
 
-    /// Runs the sweep over the sources whose values some swept database
-    /// still needs; false if it gave up.
+    /// Runs the sweeps of `phase`; the targets whose pairs they found, in
+    /// order (a target of a sweep that gave up is not among them).
+    fn sweeps(
+        &mut self,
+        snapshot: &Snapshot,
+        insp: &Inspection,
+        fields: &mut TxFields<'_>,
+        phase: Phase,
+    ) -> Vec<u32> {
+        self.batch.clear();
+        let mut swept = Vec::new();
+        for sweep in snapshot.sweeps.iter().filter(|s| s.phase == phase) {
+            if self.sweep(sweep, snapshot, insp, fields) {
+                swept.extend_from_slice(&sweep.targets);
+            }
+        }
+        self.batch.sort();
+        swept.sort_unstable();
+        swept
+    }
+
+    /// Runs one sweep over the sources whose values some of its databases
+    /// still need; false if it gave up.
     fn sweep(
         &mut self,
         sweep: &Sweep,

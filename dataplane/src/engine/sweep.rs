@@ -34,6 +34,8 @@ use super::source::{Phase, Source};
 pub(crate) struct Sweep {
     pub(crate) phase: Phase,
     pub(crate) db: BlockDatabase,
+    /// The byte put between values: one no pattern reports on.
+    pub(crate) separator: u8,
     /// Per sweep pattern id, the exact databases it stands for.
     pub(crate) owners: Vec<Vec<Owner>>,
     /// The distinct transform chains of the swept databases.
@@ -112,10 +114,37 @@ pub(crate) fn build(
         tests,
         by_test,
     };
-    Phase::ALL
-        .iter()
-        .filter_map(|phase| plan.sweep(*phase))
-        .collect()
+    let mut kinds: Vec<Kind> = Vec::new();
+    for kind in targets.iter().map(Kind::of) {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds.iter().filter_map(|kind| plan.sweep(kind)).collect()
+}
+
+/// Which databases share a sweep: those of one phase, reading bodies or
+/// not, whose chains agree once leading decoding steps are set aside.
+/// Decoding rarely changes a value, so such chains usually read the same
+/// joined text; keeping the rest apart means each text meets only the
+/// patterns written for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Kind {
+    phase: Phase,
+    body: bool,
+    chain: Vec<Transform>,
+}
+
+impl Kind {
+    fn of(target: &Target<'_>) -> Kind {
+        let decoding =
+            |t: &&Transform| matches!(t, Transform::UrlDecode | Transform::HtmlEntityDecode);
+        Kind {
+            phase: target.source.phase(),
+            body: target.source.is_body(),
+            chain: target.chain.iter().skip_while(decoding).copied().collect(),
+        }
+    }
 }
 
 struct Planned<'a, 's> {
@@ -125,15 +154,15 @@ struct Planned<'a, 's> {
 }
 
 impl Planned<'_, '_> {
-    fn sweep(&self, phase: Phase) -> Option<Sweep> {
+    fn sweep(&self, kind: &Kind) -> Option<Sweep> {
         let mut chains: Vec<SweepChain> = Vec::new();
         let mut entries: Vec<(String, HsFlags)> = Vec::new();
         let mut owners: Vec<Vec<Owner>> = Vec::new();
         let mut index: HashMap<(String, u32), usize> = HashMap::new();
         let mut swept = Vec::new();
 
-        let at_phase = self.targets.iter().enumerate();
-        for (t, target) in at_phase.filter(|(_, t)| t.source.phase() == phase) {
+        let of_kind = self.targets.iter().enumerate();
+        for (t, target) in of_kind.filter(|(_, t)| Kind::of(t) == *kind) {
             let Some(rewritten) = self.rewrite_all(target) else {
                 continue;
             };
@@ -159,12 +188,14 @@ impl Planned<'_, '_> {
             return None;
         }
         let db = compile(&entries)?;
+        let separator = separator(&db)?;
         let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
         sources.sort_unstable();
         sources.dedup();
         Some(Sweep {
-            phase,
+            phase: kind.phase,
             db,
+            separator,
             owners,
             chains,
             sources,
@@ -211,6 +242,30 @@ fn chain_slot(chains: &mut Vec<SweepChain>, target: &Target<'_>) -> u16 {
         }
     }
     u16::try_from(at).unwrap_or(u16::MAX)
+}
+
+/// Bytes that may separate values: none is a word byte, so `\b` and `\B`
+/// hold at a value's edges as they do on the value alone.
+const SEPARATORS: [u8; 5] = [0xFF, 0x00, 0x7F, 0x01, b'\n'];
+
+/// The separator the sweep reports least on (a pattern may look for one
+/// of them, say `\x00`); `None` if scanning fails.
+fn separator(db: &BlockDatabase) -> Option<u8> {
+    let scratch = db.alloc_scratch().ok()?;
+    let mut best = None;
+    for byte in SEPARATORS {
+        let mut reports = 0usize;
+        let text = [byte; 16];
+        db.scan(&text[..], &scratch, |_, _, _, _| {
+            reports += 1;
+            hyperscan::Matching::Continue
+        })
+        .ok()?;
+        if best.is_none_or(|(_, fewest)| reports < fewest) {
+            best = Some((byte, reports));
+        }
+    }
+    best.map(|(byte, _)| byte)
 }
 
 fn compile(entries: &[(String, HsFlags)]) -> Option<BlockDatabase> {

@@ -19,6 +19,7 @@ mod detect;
 mod eve;
 mod queue;
 mod record;
+mod reload;
 #[cfg(test)]
 mod tests;
 
@@ -30,6 +31,7 @@ pub use alert::{alert_event, AlertRecord, LoadedRules, RuleInfo, TxSummary};
 pub use detect::{detect, AppProtocol};
 pub use eve::{anomaly_events, http_event, HttpEventOptions};
 pub use record::{HttpRecord, InspectCounters, InspectStats};
+pub use reload::RulesSlot;
 
 use crate::engine::Matcher;
 use crate::flow::{Direction, FlowId};
@@ -123,6 +125,21 @@ impl Inspector {
             matcher,
             counters: InspectCounters::default(),
         })
+    }
+
+    /// Matches new transactions against `rules` from now on; transactions
+    /// under way finish with the ruleset they started with.
+    pub fn update_rules(
+        &mut self,
+        rules: Arc<LoadedRules>,
+    ) -> Result<(), crate::engine::MatcherError> {
+        match &mut self.matcher {
+            Some(m) => m.update(Arc::clone(&rules.snapshot))?,
+            None => self.matcher = Some(Matcher::new(Arc::clone(&rules.snapshot))?),
+        }
+        self.cfg.rules = Some(rules);
+        self.counters.rule_reloads += 1;
+        Ok(())
     }
 
     /// Takes the finished transactions queued so far.

@@ -28,6 +28,8 @@ pub struct InspectCounters {
     pub transactions: u64,
     pub alerts: u64,
     pub records_dropped: u64,
+    /// Rulesets taken up while running.
+    pub rule_reloads: u64,
     /// Anomalies by name.
     pub anomalies: BTreeMap<&'static str, u64>,
 }
@@ -60,6 +62,7 @@ pub struct InspectStats {
     pub http_transactions: u64,
     pub alerts: u64,
     pub records_dropped: u64,
+    pub rule_reloads: u64,
     pub http_anomalies: BTreeMap<&'static str, u64>,
 }
 
@@ -74,6 +77,7 @@ impl InspectStats {
             http_transactions: c.transactions,
             alerts: c.alerts,
             records_dropped: c.records_dropped,
+            rule_reloads: c.rule_reloads,
             http_anomalies: c.anomalies.clone(),
         }
     }
@@ -92,6 +96,7 @@ impl InspectStats {
             (&mut self.http_transactions, other.http_transactions),
             (&mut self.alerts, other.alerts),
             (&mut self.records_dropped, other.records_dropped),
+            (&mut self.rule_reloads, other.rule_reloads),
         ] {
             *mine += theirs;
         }
