@@ -46,11 +46,14 @@ say "starting palisade-dataplane inline between c0 and s0"
 ip netns exec pal-dp "$bin" run --config scripts/lab-inline.yaml --stats-json "$out/inline-stats.json" \
     2>"$out/dataplane.log" &
 dp_pid=$!
-for _ in $(seq 100); do
-    grep -q "dataplane running" "$out/dataplane.log" 2>/dev/null && break
+# Compiling the default ruleset takes a few seconds (more on a busy machine).
+running=no
+for _ in $(seq 1200); do
+    grep -q "dataplane running" "$out/dataplane.log" 2>/dev/null && { running=yes; break; }
     kill -0 "$dp_pid" 2>/dev/null || { cat "$out/dataplane.log" >&2; exit 1; }
     sleep 0.1
 done
+[[ $running == yes ]] || { echo "demo: the dataplane did not start within 120 s" >&2; cat "$out/dataplane.log" >&2; exit 1; }
 
 say "recording the client's traffic with tcpdump"
 ip netns exec pal-cli tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap" 2>"$out/tcpdump.log" &

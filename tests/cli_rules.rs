@@ -8,6 +8,7 @@ use palisade_tests::{binary, root, run, scratch};
 fn validate(args: &[&std::path::Path]) -> (bool, String, String) {
     let mut cmd = Command::new(binary("palisade"));
     cmd.args(["rules", "validate"]).args(args);
+    cmd.env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin());
     let out = run(&mut cmd);
     (
         out.status.success(),
@@ -118,4 +119,36 @@ fn rules_test_refuses_a_bad_rule_file_with_its_place() {
         stderr.contains(&format!("{}:4:5", bad.display())),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_pattern_vectorscan_refuses_is_reported_at_its_rule() {
+    let dir = scratch("cli-rules-hs");
+    let file = dir.join("repeat.yaml");
+    // Vectorscan's bounded repeats stop well below 100000; the rule starts
+    // at line 2, column 5.
+    let text = "rules:\n  - id: 36\n    kind: signature\n    name: t\n    severity: high\n    \
+                action: alert\n    match: {field: path, regex: 'a{100000}'}\n";
+    std::fs::write(&file, text).expect("write");
+    let mut cmd = Command::new(binary("palisade"));
+    cmd.args(["rules", "validate"]).arg(&file);
+    cmd.env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin());
+    let out = run(&mut cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("{}:2:5: rule 36", file.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_rules_directory_without_rule_files_is_refused() {
+    let dir = scratch("cli-rules-empty");
+    let out = run(Command::new(palisade_tests::dataplane_bin())
+        .arg("check-rules")
+        .arg(&dir));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("no .yaml rule files"), "{stderr}");
 }

@@ -1,9 +1,9 @@
 //! The `palisade` command line for operators.
 //!
 //! `palisade rules validate FILE...` loads rule files together exactly as the
-//! dataplane will (ids unique across them) and prints every error as
-//! `path:line:column: rule <id>: message`; the exit status says whether the
-//! set may go live. `palisade rules test FILE... --pcap CAPTURE...` runs
+//! dataplane will (ids unique across them), has the dataplane compile their
+//! patterns, and prints every error as `path:line:column: rule <id>:
+//! message`; the exit status says whether the set may go live. `palisade rules test FILE... --pcap CAPTURE...` runs
 //! captures through the dataplane with those rules, prints which rules fired
 //! on which transactions and checks `--expect` against them.
 
@@ -120,6 +120,11 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     };
     match palisade_rules::load_files(&files) {
         Ok(set) => {
+            if let Err(e) = rules_test::compile(&files) {
+                eprintln!("{e}");
+                eprintln!("palisade: the patterns do not compile; nothing was loaded");
+                return ExitCode::FAILURE;
+            }
             let enabled = set.enabled().count();
             println!(
                 "{} rules in {} files are valid ({enabled} enabled)",

@@ -57,6 +57,27 @@ pub fn dataplane_binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("palisade-dataplane"))
 }
 
+/// Has the dataplane compile the rule files' patterns (Vectorscan refuses
+/// some patterns the rule parser accepts); the error lists each with its
+/// place.
+pub fn compile(rules: &[PathBuf]) -> Result<(), String> {
+    let out = Command::new(dataplane_binary())
+        .arg("check-rules")
+        .args(rules)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", dataplane_binary().display()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let reason: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.contains(" INFO "))
+        .map(|l| l.trim_start_matches("palisade-dataplane: error: "))
+        .collect();
+    Err(reason.join("\n"))
+}
+
 /// Runs the captures with the rules; returns the alert events.
 pub fn run(rules: &[PathBuf], pcaps: &[PathBuf], scratch: &Path) -> Result<Vec<Value>, String> {
     let events = scratch.join("events.json");

@@ -245,10 +245,30 @@ pub fn load_rules(paths: &[PathBuf]) -> Result<Option<Arc<LoadedRules>>> {
         return Ok(None);
     }
     let files = crate::config::rule_paths(Path::new(""), paths)?;
-    match LoadedRules::from_files(&files) {
-        Ok(rules) => Ok(Some(Arc::new(rules))),
-        Err(e) => bail!("rules refused, nothing loaded:\n{e}"),
+    if files.is_empty() {
+        bail!("rules: no .yaml rule files in {}", show(paths));
     }
+    let started = std::time::Instant::now();
+    let rules = match LoadedRules::from_files(&files) {
+        Ok(rules) => rules,
+        Err(e) => bail!("rules refused, nothing loaded:\n{e}"),
+    };
+    let count = rules.snapshot.rule_count();
+    if count == 0 {
+        bail!("rules: {} hold no enabled rule", show(paths));
+    }
+    tracing::info!(
+        rules = count,
+        files = files.len(),
+        millis = started.elapsed().as_millis() as u64,
+        "rules compiled"
+    );
+    Ok(Some(Arc::new(rules)))
+}
+
+fn show(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
 }
 
 /// Paths travel inside a DPDK device string, where a comma separates

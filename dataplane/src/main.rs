@@ -49,6 +49,13 @@ enum Command {
         #[arg(long)]
         http_bodies: bool,
     },
+    /// Load and compile rule files as `run` and `capture` do (no DPDK):
+    /// exit 0 when they would load, 1 with every error otherwise.
+    CheckRules {
+        /// Rule files, or directories of `*.yaml` rule files.
+        #[arg(required = true)]
+        rules: Vec<PathBuf>,
+    },
     /// Run capture files through the pipeline (offline) and exit at their end.
     Capture {
         /// A pcap or pcapng file; repeat to read several, in order.
@@ -109,6 +116,12 @@ fn stop_flag() -> Result<Arc<AtomicBool>> {
 
 fn execute(command: Command) -> Result<()> {
     match command {
+        Command::CheckRules { rules } => {
+            let loaded = palisade_dataplane::capture::load_rules(&rules)?;
+            let count = loaded.map_or(0, |r| r.snapshot.rule_count());
+            println!("{count} rules compile");
+            Ok(())
+        }
         Command::Run {
             config,
             duration,

@@ -89,7 +89,8 @@ impl Lab {
             log,
             stats,
         };
-        dp.wait_for_log("dataplane running", Duration::from_secs(20));
+        // Compiling rules can take a while on a busy machine.
+        dp.wait_for_log("dataplane running", Duration::from_secs(120));
         dp
     }
 }

@@ -64,18 +64,11 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    /// Runs `sweep` over the values of the sources `wanted` accepts. True
+    /// Runs `sweep` over the values joined by [`Batch::join_raw`]. True
     /// when [`Batch::found`] holds every pair that can match; false when
-    /// the sweep gave up and each swept database must scan every value.
-    pub(crate) fn run(
-        &mut self,
-        sweep: &Sweep,
-        fields: &mut TxFields<'_>,
-        wanted: impl Fn(Source) -> bool,
-        scanning: (&Scratch, &mut MatcherStats),
-    ) -> bool {
+    /// the sweep gave up and each of its databases must scan every value.
+    pub(crate) fn run(&mut self, sweep: &Sweep, scanning: (&Scratch, &mut MatcherStats)) -> bool {
         let (scratch, stats) = scanning;
-        self.join_raw(sweep, fields, wanted);
         if self.raw_spans.is_empty() {
             return true;
         }
@@ -103,17 +96,22 @@ impl Batch {
         self.found.dedup();
     }
 
-    /// Joins the raw values and notes what transforms would change.
-    fn join_raw(
+    /// Joins the raw values of a phase's `sources` (once each) and notes
+    /// what transforms would change in them.
+    pub(crate) fn join_raw(
         &mut self,
-        sweep: &Sweep,
+        sources: impl Iterator<Item = Source>,
         fields: &mut TxFields<'_>,
-        wanted: impl Fn(Source) -> bool,
     ) {
         self.raw.clear();
         self.raw_spans.clear();
         self.changed = [0; Source::COUNT];
-        for &source in sweep.sources.iter().filter(|s| wanted(**s)) {
+        let mut seen = 0u32;
+        for source in sources {
+            if seen >> source as u32 & 1 == 1 {
+                continue;
+            }
+            seen |= 1 << source as u32;
             let mut changed = 0;
             for (index, value) in fields.values(source).iter().enumerate() {
                 let start = self.raw.len();
@@ -173,17 +171,11 @@ impl Batch {
 
     /// Builds and scans one pass; false if the sweep must give up.
     fn scan_pass(&mut self, sweep: &Sweep, pass: Pass, scratch: &Scratch) -> bool {
-        let effective = tail(sweep, &pass);
-        let every = self
-            .raw_spans
-            .iter()
-            .all(|s| pass.sources >> s.source as u32 & 1 == 1);
-        let (text, spans) = if effective.is_empty() && every {
-            (&self.raw, &self.raw_spans)
-        } else {
-            self.join(effective, pass.sources, sweep.separator);
-            (&self.joined, &self.spans)
-        };
+        self.join(tail(sweep, &pass), pass.sources, sweep.separator);
+        if self.spans.is_empty() {
+            return true;
+        }
+        let (text, spans) = (&self.joined, &self.spans);
         let found = &mut self.found;
         let scanned = sweep.db.scan(&text[..], scratch, |id, _, to, _| {
             let to = usize::try_from(to).unwrap_or(usize::MAX);

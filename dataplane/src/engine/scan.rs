@@ -79,35 +79,22 @@ impl Scanner<'_> {
     ) -> Vec<u32> {
         self.batch.clear();
         let mut swept = Vec::new();
-        for sweep in snapshot.sweeps.iter().filter(|s| s.phase == phase) {
-            if self.sweep(sweep, snapshot, insp, fields) {
+        let sweeps = || snapshot.sweeps.iter().filter(|s| s.phase == phase);
+        if sweeps().next().is_none() {
+            return swept;
+        }
+        let sources = sweeps().flat_map(|s| s.sources.iter().copied());
+        let needed =
+            sources.filter(|source| sweeps().any(|sweep| needs(snapshot, insp, sweep, *source)));
+        self.batch.join_raw(needed, fields);
+        for sweep in sweeps() {
+            if self.batch.run(sweep, (self.scratch, self.stats)) {
                 swept.extend_from_slice(&sweep.targets);
             }
         }
         self.batch.sort();
         swept.sort_unstable();
         swept
-    }
-
-    /// Runs one sweep over the sources whose values some of its databases
-    /// still need; false if it gave up.
-    fn sweep(
-        &mut self,
-        sweep: &Sweep,
-        snapshot: &Snapshot,
-        insp: &Inspection,
-        fields: &mut TxFields<'_>,
-    ) -> bool {
-        let groups = snapshot.groups.len();
-        let needed = |source: Source| {
-            sweep.targets.iter().any(|t| {
-                let stream = (*t as usize).checked_sub(groups);
-                let done = stream.is_some_and(|s| insp.streamed.get(s));
-                !done && target_source(snapshot, *t) == Some(source)
-            })
-        };
-        self.batch
-            .run(sweep, fields, needed, (self.scratch, self.stats))
     }
 
     fn group(
@@ -191,6 +178,17 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// Whether some database of `sweep` still needs the values of `source`:
+/// a body's streaming database needs none once the body was streamed.
+fn needs(snapshot: &Snapshot, insp: &Inspection, sweep: &Sweep, source: Source) -> bool {
+    let groups = snapshot.groups.len();
+    sweep.targets.iter().any(|t| {
+        let stream = (*t as usize).checked_sub(groups);
+        let done = stream.is_some_and(|s| insp.streamed.get(s));
+        !done && target_source(snapshot, *t) == Some(source)
+    })
 }
 
 /// The source a target reads.

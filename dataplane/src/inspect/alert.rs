@@ -16,7 +16,7 @@ use std::sync::Arc;
 use palisade_rules::{Action, Mode, Ruleset, Severity};
 use serde_json::{json, Value};
 
-use crate::engine::{Hit, LoadError, Snapshot};
+use crate::engine::{Hit, Snapshot};
 use crate::events::timestamp;
 use crate::flow::FlowId;
 use crate::pipeline::Endpoints;
@@ -38,10 +38,24 @@ pub struct LoadedRules {
 }
 
 impl LoadedRules {
-    /// Loads and compiles rule files (refused whole on any error).
-    pub fn from_files(paths: &[impl AsRef<Path>]) -> Result<Self, LoadError> {
-        let ruleset = palisade_rules::load_files(paths).map_err(LoadError::Rules)?;
-        let snapshot = Snapshot::compile(&ruleset).map_err(LoadError::Compile)?;
+    /// Loads and compiles rule files, refused whole on any error; the
+    /// message lists every error as `file:line:column: rule <id>: ...`
+    /// (for a pattern Vectorscan refuses, the place of its rule).
+    pub fn from_files(paths: &[impl AsRef<Path>]) -> Result<Self, String> {
+        let ruleset = palisade_rules::load_files(paths).map_err(|d| d.to_string())?;
+        let snapshot = Snapshot::compile(&ruleset).map_err(|errors| {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    let origin = e.rule_id.and_then(|id| ruleset.get(id)).map(|r| &r.origin);
+                    match origin {
+                        Some(o) => format!("{}:{}:{}: {e}", o.file, o.line, o.column),
+                        None => e.to_string(),
+                    }
+                })
+                .collect();
+            lines.join("\n")
+        })?;
         Ok(Self::new(&ruleset, snapshot))
     }
 
