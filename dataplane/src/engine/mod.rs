@@ -39,6 +39,14 @@
 //! not yet run up to the one asked for; [`Matcher::inspect_transaction`]
 //! runs all four on a finished transaction (captures, tests, benchmarks).
 //!
+//! Most values match nothing, so a phase first runs its *sweeps*: the
+//! values of all its sources are joined, once per distinct transform
+//! result, and scanned by a few databases holding every pattern of the
+//! phase with anchors dropped (see `sweep`). Only the values a sweep
+//! reports are then scanned one by one by the exact databases above, so a
+//! transaction costs a handful of Vectorscan calls, not one per value and
+//! database.
+//!
 //! Rule logic runs only for rules with a pattern that hit, plus the few
 //! rules that can hold without any pattern hit (a lone `not`, numeric or
 //! network tests), which the snapshot lists per phase.
@@ -62,12 +70,12 @@ mod hit;
 mod html;
 mod inspection;
 mod matcher;
-pub(crate) mod pattern;
+mod pattern;
 mod scan;
 mod snapshot;
 mod source;
 mod stream;
-pub(crate) mod sweep;
+mod sweep;
 mod transform;
 
 #[cfg(test)]

@@ -1,23 +1,28 @@
-//! Sweep databases: one per phase, run over all of a phase's values at
-//! once to find the few values worth scanning one by one.
+//! Sweep databases: run over all of a phase's values at once to find the
+//! few values worth scanning one by one.
 //!
 //! Scanning each value with each database of its source costs a Vectorscan
 //! call per (value, database), and a JSON body holds a hundred values.
-//! Instead, the values of a phase are joined with `\n` between them (after
-//! each transform chain, see [`super::batch`]) and scanned by one database
-//! holding every pattern of the phase, rewritten so that a value matching a
-//! pattern on its own always matches inside the joined text: `\A` becomes
-//! `^`, `\z` and `\Z` become `$`, and multi-line mode makes those hold at
-//! every `\n`. Since `\n` is not a word byte, `\b` and `\B` hold at a
-//! value's edges as they do alone. Reports go on without single-match
-//! mode, so each value a pattern hits is seen. The joined text can only
-//! add reports (a match across two values, a `^` after a newline inside a
-//! value), never lose one; each value reported is then scanned alone by
+//! Instead, the values of a phase are joined, a separator byte between
+//! them, after each transform chain (see [`super::batch`]), and scanned by
+//! a sweep database holding the patterns of those databases, rewritten so
+//! that a value matching a pattern on its own always matches inside the
+//! joined text: start and end anchors (`\A`, `^`, `\z`, `\Z`, `$`) are
+//! dropped, which can only widen a pattern. The separator is not a word
+//! byte, so `\b` and `\B` hold at a value's edges as they do alone; it is
+//! the candidate byte the sweep reports least on. Reports go on without
+//! single-match mode, so each value a pattern hits is seen. The joined text
+//! can only add reports (a match across two values, an anchor no longer
+//! checked), never lose one; each value reported is then scanned alone by
 //! its exact database (see [`super::scan`]), which decides.
 //!
-//! A pattern that cannot be rewritten safely (`\Q` quoting, an inline group
-//! turning multi-line mode off) or that the sweep cannot compile leaves its
-//! database out of the sweep: that database scans every value, as before.
+//! Databases share a sweep by [`Kind`]: same phase, bodies or not, same
+//! chain once leading decoding steps are set aside.
+//!
+//! A pattern that cannot be rewritten safely (`\Q` quoting) or checked by
+//! Vectorscan leaves its database out of the sweeps: that database scans
+//! every value, as before. So do all the databases of a sweep that does
+//! not compile.
 
 use std::collections::HashMap;
 

@@ -58,7 +58,7 @@ pub(crate) fn changes(input: &[u8]) -> u8 {
         amp |= u8::from(b == b'&');
         space |= u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
     }
-    upper * HAS_UPPER | escape * HAS_ESCAPE | amp * HAS_AMPERSAND | space * HAS_SPACE
+    (upper * HAS_UPPER) | (escape * HAS_ESCAPE) | (amp * HAS_AMPERSAND) | (space * HAS_SPACE)
 }
 
 /// True when `transform` leaves every value whose [`changes`] are within

@@ -115,4 +115,3 @@ fn ids(hits: &[Hit]) -> Vec<u64> {
 fn hit_ids(rules: &[String], tx: &Transaction) -> Vec<u64> {
     ids(&matcher(rules).inspect_transaction(tx, client()))
 }
-mod zz_probe;
