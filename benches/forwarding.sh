@@ -10,7 +10,7 @@ set -euo pipefail
 
 secs=${1:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/target/release/palisade-dataplane
+bin=${CARGO_TARGET_DIR:-$root/target}/release/palisade-dataplane
 work=$(mktemp -d /tmp/palisade-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
