@@ -122,3 +122,59 @@ fn pcapng_input_is_read_whole() {
     assert_eq!(stats["totals"]["rx_packets"], packets);
     assert_eq!(stats["totals"]["tx_bytes"], bytes);
 }
+
+/// A classic pcap of `n` TCP SYNs from 10.1.x.y:port to 10.2.0.1:80, each
+/// its own flow (the count is the reference: one flow per distinct tuple).
+fn syn_pcap(path: &Path, n: u32) {
+    // Global header: magic, version 2.4, zone, sigfigs, snaplen, Ethernet.
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&[2, 0, 4, 0]);
+    for v in [0u32, 0, 65_535, 1] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for i in 0..n {
+        let mut frame = vec![0u8; 54];
+        frame[12..14].copy_from_slice(&[0x08, 0x00]);
+        let ip = &mut frame[14..34];
+        ip[0] = 0x45;
+        ip[2..4].copy_from_slice(&40u16.to_be_bytes());
+        ip[8] = 64;
+        ip[9] = 6;
+        ip[12..16].copy_from_slice(&[10, 1, (i >> 16) as u8, (i >> 8) as u8]);
+        ip[16..20].copy_from_slice(&[10, 2, 0, 1]);
+        let tcp = &mut frame[34..54];
+        tcp[0..2].copy_from_slice(&(1024 + (i & 0xff) as u16).to_be_bytes());
+        tcp[2..4].copy_from_slice(&80u16.to_be_bytes());
+        tcp[12] = 0x50;
+        tcp[13] = 0x02;
+        for v in [1_700_000_000 + i / 1000, (i % 1000) * 1000, 54, 54] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&frame);
+    }
+    std::fs::write(path, out).expect("write pcap");
+}
+
+#[test]
+fn ending_more_flows_than_the_record_queue_holds_loses_no_event() {
+    let dir = scratch("capture-many-flows");
+    let input = dir.join("syns.pcap");
+    let flows = 70_000;
+    syn_pcap(&input, flows);
+    let events = dir.join("events.json");
+    run_ok(
+        Command::new(dataplane_bin())
+            .arg("capture")
+            .arg("--input")
+            .arg(&input)
+            .arg("--events")
+            .arg(&events),
+    );
+    let text = std::fs::read_to_string(&events).expect("events");
+    let count = text
+        .lines()
+        .filter(|l| l.contains(r#""event_type":"flow""#))
+        .count();
+    assert_eq!(count, flows as usize);
+}

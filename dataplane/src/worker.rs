@@ -125,6 +125,10 @@ pub struct WorkerParts {
     pub rules: Arc<RulesSlot>,
 }
 
+/// Flows ended between two drains of the records at shutdown or at the end
+/// of a capture input.
+const FINISH_STEP: usize = 64;
+
 /// Counters are published this often (nanoseconds of `now`).
 const PUBLISH_EVERY_NS: u64 = 100_000_000;
 
@@ -172,8 +176,7 @@ impl Worker {
             while !self.stop.load(Ordering::Relaxed) && self.poll_link(i) > 0 {
                 self.housekeeping();
             }
-            self.pipeline.finish(&mut self.inspector);
-            self.flush_records();
+            self.finish_flows();
             (self.records)(Event::InputEnd(i));
         }
         self.shutdown();
@@ -188,6 +191,15 @@ impl Worker {
         }
     }
 
+    /// Ends every flow, handing on records in steps small enough that none
+    /// is lost to the record queue's bound.
+    fn finish_flows(&mut self) {
+        while !self.pipeline.finish_some(&mut self.inspector, FINISH_STEP) {
+            self.flush_records();
+        }
+        self.flush_records();
+    }
+
     /// Takes up a ruleset the main lcore published since the last look.
     fn take_new_rules(&mut self) {
         let Some((generation, rules)) = self.rules.newer_than(self.rules_seen) else {
@@ -200,8 +212,7 @@ impl Worker {
     }
 
     fn shutdown(&mut self) {
-        self.pipeline.finish(&mut self.inspector);
-        self.flush_records();
+        self.finish_flows();
         // The final copy must land even if the main lcore holds the lock.
         *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = self.stats();
     }

@@ -522,9 +522,20 @@ impl Pipeline {
     /// Ends every flow (end of a capture, shutdown), delivering what their
     /// streams still hold.
     pub fn finish(&mut self, sink: &mut impl FlowSink) {
-        while let Some(removed) = self.flows.expire_next(u64::MAX) {
+        while !self.finish_some(sink, usize::MAX) {}
+    }
+
+    /// Ends up to `max` flows as [`Pipeline::finish`] does; true when none
+    /// is left. Lets the I/O loop drain the records between steps, so that
+    /// ending many flows at once loses none.
+    pub fn finish_some(&mut self, sink: &mut impl FlowSink, max: usize) -> bool {
+        for _ in 0..max {
+            let Some(removed) = self.flows.expire_next(u64::MAX) else {
+                return true;
+            };
             self.close_flow(removed, FlowEnd::Shutdown, sink);
         }
+        self.flows.is_empty()
     }
 
     fn close_flow(
@@ -553,7 +564,6 @@ impl Pipeline {
         self.records.drain(..)
     }
 
-    /// A copy of every counter, for export.
     /// Frames dropped so far, by cause (cheap: read per burst).
     pub fn drops(&self) -> Drops {
         Drops {
@@ -562,6 +572,7 @@ impl Pipeline {
         }
     }
 
+    /// A copy of every counter, for export.
     pub fn stats(&self) -> PipelineStats {
         PipelineStats::new(
             &self.counters,
