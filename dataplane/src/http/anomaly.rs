@@ -110,6 +110,8 @@ pub enum Anomaly {
     BodyOnBodilessStatus,
     /// Too many pipelined requests without responses.
     TooManyPending,
+    /// More interim (1xx) responses than are kept for one transaction.
+    TooManyInterim,
     /// Bytes after a CONNECT request beyond what is held for the response.
     HeldDataDropped,
     /// A response ended by connection close.
@@ -170,6 +172,7 @@ impl Anomaly {
             ResponseWithoutRequest => "response_without_request",
             BodyOnBodilessStatus => "body_on_bodiless_status",
             TooManyPending => "too_many_pending",
+            TooManyInterim => "too_many_interim",
             HeldDataDropped => "held_data_dropped",
             CloseDelimited => "close_delimited",
         }

@@ -232,7 +232,8 @@ impl HttpConnection {
         self.request_done(now, obs);
     }
 
-    /// The request is over; a CONNECT holds what follows for its response.
+    /// The request is over; a CONNECT or Upgrade request holds what follows
+    /// for its response.
     fn request_done(&mut self, now: u64, obs: &mut impl HttpObserver) {
         self.req.body = None;
         self.req.head.clear();
@@ -246,7 +247,11 @@ impl HttpConnection {
         open.tx.request_done_ns = Some(now);
         obs.request_complete(&open.tx);
         let waiting = !open.resp_done || Some(open.tx.index) == resp_index;
-        if open.tx.method == Method::Connect && waiting {
+        // What follows a CONNECT or an Upgrade request is HTTP only if the
+        // server refuses: hold it until the response says.
+        let may_switch =
+            open.tx.method == Method::Connect || open.tx.request_header("upgrade").is_some();
+        if may_switch && waiting {
             self.req.phase = Phase::Held;
         }
         self.emit_done(obs);

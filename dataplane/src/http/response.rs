@@ -17,6 +17,10 @@ use crate::flow::Direction;
 
 const DIR: Direction = Direction::ToInitiator;
 
+/// Interim (1xx) statuses kept per transaction; more are counted as an
+/// anomaly.
+const MAX_INTERIM: usize = 16;
+
 /// Junk bytes allowed before `HTTP` at the start of a response.
 const STATUS_SLOP: usize = 4;
 
@@ -279,7 +283,12 @@ impl HttpConnection {
         let upgrade = tx.request_header("upgrade").is_some();
         let interim = (100..200).contains(&line.status) && !(line.status == 101 && upgrade);
         if interim {
-            tx.interim_statuses.push(line.status);
+            // Kept up to a bound: a flood of 1xx must not grow memory.
+            if tx.interim_statuses.len() < MAX_INTERIM {
+                tx.interim_statuses.push(line.status);
+            } else {
+                tx.note(Anomaly::TooManyInterim);
+            }
             self.resp.phase = Phase::Idle;
             return;
         }
@@ -304,11 +313,12 @@ impl HttpConnection {
             self.enter_tunnel(obs);
             return;
         }
-        self.start_response_body(now, connect, obs);
+        self.start_response_body(now, connect || upgrade, obs);
     }
 
-    /// Starts reading the final response's body, if it has one.
-    fn start_response_body(&mut self, now: u64, connect: bool, obs: &mut impl HttpObserver) {
+    /// Starts reading the final response's body, if it has one; `held`:
+    /// the request side holds bytes for this response (CONNECT, Upgrade).
+    fn start_response_body(&mut self, now: u64, held: bool, obs: &mut impl HttpObserver) {
         let cfg = self.cfg;
         let body = find_in(&mut self.open, self.resp.tx)
             .and_then(|o| BodyReader::new(&mut o.tx, DIR, &cfg));
@@ -320,7 +330,7 @@ impl HttpConnection {
             None if self.resp.declared.is_some() => self.resp.phase = Phase::Peek,
             None => self.response_done(now, obs),
         }
-        if connect {
+        if held {
             self.release_held(now, obs);
         }
     }

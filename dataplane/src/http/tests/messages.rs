@@ -245,3 +245,41 @@ fn data_after_a_304_that_is_no_response_is_read_as_its_declared_body() {
     assert!(txs[0].has_anomaly(Anomaly::BodyOnBodilessStatus));
     assert!(!txs[0].has_anomaly(Anomaly::ResponseWithoutRequest));
 }
+
+#[test]
+fn bytes_after_an_upgrade_request_wait_for_the_answer() {
+    // RFC 9110 section 7.8: after 101 the connection speaks the new protocol;
+    // a refused upgrade leaves it HTTP.
+    let request =
+        b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\
+                    \x81\x85binary-frame";
+    let switched = run(
+        request,
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+    );
+    assert_eq!(switched.len(), 1, "the frame bytes make no transaction");
+    assert_eq!(switched[0].end, TxEnd::Tunnel);
+
+    let request = b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+    let response =
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    let refused = run(request, response);
+    assert_eq!(
+        refused.len(),
+        2,
+        "the held request is parsed once the upgrade is refused"
+    );
+    assert_eq!(refused[1].uri, b"/next");
+}
+
+#[test]
+fn a_flood_of_interim_responses_is_bounded() {
+    let request = b"POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n";
+    let mut response = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(1000);
+    response.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    let txs = run(request, &response);
+    assert_eq!(txs.len(), 1);
+    assert_eq!(txs[0].status, Some(200));
+    assert_eq!(txs[0].interim_statuses.len(), 16);
+    assert!(txs[0].has_anomaly(Anomaly::TooManyInterim));
+}
