@@ -109,7 +109,14 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Ruleset, Diagnostics> {
     let mut rules = Vec::new();
     let mut ids = Vec::new();
     let mut per_file: Vec<Vec<Diagnostic>> = Vec::with_capacity(paths.len());
+    // A file named twice (directly and through its directory, say) loads once.
+    let mut seen = std::collections::HashSet::new();
     for path in paths {
+        let key = std::fs::canonicalize(path.as_ref()).unwrap_or_else(|_| path.as_ref().into());
+        if !seen.insert(key) {
+            per_file.push(Vec::new());
+            continue;
+        }
         let name = path.as_ref().display().to_string();
         let mut found = Vec::new();
         match read(path.as_ref()) {

@@ -450,3 +450,17 @@ fn top_level_must_be_a_mapping() {
         ["t.yaml:1:1: the top level of a rule file must be a mapping, found a list"]
     );
 }
+
+#[test]
+fn a_byte_order_mark_is_ignored_and_a_file_named_twice_loads_once() {
+    let dir = std::env::temp_dir().join(format!("palisade-rules-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("bom.yaml");
+    let text =
+        "\u{feff}rules:\n  - id: 5\n    kind: signature\n    name: x\n    severity: low\n    \
+                action: log\n    match: {field: method, equals: TRACE}\n";
+    std::fs::write(&file, text).expect("write");
+    let set = palisade_rules::load_files(&[&file, &file]).expect("loads");
+    assert_eq!(set.len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -34,6 +34,8 @@ pub(crate) struct Parsed {
 
 /// Parses one rule file named `file`.
 pub(crate) fn file(file: &str, text: &str) -> Parsed {
+    // A byte-order mark is not part of the YAML.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sink = Sink::new(file);
     let mut parsed = Parsed {
         rules: Vec::new(),
