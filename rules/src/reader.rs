@@ -207,10 +207,14 @@ pub(crate) fn bounded(sink: &mut Sink, node: &Node, what: &str, min: u64, max: u
         .ok()
         .filter(|v| (min..=max).contains(v));
     if value.is_none() {
-        sink.error(
-            node.mark,
-            format!("{what} must be {range}, found `{digits}`"),
-        );
+        // A number past the top is reported as too large, not as too small.
+        let above = digits.parse::<u64>().map_or(true, |v| v > max);
+        let message = if above && max == u64::MAX {
+            format!("{what} `{digits}` is too large (at most {max})")
+        } else {
+            format!("{what} must be {range}, found `{digits}`")
+        };
+        sink.error(node.mark, message);
     }
     value
 }

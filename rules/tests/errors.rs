@@ -464,3 +464,20 @@ fn a_byte_order_mark_is_ignored_and_a_file_named_twice_loads_once() {
     assert_eq!(set.len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_id_past_the_largest_integer_is_too_large() {
+    let text = "\
+rules:
+  - id: 99999999999999999999999
+    kind: signature
+    name: t
+    severity: low
+    action: log
+    match: {field: path, prefix: /}
+";
+    assert_eq!(
+        errors(text),
+        ["t.yaml:2:9: `id` `99999999999999999999999` is too large (at most 18446744073709551615)"]
+    );
+}
