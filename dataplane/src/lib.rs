@@ -21,4 +21,5 @@ pub mod pipeline;
 pub mod runtime;
 pub mod stats;
 pub mod tcp;
+pub mod tls;
 pub mod worker;
