@@ -23,7 +23,7 @@ use std::sync::Arc;
 use palisade_dataplane::engine::{Matcher, Snapshot};
 use palisade_dataplane::flow::Direction;
 use palisade_dataplane::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
-use traffic::{measure, parse_all, Conn, SEGMENT};
+use traffic::{measure, parse_all, Conn};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -139,17 +139,7 @@ fn inspect_all(traffic: &[Conn], matcher: &mut Matcher) -> Vec<bool> {
         hits: Vec::new(),
     };
     for conn in traffic {
-        let mut http = HttpConnection::new(&config);
-        for (i, (req, resp)) in conn.exchanges.iter().enumerate() {
-            let now = i as u64 * 1_000;
-            for seg in req.chunks(SEGMENT) {
-                http.data(Direction::ToResponder, seg, now, &mut obs);
-            }
-            for seg in resp.chunks(SEGMENT) {
-                http.data(Direction::ToInitiator, seg, now + 500, &mut obs);
-            }
-        }
-        http.close(1 << 40, &mut obs);
+        traffic::replay(conn, &config, &mut obs);
     }
     obs.hits
 }

@@ -52,21 +52,27 @@ impl HttpObserver for Count {
     }
 }
 
+/// Feeds one connection's exchanges through a fresh parser in segments,
+/// request then response, and closes it.
+pub fn replay(conn: &Conn, config: &HttpConfig, obs: &mut impl HttpObserver) {
+    let mut http = HttpConnection::new(config);
+    for (i, (req, resp)) in conn.exchanges.iter().enumerate() {
+        let now = i as u64 * 1_000;
+        for seg in req.chunks(SEGMENT) {
+            http.data(Direction::ToResponder, seg, now, obs);
+        }
+        for seg in resp.chunks(SEGMENT) {
+            http.data(Direction::ToInitiator, seg, now + 500, obs);
+        }
+    }
+    http.close(1 << 40, obs);
+}
+
 pub fn parse_all(traffic: &[Conn]) {
     let config = HttpConfig::default();
     for conn in traffic {
-        let mut http = HttpConnection::new(&config);
         let mut count = Count::default();
-        for (i, (req, resp)) in conn.exchanges.iter().enumerate() {
-            let now = i as u64 * 1_000;
-            for seg in req.chunks(SEGMENT) {
-                http.data(Direction::ToResponder, seg, now, &mut count);
-            }
-            for seg in resp.chunks(SEGMENT) {
-                http.data(Direction::ToInitiator, seg, now + 500, &mut count);
-            }
-        }
-        http.close(1 << 40, &mut count);
+        replay(conn, &config, &mut count);
         assert_eq!(
             count.txs,
             conn.exchanges.len(),

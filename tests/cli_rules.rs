@@ -5,9 +5,11 @@ use std::process::Command;
 
 use palisade_tests::{binary, root, run, scratch};
 
-fn validate(args: &[&std::path::Path]) -> (bool, String, String) {
+/// Runs `palisade rules SUBCOMMAND ARGS...` with the dataplane built
+/// beside it; (success, stdout, stderr).
+fn palisade_rules(subcommand: &str, args: &[&std::ffi::OsStr]) -> (bool, String, String) {
     let mut cmd = Command::new(binary("palisade"));
-    cmd.args(["rules", "validate"]).args(args);
+    cmd.args(["rules", subcommand]).args(args);
     cmd.env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin());
     let out = run(&mut cmd);
     (
@@ -15,6 +17,11 @@ fn validate(args: &[&std::path::Path]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+fn validate(args: &[&std::path::Path]) -> (bool, String, String) {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|p| p.as_os_str()).collect();
+    palisade_rules("validate", &args)
 }
 
 #[test]
@@ -74,15 +81,8 @@ fn a_duplicate_id_across_files_names_both_places() {
 }
 
 fn rules_test(args: &[&str]) -> (bool, String, String) {
-    let mut cmd = Command::new(binary("palisade"));
-    cmd.args(["rules", "test"]).args(args);
-    cmd.env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin());
-    let out = run(&mut cmd);
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    palisade_rules("test", &args)
 }
 
 #[test]
@@ -130,12 +130,8 @@ fn a_pattern_vectorscan_refuses_is_reported_at_its_rule() {
     let text = "rules:\n  - id: 36\n    kind: signature\n    name: t\n    severity: high\n    \
                 action: alert\n    match: {field: path, regex: 'a{100000}'}\n";
     std::fs::write(&file, text).expect("write");
-    let mut cmd = Command::new(binary("palisade"));
-    cmd.args(["rules", "validate"]).arg(&file);
-    cmd.env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin());
-    let out = run(&mut cmd);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let (ok, _, stderr) = validate(&[&file]);
+    assert!(!ok);
     assert!(
         stderr.contains(&format!("{}:2:5: rule 36", file.display())),
         "{stderr}"

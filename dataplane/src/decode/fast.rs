@@ -74,18 +74,7 @@ pub(super) fn ipv4_tcp<'a>(frame: &'a [u8], opts: &DecodeOptions, out: &mut Deco
             l4: verify,
         },
         ip: Some(ip_header(shape.headers)),
-        transport: Transport::Tcp(TcpInfo {
-            src_port: tcp.src_port(),
-            dst_port: tcp.dst_port(),
-            seq: tcp.seq_number(),
-            ack: tcp.ack_number(),
-            flags: tcp.flags(),
-            window: tcp.window_len(),
-            urgent: tcp.urgent_at(),
-            // The data offset field allows at most 60 bytes.
-            header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
-            options: OptionSummary::default(),
-        }),
+        transport: Transport::Tcp(tcp_info(&tcp, OptionSummary::default())),
         tunnel: None,
     };
 
@@ -130,20 +119,26 @@ pub fn tcp_segment<'a>(frame: &'a [u8], opts: &DecodeOptions) -> Option<TcpSegme
     Some(TcpSegment {
         src: array(&shape.headers[IP_AT + 12..IP_AT + 16]),
         dst: array(&shape.headers[IP_AT + 16..IP_AT + 20]),
-        tcp: TcpInfo {
-            src_port: tcp.src_port(),
-            dst_port: tcp.dst_port(),
-            seq: tcp.seq_number(),
-            ack: tcp.ack_number(),
-            flags: tcp.flags(),
-            window: tcp.window_len(),
-            urgent: tcp.urgent_at(),
-            // The data offset field allows at most 60 bytes.
-            header_len: u8::try_from(tcp.header_len()).unwrap_or(u8::MAX),
-            options,
-        },
+        tcp: tcp_info(&tcp, options),
         payload: shape.segment.get(tcp.header_len()..).unwrap_or_default(),
     })
+}
+
+/// The TCP header fields of a checked segment, with `options` as given.
+#[inline(always)]
+fn tcp_info(tcp: &tcp::Packet<&[u8]>, options: OptionSummary) -> TcpInfo {
+    TcpInfo {
+        src_port: tcp.src_port(),
+        dst_port: tcp.dst_port(),
+        seq: tcp.seq_number(),
+        ack: tcp.ack_number(),
+        flags: tcp.flags(),
+        window: tcp.window_len(),
+        urgent: tcp.urgent_at(),
+        // The data offset field allows at most 60 bytes.
+        header_len: u8::try_from(tcp.header_len()).unwrap_or(u8::MAX),
+        options,
+    }
 }
 
 /// The headers, when the frame is untagged IPv4 without options, not a
