@@ -161,8 +161,8 @@ impl Inspector {
         let (now, http) = (self.now, self.cfg.http);
         let limits = self.cfg.http_limits;
         let (max_queued, max_connections) = (self.cfg.max_queued, self.cfg.max_connections);
-        let rules = self.cfg.rules.clone();
         let Inspector {
+            cfg,
             conns,
             out,
             alerts,
@@ -201,7 +201,7 @@ impl Inspector {
             alerts,
             counters,
             max_queued,
-            rules: rules.as_deref(),
+            rules: cfg.rules.as_deref(),
             matcher: matcher.as_mut(),
             blocked: &mut conn.blocked,
             pending: &mut conn.pending,
@@ -240,7 +240,6 @@ impl Inspector {
         let Some(mut conn) = self.conns.remove(&flow) else {
             return;
         };
-        let rules = self.cfg.rules.clone();
         if let App::Http(parser) = &mut conn.app {
             let mut obs = Queue {
                 flow,
@@ -249,7 +248,7 @@ impl Inspector {
                 alerts: &mut self.alerts,
                 counters: &mut self.counters,
                 max_queued: self.cfg.max_queued,
-                rules: rules.as_deref(),
+                rules: self.cfg.rules.as_deref(),
                 matcher: self.matcher.as_mut(),
                 blocked: &mut conn.blocked,
                 pending: &mut conn.pending,
@@ -278,7 +277,6 @@ impl FlowSink for Inspector {
     fn gap(&mut self, flow: FlowId, dir: Direction, gap: Gap) {
         let now = self.now;
         let max_queued = self.cfg.max_queued;
-        let rules = self.cfg.rules.clone();
         let Some(conn) = self.conns.get_mut(&flow) else {
             return;
         };
@@ -291,7 +289,7 @@ impl FlowSink for Inspector {
                     alerts: &mut self.alerts,
                     counters: &mut self.counters,
                     max_queued,
-                    rules: rules.as_deref(),
+                    rules: self.cfg.rules.as_deref(),
                     matcher: self.matcher.as_mut(),
                     blocked: &mut conn.blocked,
                     pending: &mut conn.pending,
