@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::decode::DecodeOptions;
+use crate::enforce::EnforceSettings;
 use crate::flow::{FlowConfig, FullPolicy, Timeouts};
 use crate::http::HttpConfig;
 use crate::inspect::InspectConfig;
@@ -53,6 +54,9 @@ pub struct Config {
     /// configuration file's directory.
     #[serde(default)]
     pub rules: Vec<std::path::PathBuf>,
+    /// How block verdicts are carried out.
+    #[serde(default)]
+    pub enforcement: EnforceSettings,
 }
 
 /// How the pipeline treats traffic.
@@ -342,6 +346,20 @@ impl PortSpec {
 }
 
 impl Config {
+    /// The pipeline settings of this configuration.
+    pub fn pipeline_config(&self) -> PipelineConfig {
+        PipelineConfig {
+            enforce: self.enforcement.config(self.mode == Mode::Inline),
+            ..self.inspection.pipeline_config()
+        }
+    }
+
+    /// The index of the port resets leave by in tap mode.
+    pub fn reset_port(&self) -> Option<usize> {
+        let name = self.enforcement.reset_port.as_deref()?;
+        self.ports.iter().position(|p| p.name == name)
+    }
+
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
@@ -396,6 +414,9 @@ impl Config {
                 self.pool.data_room
             );
         }
+        let names: Vec<&str> = self.ports.iter().map(|p| p.name.as_str()).collect();
+        self.enforcement
+            .validate(self.mode == Mode::Inline, &names)?;
         if self.mode == Mode::Inline {
             self.inline_pairs()?;
         } else if !self.pairs.is_empty() {

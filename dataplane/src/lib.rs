@@ -11,6 +11,7 @@ pub mod capture_input;
 pub mod config;
 pub mod decode;
 pub mod eal_args;
+pub mod enforce;
 pub mod engine;
 pub mod events;
 pub mod flow;

@@ -46,14 +46,18 @@ pub enum DropReason {
     Malformed,
     /// The packet's flow was blocked by a verdict.
     Blocked,
+    /// A frame crafted by a verdict (reset, answer) that no mbuf or tx
+    /// queue took.
+    CraftedLost,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 3] = [
+    pub const ALL: [DropReason; 4] = [
         DropReason::TxQueueFull,
         DropReason::Malformed,
         DropReason::Blocked,
+        DropReason::CraftedLost,
     ];
 
     /// Stable snake_case name, used as a metric label and a JSON key.
@@ -62,6 +66,7 @@ impl DropReason {
             DropReason::TxQueueFull => "tx_queue_full",
             DropReason::Malformed => "malformed",
             DropReason::Blocked => "blocked",
+            DropReason::CraftedLost => "crafted_lost",
         }
     }
 

@@ -107,6 +107,8 @@ pub struct PipelineStats {
     pub ip_fragments: BTreeMap<&'static str, u64>,
     pub reassembly_memory_used: u64,
     pub reassembly_memory_peak: u64,
+    /// Block verdicts carried out, by verdict, reason and rule.
+    pub enforcement: crate::enforce::EnforceStats,
 }
 
 impl PipelineStats {
@@ -143,6 +145,7 @@ impl PipelineStats {
             ip_fragments: frag_map(fr),
             reassembly_memory_used: budget.used() as u64,
             reassembly_memory_peak: budget.peak() as u64,
+            enforcement: crate::enforce::EnforceStats::default(),
         }
     }
 
@@ -176,6 +179,7 @@ impl PipelineStats {
         for (mine, theirs) in scalars {
             *mine += theirs;
         }
+        self.enforcement.add(&other.enforcement);
         for (mine, theirs) in [
             (&mut self.malformed, &other.malformed),
             (&mut self.flows, &other.flows),

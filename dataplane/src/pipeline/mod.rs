@@ -25,11 +25,12 @@ mod sink;
 
 use std::net::Ipv4Addr;
 
+use crate::enforce::{EnforceConfig, Enforcer, Outbox};
 use crate::decode::{
     self, decode_ip, DecodeError, DecodeOptions, Decoded, IpHeader, IpProtocol, TcpInfo, Transport,
 };
 use crate::flow::{
-    Direction, FlowConfig, FlowConfigError, FlowId, FlowSlot, FlowTable, FlowTuple, Found,
+    Direction, FlowConfig, FlowConfigError, FlowTable, FlowTuple, Found,
     HashSeed, HashedKey, Removed, Side,
 };
 use crate::frag::{FragLimits, Fragment, Outcome as FragOutcome, Reassembler};
@@ -142,6 +143,8 @@ pub struct PipelineConfig {
     /// this many flows; a smaller table stays in the caches, and frames go
     /// through one by one, which is then slightly faster.
     pub staging_min_flows: usize,
+    /// How block verdicts are carried out.
+    pub enforce: EnforceConfig,
 }
 
 impl Default for PipelineConfig {
@@ -156,6 +159,7 @@ impl Default for PipelineConfig {
             expire_per_call: 64,
             max_records: 1 << 16,
             staging_min_flows: 2048,
+            enforce: EnforceConfig::default(),
         }
     }
 }
@@ -187,6 +191,8 @@ pub struct Pipeline {
     records: Vec<FlowRecord>,
     /// A reassembled datagram, copied out of the reassembler.
     datagram: Vec<u8>,
+    /// Carries out block verdicts (resets, answers, tarpits).
+    enforcer: Enforcer,
 }
 
 impl Pipeline {
@@ -200,6 +206,7 @@ impl Pipeline {
             counters: PipelineCounters::default(),
             records: Vec::with_capacity(cfg.max_records.min(1024)),
             datagram: Vec::new(),
+            enforcer: Enforcer::new(cfg.enforce.clone()),
             cfg,
         })
     }
@@ -213,7 +220,7 @@ impl Pipeline {
         sink: &mut impl FlowSink,
     ) -> Verdict {
         let staged = self.stage(frame, link);
-        self.run(frame.len(), &staged, now, sink)
+        self.run(frame, &staged, now, sink)
     }
 
     /// Runs a burst of frames with link layer `link` through the pipeline,
@@ -272,7 +279,7 @@ impl Pipeline {
         }
 
         for ((frame, s), verdict) in frames.iter().zip(staged).zip(verdicts) {
-            *verdict = self.run(frame.bytes.len(), s, frame.now, sink);
+            *verdict = self.run(frame.bytes, s, frame.now, sink);
         }
     }
 
@@ -342,14 +349,15 @@ impl Pipeline {
     }
 
     /// Counts a staged frame and runs it through fragment reassembly or flow
-    /// tracking; `len` is the frame's length.
+    /// tracking.
     fn run(
         &mut self,
-        len: usize,
+        frame: &[u8],
         staged: &Staged<'_>,
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
+        let len = frame.len();
         self.counters.packets += 1;
         self.counters.bytes += len as u64;
         match staged {
@@ -357,11 +365,11 @@ impl Pipeline {
             Staged::NotIp => self.counters.non_ip += 1,
             Staged::Fragment { v4, frag } => {
                 self.counters.count_l3(*v4);
-                return self.fragment(frag.as_ref(), now, sink);
+                return self.fragment(frag.as_ref(), frame, now, sink);
             }
             Staged::Datagram(datagram) => {
                 self.counters.count_l3(datagram.v4);
-                return self.transport(datagram, len, now, sink);
+                return self.transport(datagram, frame, now, sink);
             }
         }
         Verdict::Pass
@@ -385,6 +393,7 @@ impl Pipeline {
     fn fragment(
         &mut self,
         frag: Option<&Fragment<'_>>,
+        frame: &[u8],
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
@@ -403,7 +412,7 @@ impl Pipeline {
             Ok(whole) => {
                 if let Some(ip) = whole.ip {
                     let datagram = self.datagram(&ip, &whole);
-                    verdict = self.transport(&datagram, buf.len(), now, sink);
+                    verdict = self.transport_of(&datagram, buf.len(), frame, now, sink);
                 }
             }
             Err(e) => self.counters.malformed[e.index()] += 1,
@@ -412,13 +421,26 @@ impl Pipeline {
         verdict
     }
 
-    /// Flow lookup and per-protocol tracking of a whole datagram;
-    /// `wire_len` is what the packet counts for in the flow's byte totals
-    /// (the whole frame).
+    /// Flow lookup and per-protocol tracking of the datagram of a whole
+    /// frame.
     fn transport(
         &mut self,
         datagram: &Datagram<'_>,
+        frame: &[u8],
+        now: u64,
+        sink: &mut impl FlowSink,
+    ) -> Verdict {
+        self.transport_of(datagram, frame.len(), frame, now, sink)
+    }
+
+    /// Flow lookup and per-protocol tracking of a whole datagram;
+    /// `wire_len` is what the packet counts for in the flow's byte totals,
+    /// `frame` the frame that carried it (or its last fragment).
+    fn transport_of(
+        &mut self,
+        datagram: &Datagram<'_>,
         wire_len: usize,
+        frame: &[u8],
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
@@ -438,11 +460,13 @@ impl Pipeline {
         self.counters.count_l4(&datagram.l4);
         if flow.data.blocked {
             self.counters.blocked += 1;
+            let from_client = found.dir == Direction::ToResponder;
+            self.enforcer.blocked_packet(found.id, frame, from_client);
             return Verdict::Drop;
         }
         sink.packet(found.id, now);
         let L4::Tcp(seg) = &datagram.l4 else {
-            return self.judge(found.slot, found.id, sink);
+            return self.judge(&found, frame, sink);
         };
         flow.data.flags[i] |= seg.flags.0;
 
@@ -456,19 +480,23 @@ impl Pipeline {
             self.flows
                 .set_class(found.slot, outcome.state.timeout_class());
         }
-        self.judge(found.slot, found.id, sink)
+        self.judge(&found, frame, sink)
     }
 
     /// Asks the sink for the verdict on the packet just delivered; a drop
-    /// blocks the rest of the flow.
-    fn judge(&mut self, slot: FlowSlot, id: FlowId, sink: &mut impl FlowSink) -> Verdict {
-        let verdict = sink.verdict(id);
+    /// blocks the rest of the flow and is carried out as the sink's
+    /// decision asks.
+    fn judge(&mut self, found: &Found, frame: &[u8], sink: &mut impl FlowSink) -> Verdict {
+        let verdict = sink.verdict(found.id);
         if verdict == Verdict::Drop {
-            if let Some(flow) = self.flows.get_mut(slot) {
+            if let Some(flow) = self.flows.get_mut(found.slot) {
                 flow.data.blocked = true;
             }
             self.counters.blocked += 1;
             self.counters.flows_blocked += 1;
+            let from_client = found.dir == Direction::ToResponder;
+            let decision = sink.decision(found.id);
+            self.enforcer.block(found.id, frame, from_client, decision);
         }
         verdict
     }
@@ -551,6 +579,7 @@ impl Pipeline {
         };
         removed.data.tcp.finish(&mut cx, &mut adapter);
         removed.data.tcp.release(&mut self.budget);
+        self.enforcer.closed(removed.id);
         sink.closed(removed.id);
         if self.records.len() < self.cfg.max_records {
             self.records.push(FlowRecord::new(&removed, end));
@@ -572,15 +601,22 @@ impl Pipeline {
         }
     }
 
+    /// Frames crafted by verdicts, for the I/O loop to send and clear.
+    pub fn outbox(&mut self) -> &mut Outbox {
+        self.enforcer.outbox()
+    }
+
     /// A copy of every counter, for export.
     pub fn stats(&self) -> PipelineStats {
-        PipelineStats::new(
+        let mut stats = PipelineStats::new(
             &self.counters,
             self.flows.counters(),
             &self.tcp_counters,
             self.frags.counters(),
             &self.budget,
-        )
+        );
+        stats.enforcement = self.enforcer.stats();
+        stats
     }
 }
 
