@@ -158,7 +158,7 @@ fn run_capture(
     };
     let mut pipe_cfg = opts.inspection.pipeline_config();
     // Offline: verdicts are counted, nothing is crafted.
-    pipe_cfg.enforce.inline = false;
+    pipe_cfg.enforce.craft = false;
     pipe_cfg.decode.verify_checksums = false;
     let pipeline = Pipeline::new(pipe_cfg, 0, HashSeed::new(0, 0))
         .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;

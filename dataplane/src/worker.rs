@@ -241,7 +241,11 @@ impl Worker {
     /// Hands on alerts, finished transactions, then finished flows (a
     /// flow's transactions come before its end).
     fn flush_records(&mut self) {
-        for a in self.inspector.drain_alerts() {
+        for mut a in self.inspector.drain_alerts() {
+            if let Some((verdict, carried_out)) = self.pipeline.verdict_of(&a.hit) {
+                a.verdict = Some(verdict);
+                a.blocked &= carried_out;
+            }
             (self.records)(Event::Alert(Box::new(a)));
         }
         for r in self.inspector.drain() {

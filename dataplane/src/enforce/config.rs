@@ -11,6 +11,9 @@ pub struct EnforceConfig {
     /// Inline mode: verdicts are carried out. Otherwise (tap) they are
     /// reported, and resets are sent only when `tap_resets`.
     pub inline: bool,
+    /// Craft frames at all (false offline: verdicts are counted and drops
+    /// carried out, nothing is sent).
+    pub craft: bool,
     /// Tap mode: send resets (for every block verdict) out of the reset port.
     pub tap_resets: bool,
     /// The verdict of a block rule without `verdict`.
@@ -32,6 +35,7 @@ impl Default for EnforceConfig {
     fn default() -> Self {
         EnforceConfig {
             inline: true,
+            craft: true,
             tap_resets: false,
             verdict: BlockVerdict::Drop,
             status: 403,

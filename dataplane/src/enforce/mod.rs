@@ -192,11 +192,22 @@ impl Enforcer {
         decision.and_then(|d| d.verdict).unwrap_or(self.cfg.verdict)
     }
 
+    /// The verdict name of a blocking hit, and whether verdicts are carried
+    /// out here (inline) or only reported (tap).
+    pub fn verdict_of(&self, hit: &Hit) -> Option<(&'static str, bool)> {
+        let decision = Decision::of(hit)?;
+        Some((self.resolve(Some(&decision)).name(), self.cfg.inline))
+    }
+
     /// `flow` has just been blocked on `frame`, sent by the client when
     /// `from_client`; carries out the verdict `decision` asks for.
     pub fn block(&mut self, flow: FlowId, frame: &[u8], from_client: bool, decision: Option<Decision>) {
         let mut verdict = self.resolve(decision.as_ref());
         let rule = decision.map(|d| d.rule_id);
+        if !self.cfg.craft {
+            self.counters.count(verdict, rule);
+            return;
+        }
         let Some(o) = Offender::parse(frame) else {
             self.counters.count(verdict, rule);
             if verdict != BlockVerdict::Drop {

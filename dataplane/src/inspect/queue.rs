@@ -116,6 +116,7 @@ impl Queue<'_> {
             hit,
             info,
             blocked,
+            verdict: None,
         });
     }
 }

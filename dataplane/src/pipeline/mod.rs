@@ -601,6 +601,12 @@ impl Pipeline {
         }
     }
 
+    /// The verdict name a blocking hit stands for, and whether it is
+    /// carried out (inline) or only reported (tap).
+    pub fn verdict_of(&self, hit: &crate::engine::Hit) -> Option<(&'static str, bool)> {
+        self.enforcer.verdict_of(hit)
+    }
+
     /// Frames crafted by verdicts, for the I/O loop to send and clear.
     pub fn outbox(&mut self) -> &mut Outbox {
         self.enforcer.outbox()
