@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::decode::DecodeOptions;
 use crate::enforce::EnforceSettings;
+use crate::guard::GuardSettings;
 use crate::flow::{FlowConfig, FullPolicy, Timeouts};
 use crate::http::HttpConfig;
 use crate::inspect::InspectConfig;
@@ -57,6 +58,9 @@ pub struct Config {
     /// How block verdicts are carried out.
     #[serde(default)]
     pub enforcement: EnforceSettings,
+    /// L3/L4 protection: source ACL, rate limits, SYN flood.
+    #[serde(default)]
+    pub guard: GuardSettings,
 }
 
 /// How the pipeline treats traffic.
@@ -350,6 +354,7 @@ impl Config {
     pub fn pipeline_config(&self) -> PipelineConfig {
         PipelineConfig {
             enforce: self.enforcement.config(self.mode == Mode::Inline),
+            guard: self.guard.config(self.mode == Mode::Inline),
             ..self.inspection.pipeline_config()
         }
     }
@@ -417,6 +422,7 @@ impl Config {
         let names: Vec<&str> = self.ports.iter().map(|p| p.name.as_str()).collect();
         self.enforcement
             .validate(self.mode == Mode::Inline, &names)?;
+        self.guard.validate()?;
         if self.mode == Mode::Inline {
             self.inline_pairs()?;
         } else if !self.pairs.is_empty() {

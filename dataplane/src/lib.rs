@@ -16,6 +16,7 @@ pub mod engine;
 pub mod events;
 pub mod flow;
 pub mod frag;
+pub mod guard;
 pub mod http;
 pub mod inspect;
 pub mod pipeline;

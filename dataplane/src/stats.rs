@@ -49,15 +49,19 @@ pub enum DropReason {
     /// A frame crafted by a verdict (reset, answer) that no mbuf or tx
     /// queue took.
     CraftedLost,
+    /// Dropped by the L3/L4 guards (ACL, rate limits, SYN flood); the
+    /// reason is counted in the pipeline's `guard`.
+    Guarded,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 4] = [
+    pub const ALL: [DropReason; 5] = [
         DropReason::TxQueueFull,
         DropReason::Malformed,
         DropReason::Blocked,
         DropReason::CraftedLost,
+        DropReason::Guarded,
     ];
 
     /// Stable snake_case name, used as a metric label and a JSON key.
@@ -67,6 +71,7 @@ impl DropReason {
             DropReason::Malformed => "malformed",
             DropReason::Blocked => "blocked",
             DropReason::CraftedLost => "crafted_lost",
+            DropReason::Guarded => "guarded",
         }
     }
 

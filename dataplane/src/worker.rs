@@ -347,6 +347,7 @@ impl Worker {
         let after = self.pipeline.drops();
         c.count_drop(DropReason::Malformed, after.malformed - before.malformed);
         c.count_drop(DropReason::Blocked, after.blocked - before.blocked);
+        c.count_drop(DropReason::Guarded, after.guarded - before.guarded);
     }
 }
 

@@ -109,6 +109,8 @@ pub struct PipelineStats {
     pub reassembly_memory_peak: u64,
     /// Block verdicts carried out, by verdict, reason and rule.
     pub enforcement: crate::enforce::EnforceStats,
+    /// L3/L4 guard drops by reason, and SYN flood events.
+    pub guard: crate::guard::GuardStats,
 }
 
 impl PipelineStats {
@@ -146,6 +148,7 @@ impl PipelineStats {
             reassembly_memory_used: budget.used() as u64,
             reassembly_memory_peak: budget.peak() as u64,
             enforcement: crate::enforce::EnforceStats::default(),
+            guard: crate::guard::GuardStats::default(),
         }
     }
 
@@ -185,6 +188,7 @@ impl PipelineStats {
             (&mut self.flows, &other.flows),
             (&mut self.tcp_stream, &other.tcp_stream),
             (&mut self.ip_fragments, &other.ip_fragments),
+            (&mut self.guard, &other.guard),
         ] {
             for (k, v) in theirs {
                 *mine.entry(k).or_default() += v;

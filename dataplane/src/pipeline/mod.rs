@@ -26,6 +26,7 @@ mod sink;
 use std::net::Ipv4Addr;
 
 use crate::enforce::{EnforceConfig, Enforcer, Outbox};
+use crate::guard::{Guard, GuardConfig};
 use crate::decode::{
     self, decode_ip, DecodeError, DecodeOptions, Decoded, IpHeader, IpProtocol, TcpInfo, Transport,
 };
@@ -74,6 +75,8 @@ pub struct Drops {
     pub malformed: u64,
     /// Of flows blocked by a verdict.
     pub blocked: u64,
+    /// By the L3/L4 guards.
+    pub guarded: u64,
 }
 
 /// Most frames [`Pipeline::process_burst`] stages together (an rx burst);
@@ -145,6 +148,8 @@ pub struct PipelineConfig {
     pub staging_min_flows: usize,
     /// How block verdicts are carried out.
     pub enforce: EnforceConfig,
+    /// L3/L4 guards run before decoding (ACL, rate limits, SYN flood).
+    pub guard: GuardConfig,
 }
 
 impl Default for PipelineConfig {
@@ -160,6 +165,7 @@ impl Default for PipelineConfig {
             max_records: 1 << 16,
             staging_min_flows: 2048,
             enforce: EnforceConfig::default(),
+            guard: GuardConfig::default(),
         }
     }
 }
@@ -193,6 +199,10 @@ pub struct Pipeline {
     datagram: Vec<u8>,
     /// Carries out block verdicts (resets, answers, tarpits).
     enforcer: Enforcer,
+    /// L3/L4 guards, before decoding.
+    guard: Guard,
+    /// The guards refused the flow the last lookup would have created.
+    refused: bool,
 }
 
 impl Pipeline {
@@ -207,6 +217,8 @@ impl Pipeline {
             records: Vec::with_capacity(cfg.max_records.min(1024)),
             datagram: Vec::new(),
             enforcer: Enforcer::new(cfg.enforce.clone()),
+            guard: Guard::new(cfg.guard.clone()),
+            refused: false,
             cfg,
         })
     }
@@ -219,6 +231,9 @@ impl Pipeline {
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
+        if self.guard.is_on() && link == LinkType::Ethernet && !self.guarded(frame, now) {
+            return Verdict::Drop;
+        }
         let staged = self.stage(frame, link);
         self.run(frame, &staged, now, sink)
     }
@@ -238,15 +253,75 @@ impl Pipeline {
         let frames = frames.get(..n).unwrap_or_default();
         let verdicts = verdicts.get_mut(..n).unwrap_or_default();
         for (frames, verdicts) in frames.chunks(BURST_MAX).zip(verdicts.chunks_mut(BURST_MAX)) {
-            if self.flows.len() >= self.cfg.staging_min_flows {
-                self.run_burst(frames, link, verdicts, sink);
+            if self.guard.is_on() && link == LinkType::Ethernet {
+                self.guard_burst(frames, link, verdicts, sink);
             } else {
-                for (frame, verdict) in frames.iter().zip(verdicts) {
-                    *verdict = self.process(frame.bytes, link, frame.now, sink);
-                }
+                self.chunk(frames, link, verdicts, sink);
             }
         }
         n
+    }
+
+    /// Up to [`BURST_MAX`] frames, staged or one by one.
+    fn chunk(
+        &mut self,
+        frames: &[Frame<'_>],
+        link: LinkType,
+        verdicts: &mut [Verdict],
+        sink: &mut impl FlowSink,
+    ) {
+        if self.flows.len() >= self.cfg.staging_min_flows {
+            self.run_burst(frames, link, verdicts, sink);
+        } else {
+            for (frame, verdict) in frames.iter().zip(verdicts) {
+                let staged = self.stage(frame.bytes, link);
+                *verdict = self.run(frame.bytes, &staged, frame.now, sink);
+            }
+        }
+    }
+
+    /// Up to [`BURST_MAX`] frames through the guards first: what they drop
+    /// never reaches decoding or the flow table.
+    fn guard_burst(
+        &mut self,
+        frames: &[Frame<'_>],
+        link: LinkType,
+        verdicts: &mut [Verdict],
+        sink: &mut impl FlowSink,
+    ) {
+        let mut kept = [Frame::default(); BURST_MAX];
+        let mut at = [0usize; BURST_MAX];
+        let mut n = 0;
+        for ((i, frame), verdict) in frames.iter().enumerate().zip(verdicts.iter_mut()) {
+            if self.guarded(frame.bytes, frame.now) {
+                if let (Some(k), Some(a)) = (kept.get_mut(n), at.get_mut(n)) {
+                    (*k, *a) = (*frame, i);
+                    n += 1;
+                }
+            } else {
+                *verdict = Verdict::Drop;
+            }
+        }
+        let mut passed = [Verdict::Pass; BURST_MAX];
+        let (kept, passed) = (&kept[..n], &mut passed[..n]);
+        self.chunk(kept, link, passed, sink);
+        for (v, i) in passed.iter().zip(&at[..n]) {
+            if let Some(slot) = verdicts.get_mut(*i) {
+                *slot = *v;
+            }
+        }
+    }
+
+    /// The guards on one frame: true when it passes; a dropped frame is
+    /// counted as received.
+    #[inline]
+    fn guarded(&mut self, frame: &[u8], now: u64) -> bool {
+        if self.guard.check(frame, now, self.enforcer.outbox()) {
+            return true;
+        }
+        self.counters.packets += 1;
+        self.counters.bytes += frame.len() as u64;
+        false
     }
 
     /// Up to [`BURST_MAX`] frames: decode and hash all, prefetch their index
@@ -449,6 +524,10 @@ impl Pipeline {
             _ => Direction::ToResponder,
         };
         let Some(found) = self.find_or_insert(&datagram.key, first_dir, now, sink) else {
+            // Untracked flows pass; flows the guards refused do not.
+            if std::mem::take(&mut self.refused) {
+                return Verdict::Drop;
+            }
             return Verdict::Pass;
         };
         let Some(flow) = self.flows.get_mut(found.slot) else {
@@ -516,6 +595,10 @@ impl Pipeline {
         } else {
             other(key.side())
         };
+        if self.guard.is_on() && !self.guard_new_flow(key, initiator_side, now) {
+            self.refused = true;
+            return None;
+        }
         let state = FlowState {
             initiator_low: initiator_side == Side::Low,
             ..FlowState::default()
@@ -534,6 +617,17 @@ impl Pipeline {
                 None
             }
         }
+    }
+
+    /// The guards' per-source limit on new flows, for the flow `key` whose
+    /// initiator is on `side`.
+    fn guard_new_flow(&mut self, key: &HashedKey, side: Side, now: u64) -> bool {
+        let client = Endpoints::of(key.key(), side == Side::Low).client.ip();
+        let src = match client {
+            std::net::IpAddr::V4(a) => crate::guard::mapped(u32::from(a)),
+            std::net::IpAddr::V6(a) => u128::from(a),
+        };
+        self.guard.new_flow(src, now)
     }
 
     /// Expires idle flows (a bounded number per call) and old fragments.
@@ -598,6 +692,7 @@ impl Pipeline {
         Drops {
             malformed: self.counters.malformed_dropped,
             blocked: self.counters.blocked,
+            guarded: self.guard.dropped(),
         }
     }
 
@@ -622,6 +717,7 @@ impl Pipeline {
             &self.budget,
         );
         stats.enforcement = self.enforcer.stats();
+        stats.guard = self.guard.stats();
         stats
     }
 }
