@@ -156,7 +156,9 @@ impl Guard {
         if now >= self.flood_until {
             return true;
         }
-        if self.auth.get(p.src, now).is_some_and(|until| *until > now) {
+        // Until some source has answered, the table holds nobody.
+        let any = self.counters.authenticated > 0;
+        if any && self.auth.get(p.src, now).is_some_and(|until| *until > now) {
             self.counters.syn_authenticated += 1;
             return true;
         }
