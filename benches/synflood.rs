@@ -60,7 +60,10 @@ fn main() {
             1e3 / mpps
         );
         rows.push(match testpmd {
-            Some(tp) => format!("| {name} | {mpps:.2} Mpps | testpmd io {tp:.2} Mpps | {:.2} |", mpps / tp),
+            Some(tp) => format!(
+                "| {name} | {mpps:.2} Mpps | testpmd io {tp:.2} Mpps | {:.2} |",
+                mpps / tp
+            ),
             None => format!("| {name} | {mpps:.2} Mpps | testpmd io not run | - |"),
         });
     }
@@ -110,7 +113,10 @@ fn run(frames: &[Vec<u8>], guarded: bool, min_secs: f64) -> (u64, Duration) {
             });
             let n = chunk.len();
             pipeline.process_burst(&burst[..n], LinkType::Ethernet, &mut verdicts, &mut NoSink);
-            passed += verdicts[..n].iter().filter(|v| **v == Verdict::Pass).count() as u64;
+            passed += verdicts[..n]
+                .iter()
+                .filter(|v| **v == Verdict::Pass)
+                .count() as u64;
             now += n as u64 * PACKET_NS;
             pipeline.outbox().clear();
             pipeline.housekeeping(now, &mut NoSink);
@@ -126,7 +132,10 @@ fn run(frames: &[Vec<u8>], guarded: bool, min_secs: f64) -> (u64, Duration) {
 fn check(pipeline: &Pipeline, guarded: bool, packets: u64, passed: u64, now: u64) {
     let stats = pipeline.stats();
     if stats.packets != packets {
-        fail(&format!("{} packets counted, {packets} sent", stats.packets));
+        fail(&format!(
+            "{} packets counted, {packets} sent",
+            stats.packets
+        ));
     }
     if !stats.malformed.is_empty() {
         fail(&format!("malformed frames: {:?}", stats.malformed));
@@ -139,7 +148,9 @@ fn check(pipeline: &Pipeline, guarded: bool, packets: u64, passed: u64, now: u64
     // The limit lets 100 000/s through (and its burst) over the run's time.
     let allowance = 100_000 * (now / 1_000_000_000 + 1) + 100_000;
     if dropped != g["dropped"] || dropped + passed != packets || passed > allowance {
-        fail(&format!("guard counters do not add up: {g:?}, {passed} passed of {packets}"));
+        fail(&format!(
+            "guard counters do not add up: {g:?}, {passed} passed of {packets}"
+        ));
     }
 }
 
@@ -155,7 +166,11 @@ fn build_frames() -> Vec<Vec<u8>> {
     (0..FRAMES)
         .map(|_| {
             let r = next();
-            syn((r as u32) | 0x0100_0000, (r >> 32) as u16 | 1024, (r >> 16) as u32)
+            syn(
+                (r as u32) | 0x0100_0000,
+                (r >> 32) as u16 | 1024,
+                (r >> 16) as u32,
+            )
         })
         .collect()
 }

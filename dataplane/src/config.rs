@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use crate::decode::DecodeOptions;
 use crate::enforce::EnforceSettings;
-use crate::guard::GuardSettings;
 use crate::flow::{FlowConfig, FullPolicy, Timeouts};
+use crate::guard::GuardSettings;
 use crate::http::HttpConfig;
 use crate::inspect::InspectConfig;
 use crate::pipeline::{MalformedPolicy, PipelineConfig};

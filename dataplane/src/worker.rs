@@ -372,7 +372,9 @@ impl Worker {
                 Toward::Receiver => (forward, 0),
                 Toward::Sender => (back, 1),
             };
-            let mbuf = queue.and(self.pool).and_then(|pool| crafted_mbuf(&pool, frame));
+            let mbuf = queue
+                .and(self.pool)
+                .and_then(|pool| crafted_mbuf(&pool, frame));
             match mbuf.map(|m| bursts[at].push(m)) {
                 Some(Ok(())) => {}
                 _ => lost += 1,

@@ -88,13 +88,22 @@ impl EnforceSettings {
             );
         }
         if !(100..=599).contains(&self.status) {
-            bail!("enforcement.status: {} is out of range (100 to 599)", self.status);
+            bail!(
+                "enforcement.status: {} is out of range (100 to 599)",
+                self.status
+            );
         }
         if self.retry_after > 86_400 {
-            bail!("enforcement.retry_after: {} is out of range (0 to 86400)", self.retry_after);
+            bail!(
+                "enforcement.retry_after: {} is out of range (0 to 86400)",
+                self.retry_after
+            );
         }
         if self.max_tarpit > 1 << 20 {
-            bail!("enforcement.max_tarpit: {} is out of range (0 to 2^20)", self.max_tarpit);
+            bail!(
+                "enforcement.max_tarpit: {} is out of range (0 to 2^20)",
+                self.max_tarpit
+            );
         }
         if let Some(port) = &self.reset_port {
             if inline {

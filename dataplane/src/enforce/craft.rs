@@ -122,7 +122,8 @@ impl<'a> Offender<'a> {
     /// Sequence space the offender takes: its payload, plus one for SYN
     /// and one for FIN.
     pub fn seg_len(&self) -> u32 {
-        let control = u32::from(self.flags & flags::SYN != 0) + u32::from(self.flags & flags::FIN != 0);
+        let control =
+            u32::from(self.flags & flags::SYN != 0) + u32::from(self.flags & flags::FIN != 0);
         self.payload_len.wrapping_add(control)
     }
 
@@ -233,7 +234,13 @@ pub fn ack_to_sender(o: &Offender<'_>, ack: u32, window: u16, extra: u8) -> TcpO
 /// `payload`; returns false (and leaves `out` as it was) when the offender
 /// has no ACK to take a sequence number from where one is needed, or the
 /// payload is too large for one segment.
-pub fn emit(o: &Offender<'_>, toward: Toward, tcp: &TcpOut, payload: &[u8], out: &mut Vec<u8>) -> bool {
+pub fn emit(
+    o: &Offender<'_>,
+    toward: Toward,
+    tcp: &TcpOut,
+    payload: &[u8],
+    out: &mut Vec<u8>,
+) -> bool {
     if payload.len() > 1400 {
         return false;
     }

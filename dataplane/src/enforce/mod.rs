@@ -201,7 +201,13 @@ impl Enforcer {
 
     /// `flow` has just been blocked on `frame`, sent by the client when
     /// `from_client`; carries out the verdict `decision` asks for.
-    pub fn block(&mut self, flow: FlowId, frame: &[u8], from_client: bool, decision: Option<Decision>) {
+    pub fn block(
+        &mut self,
+        flow: FlowId,
+        frame: &[u8],
+        from_client: bool,
+        decision: Option<Decision>,
+    ) {
         let mut verdict = self.resolve(decision.as_ref());
         let rule = decision.map(|d| d.rule_id);
         if !self.cfg.craft {
@@ -227,7 +233,8 @@ impl Enforcer {
             self.counters.respond_to_reset += 1;
             verdict = BlockVerdict::Reset;
         }
-        if verdict == BlockVerdict::Tarpit && (!from_client || self.tarpits >= self.cfg.max_tarpit) {
+        if verdict == BlockVerdict::Tarpit && (!from_client || self.tarpits >= self.cfg.max_tarpit)
+        {
             self.counters.tarpit_full += u64::from(from_client);
             verdict = BlockVerdict::Reset;
         }

@@ -118,19 +118,44 @@ fn tshark(frames: &[Vec<u8>]) -> Vec<HashMap<&'static str, String>> {
     }
     drop(file);
     let mut cmd = Command::new("tshark");
-    cmd.args(["-n", "-r", path.to_str().unwrap(), "-T", "fields", "-E", "separator=|"]);
-    cmd.args(["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"]);
+    cmd.args([
+        "-n",
+        "-r",
+        path.to_str().unwrap(),
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+    ]);
+    cmd.args([
+        "-o",
+        "tcp.check_checksum:TRUE",
+        "-o",
+        "ip.check_checksum:TRUE",
+    ]);
     cmd.args(["-o", "tcp.relative_sequence_numbers:FALSE"]);
     for f in FIELDS {
         cmd.args(["-e", f]);
     }
-    let out = cmd.output().expect("tshark must be installed (apt-get install tshark)");
-    assert!(out.status.success(), "tshark: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .expect("tshark must be installed (apt-get install tshark)");
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_file(&path);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| FIELDS.iter().copied().zip(l.split('|').map(str::to_owned)).collect())
+        .map(|l| {
+            FIELDS
+                .iter()
+                .copied()
+                .zip(l.split('|').map(str::to_owned))
+                .collect()
+        })
         .collect()
 }
 
@@ -158,7 +183,10 @@ fn check_reset_pair(v6: bool, vlan: bool) {
     assert_eq!(toward, Toward::Receiver);
     assert_eq!(r[src], client);
     assert_eq!(r["eth.dst"], "02:00:00:00:00:02");
-    assert_eq!((r["tcp.srcport"].as_str(), r["tcp.dstport"].as_str()), ("40000", "80"));
+    assert_eq!(
+        (r["tcp.srcport"].as_str(), r["tcp.dstport"].as_str()),
+        ("40000", "80")
+    );
     assert_eq!(r["tcp.seq_raw"], SEQ.to_string());
     assert_eq!(r["tcp.ack_raw"], ACK.to_string());
     assert_eq!(r["tcp.flags"], "0x0014", "RST|ACK");
@@ -172,7 +200,10 @@ fn check_reset_pair(v6: bool, vlan: bool) {
     assert_eq!(r[src], server);
     assert_eq!(r["eth.dst"], "02:00:00:00:00:01");
     assert_eq!(r["eth.src"], "02:00:00:00:00:02");
-    assert_eq!((r["tcp.srcport"].as_str(), r["tcp.dstport"].as_str()), ("80", "40000"));
+    assert_eq!(
+        (r["tcp.srcport"].as_str(), r["tcp.dstport"].as_str()),
+        ("80", "40000")
+    );
     assert_eq!(r["tcp.seq_raw"], ACK.to_string());
     assert_eq!(r["tcp.ack_raw"], SEQ.wrapping_add(len).to_string());
     assert_eq!(r["tcp.flags"], "0x0014");
@@ -203,7 +234,12 @@ fn respond_429_answers_the_client_and_resets_the_server() {
         status: 429,
         retry_after: None,
     };
-    e.block(FlowId(1), &frame, true, decision(BlockVerdict::Respond, Some(respond)));
+    e.block(
+        FlowId(1),
+        &frame,
+        true,
+        decision(BlockVerdict::Respond, Some(respond)),
+    );
     let out = take(&mut e);
     assert_eq!(out.len(), 2);
     let rows = tshark(&out.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>());
@@ -235,7 +271,11 @@ fn respond_429_answers_the_client_and_resets_the_server() {
     let r = &tshark(&[closing[0].1.clone()])[0];
     assert_eq!(r["tcp.flags"], "0x0014");
     assert_eq!(r["tcp.seq_raw"], fin_ack.to_string());
-    assert_eq!(r["tcp.ack_raw"], SEQ.wrapping_add(1).to_string(), "FIN counts one");
+    assert_eq!(
+        r["tcp.ack_raw"],
+        SEQ.wrapping_add(1).to_string(),
+        "FIN counts one"
+    );
 }
 
 impl Enforcer {
@@ -290,8 +330,16 @@ fn tarpit_acknowledges_with_a_zero_window_and_is_bounded() {
     // tarpit full and is reset.
     e.block_again(FlowId(1), &offender(false, false, flags::ACK, b"x"));
     let probe = take(&mut e);
-    assert_eq!(tshark(&[probe[0].1.clone()])[0]["tcp.ack_raw"], end.to_string());
-    e.block(FlowId(2), &frame, true, decision(BlockVerdict::Tarpit, None));
+    assert_eq!(
+        tshark(&[probe[0].1.clone()])[0]["tcp.ack_raw"],
+        end.to_string()
+    );
+    e.block(
+        FlowId(2),
+        &frame,
+        true,
+        decision(BlockVerdict::Tarpit, None),
+    );
     assert_eq!(take(&mut e).len(), 2);
     let s = e.stats();
     assert_eq!((s.verdicts["tarpit"], s.verdicts["tarpit_full"]), (1, 1));

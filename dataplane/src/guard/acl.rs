@@ -39,7 +39,11 @@ impl Acl {
         for (list, is_allow) in [(allow, true), (deny, false)] {
             for text in list {
                 let (net, len) = parse(text)?;
-                let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - u32::from(len))
+                };
                 prefixes.push(Prefix {
                     net: net & mask,
                     mask,

@@ -28,7 +28,7 @@ impl Limit {
         let period = ((1_000_000_000u128 << FP) / u128::from(rate)).max(1);
         let period = u64::try_from(period).unwrap_or(u64::MAX);
         let burst = if burst == 0 { rate } else { burst };
-        let tolerance = u128::from(period) * u128::from(burst - 1) >> FP;
+        let tolerance = (u128::from(period) * u128::from(burst - 1)) >> FP;
         Limit {
             period,
             tolerance: u64::try_from(tolerance).unwrap_or(u64::MAX),
@@ -50,8 +50,8 @@ impl Limit {
         if tat.0 > now.saturating_add(self.tolerance) {
             return false;
         }
-        let cost = u64::try_from(u128::from(units) * u128::from(self.period) >> FP)
-            .unwrap_or(u64::MAX);
+        let cost =
+            u64::try_from((u128::from(units) * u128::from(self.period)) >> FP).unwrap_or(u64::MAX);
         let next = tat.0.max(now).saturating_add(cost);
         tat.0 = next;
         true
@@ -80,7 +80,10 @@ mod tests {
             passed += u64::from(limit.take(&mut tat, i * SEC / 10_000, 1));
         }
         let expected = 1000 * 10 + 100;
-        assert!(passed.abs_diff(expected) <= 2, "passed {passed}, expected {expected}");
+        assert!(
+            passed.abs_diff(expected) <= 2,
+            "passed {passed}, expected {expected}"
+        );
     }
 
     #[test]

@@ -24,11 +24,13 @@ mod tests;
 use std::hash::{BuildHasher, Hasher};
 
 pub use acl::{Acl, AclVerdict};
-pub use config::{AclDefault, AclSettings, GuardConfig, GuardSettings, SourceSettings, SynSettings};
+pub use config::{
+    AclDefault, AclSettings, GuardConfig, GuardSettings, SourceSettings, SynSettings,
+};
 pub use limit::{Limit, Tat};
 pub use peek::{mapped, peek, Peek, TcpBits};
-pub use stats::{GuardCounters, GuardStats};
 use stats::snapshot;
+pub use stats::{GuardCounters, GuardStats};
 
 use crate::enforce::craft::{flags, Offender, TcpOut, Toward};
 use crate::enforce::Outbox;
@@ -65,16 +67,18 @@ pub struct Guard {
 impl Guard {
     /// Guards under `cfg`, with a cookie secret of this process.
     pub fn new(cfg: GuardConfig) -> Self {
-        let word = || std::collections::hash_map::RandomState::new().build_hasher().finish();
+        let word = || {
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        };
         Self::with_secret(cfg, [word(), word()])
     }
 
     /// Guards whose cookies and table hashing use `secret`.
     pub fn with_secret(cfg: GuardConfig, secret: [u64; 2]) -> Self {
-        let per_source = cfg.packets.is_on()
-            || cfg.bytes.is_on()
-            || cfg.syns.is_on()
-            || cfg.connections.is_on();
+        let per_source =
+            cfg.packets.is_on() || cfg.bytes.is_on() || cfg.syns.is_on() || cfg.connections.is_on();
         let on = per_source || cfg.acl.is_on() || cfg.syn_global.is_on();
         let sources = if per_source { cfg.sources } else { 0 };
         let auth = if cfg.syn_global.is_on() && cfg.cookies {
@@ -162,14 +166,23 @@ impl Guard {
             self.counters.syn_authenticated += 1;
             return true;
         }
-        if self.cfg.challenges.take(&mut self.challenges, now, 1) && self.challenge(frame, p, tcp, now, out) {
+        if self.cfg.challenges.take(&mut self.challenges, now, 1)
+            && self.challenge(frame, p, tcp, now, out)
+        {
             return self.drop(|c| &mut c.syn_challenged);
         }
         self.drop(|c| &mut c.syn_unauthenticated)
     }
 
     /// Answers a SYN with a SYN-ACK whose acknowledgment is a cookie.
-    fn challenge(&mut self, frame: &[u8], p: &Peek, tcp: &TcpBits, now: u64, out: &mut Outbox) -> bool {
+    fn challenge(
+        &mut self,
+        frame: &[u8],
+        p: &Peek,
+        tcp: &TcpBits,
+        now: u64,
+        out: &mut Outbox,
+    ) -> bool {
         let Some(o) = Offender::parse(frame) else {
             return false;
         };
@@ -244,4 +257,3 @@ fn tuple(p: &Peek, tcp: &TcpBits) -> Tuple {
         dst_port: tcp.dst_port,
     }
 }
-

@@ -55,7 +55,9 @@ fn per_source_packet_and_syn_limits() {
     s.source.syn_burst = 2;
     let mut g = guard(&s, true);
     let mut out = Outbox::default();
-    let syns = (0..5).filter(|i| g.check(&syn([10, 0, 0, 1], *i, 1), SEC, &mut out)).count();
+    let syns = (0..5)
+        .filter(|i| g.check(&syn([10, 0, 0, 1], *i, 1), SEC, &mut out))
+        .count();
     assert_eq!(syns, 2);
     let acks = (0..20)
         .filter(|_| g.check(&tcp([10, 0, 0, 1], 1, 1, 1, flags::ACK), SEC, &mut out))
@@ -112,11 +114,17 @@ fn a_syn_flood_is_held_back_and_a_real_client_authenticates() {
     // Its stack answers with a reset at that ACK (RFC 9293 3.10.7.3); the
     // guard takes it, and the retransmitted SYN passes.
     let rst = tcp(client, 40000, o.ack, 0, flags::RST);
-    assert!(!g.check(&rst, SEC + 2, &mut out), "the answer is the guard's");
+    assert!(
+        !g.check(&rst, SEC + 2, &mut out),
+        "the answer is the guard's"
+    );
     assert!(g.check(&syn(client, 40000, isn), SEC + 3, &mut out));
     // A reset with a wrong cookie authenticates nobody.
     let forged = tcp([10, 0, 0, 5], 40000, o.ack, 0, flags::RST);
-    assert!(g.check(&forged, SEC + 4, &mut out), "not an answer: passes as any reset");
+    assert!(
+        g.check(&forged, SEC + 4, &mut out),
+        "not an answer: passes as any reset"
+    );
     assert!(!g.check(&syn([10, 0, 0, 5], 40000, 1), SEC + 5, &mut out));
     let s = g.stats();
     assert_eq!(s["authenticated"], 1);
@@ -164,12 +172,27 @@ fn new_flows_per_source_are_limited_in_the_pipeline() {
     };
     let mut p = Pipeline::new(cfg, 0, HashSeed::new(1, 2)).unwrap();
     let verdicts: Vec<_> = (0..6u16)
-        .map(|port| p.process(&syn([10, 0, 0, 1], 1000 + port, 7), LinkType::Ethernet, SEC, &mut NoSink))
+        .map(|port| {
+            p.process(
+                &syn([10, 0, 0, 1], 1000 + port, 7),
+                LinkType::Ethernet,
+                SEC,
+                &mut NoSink,
+            )
+        })
         .collect();
-    let passed = verdicts.iter().filter(|v| **v == crate::pipeline::Verdict::Pass).count();
+    let passed = verdicts
+        .iter()
+        .filter(|v| **v == crate::pipeline::Verdict::Pass)
+        .count();
     assert_eq!(passed, 3);
     // A packet of a flow already open is not a new flow.
-    let again = p.process(&syn([10, 0, 0, 1], 1000, 7), LinkType::Ethernet, SEC, &mut NoSink);
+    let again = p.process(
+        &syn([10, 0, 0, 1], 1000, 7),
+        LinkType::Ethernet,
+        SEC,
+        &mut NoSink,
+    );
     assert_eq!(again, crate::pipeline::Verdict::Pass);
     assert_eq!(p.stats().guard["source_connections"], 3);
     assert_eq!(p.drops().guarded, 3);

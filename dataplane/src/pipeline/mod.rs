@@ -25,16 +25,16 @@ mod sink;
 
 use std::net::Ipv4Addr;
 
-use crate::enforce::{EnforceConfig, Enforcer, Outbox};
-use crate::guard::{Guard, GuardConfig};
 use crate::decode::{
     self, decode_ip, DecodeError, DecodeOptions, Decoded, IpHeader, IpProtocol, TcpInfo, Transport,
 };
+use crate::enforce::{EnforceConfig, Enforcer, Outbox};
 use crate::flow::{
-    Direction, FlowConfig, FlowConfigError, FlowTable, FlowTuple, Found,
-    HashSeed, HashedKey, Removed, Side,
+    Direction, FlowConfig, FlowConfigError, FlowTable, FlowTuple, Found, HashSeed, HashedKey,
+    Removed, Side,
 };
 use crate::frag::{FragLimits, Fragment, Outcome as FragOutcome, Reassembler};
+use crate::guard::{Guard, GuardConfig};
 use crate::tcp::{
     initial_direction, Budget, Segment, SeqNum, TcpConfig, TcpConnection, TcpContext, TcpCounters,
     TcpFlags,
@@ -301,6 +301,9 @@ impl Pipeline {
             } else {
                 *verdict = Verdict::Drop;
             }
+        }
+        if n == 0 {
+            return;
         }
         let mut passed = [Verdict::Pass; BURST_MAX];
         let (kept, passed) = (&kept[..n], &mut passed[..n]);
