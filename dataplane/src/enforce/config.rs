@@ -129,3 +129,47 @@ impl EnforceSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(yaml: &str) -> EnforceSettings {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn values_are_checked_with_their_key() {
+        let ports = ["a", "b"];
+        let err = |yaml: &str, inline: bool| {
+            settings(yaml).validate(inline, &ports).unwrap_err().to_string()
+        };
+        assert_eq!(
+            err("verdict: bounce", true),
+            "enforcement.verdict: \"bounce\" is not one of drop, reset, respond, tarpit"
+        );
+        assert_eq!(
+            err("status: 700", true),
+            "enforcement.status: 700 is out of range (100 to 599)"
+        );
+        assert_eq!(
+            err("reset_port: a", true),
+            "enforcement.reset_port: only tap mode sends resets out of a separate port"
+        );
+        assert_eq!(
+            err("reset_port: c", false),
+            "enforcement.reset_port: no port is named \"c\""
+        );
+        assert!(settings("{verdict: tarpit, reset_port: b}").validate(false, &ports).is_ok());
+    }
+
+    #[test]
+    fn tap_mode_resets_only_with_a_reset_port() {
+        let s = settings("{verdict: respond, status: 429, reset_port: b}");
+        let tap = s.config(false);
+        assert!(!tap.inline && tap.tap_resets);
+        assert_eq!((tap.verdict, tap.status), (BlockVerdict::Respond, 429));
+        assert!(!settings("{}").config(false).tap_resets);
+        assert_eq!(EnforceSettings::default().config(true), EnforceConfig::default());
+    }
+}

@@ -180,3 +180,37 @@ impl GuardSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(yaml: &str) -> Result<GuardSettings, String> {
+        serde_yaml::from_str::<GuardSettings>(yaml).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let s = settings("acl: {deny: [10.0.0.0/40]}").unwrap();
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "guard.acl: \"10.0.0.0/40\": prefix length must be 0 to 32"
+        );
+        let s = settings("source: {table_size: 2}").unwrap();
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "guard.source.table_size: 2 is out of range (4 to 2^26)"
+        );
+        let e = settings("syn: {cookie: true}").unwrap_err();
+        assert!(e.starts_with("syn: unknown field `cookie`"), "{e}");
+    }
+
+    #[test]
+    fn defaults_are_off_and_cookies_are_inline_only() {
+        let off = GuardSettings::default().config(true);
+        assert!(!off.syn_global.is_on() && !off.packets.is_on() && !off.acl.is_on());
+        let s = settings("syn: {global_per_sec: 1000}").unwrap();
+        assert!(s.config(true).cookies);
+        assert!(!s.config(false).cookies);
+    }
+}
