@@ -69,7 +69,9 @@ fn text(out: &Output) -> String {
 
 /// Established TCP connections on the server's port 80.
 fn server_connections(lab: &Lab) -> usize {
-    let out = run(lab.cmd("srv", "ss").args(["-Htn", "state", "established", "( sport = :80 )"]));
+    let out = run(lab
+        .cmd("srv", "ss")
+        .args(["-Htn", "state", "established", "( sport = :80 )"]));
     text(&out).lines().filter(|l| !l.trim().is_empty()).count()
 }
 
@@ -82,8 +84,16 @@ fn block_verdicts_as_real_clients_see_them() {
     let _lock = exclusive();
     let lab = Lab::up();
     let rules = [
-        rule(9001, "deny-403", "    verdict: respond\n    respond: {status: 403}\n"),
-        rule(9002, "deny-429", "    respond: {status: 429, retry-after: 7}\n"),
+        rule(
+            9001,
+            "deny-403",
+            "    verdict: respond\n    respond: {status: 403}\n",
+        ),
+        rule(
+            9002,
+            "deny-429",
+            "    respond: {status: 429, retry-after: 7}\n",
+        ),
         rule(9003, "deny-reset", "    verdict: reset\n"),
         rule(9004, "deny-tarpit", "    verdict: tarpit\n"),
         rule(9005, "deny-default", ""),
@@ -102,7 +112,10 @@ fn block_verdicts_as_real_clients_see_them() {
     let body = text(&out);
     assert_eq!(out.status.code(), Some(0), "{body}");
     assert!(body.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{body}");
-    assert!(body.contains("(rule 9001)") && body.contains("code=403"), "{body}");
+    assert!(
+        body.contains("(rule 9001)") && body.contains("code=403"),
+        "{body}"
+    );
 
     // 429 with the rule's Retry-After.
     let (out, _) = curl(&lab, "deny-429", 5);
@@ -136,7 +149,10 @@ fn block_verdicts_as_real_clients_see_them() {
     assert!(text(&out).contains("code=200"), "{}", text(&out));
     let log = access_log();
     assert!(log.contains("w=fine"), "{log}");
-    assert!(!log.contains("deny-"), "the server saw a blocked request:\n{log}");
+    assert!(
+        !log.contains("deny-"),
+        "the server saw a blocked request:\n{log}"
+    );
 
     let report = dp.stop();
     let e = &report["totals"]["pipeline"]["enforcement"];
@@ -170,16 +186,26 @@ fn block_verdicts_as_real_clients_see_them() {
 fn curl_completes_requests_during_a_syn_flood() {
     let _lock = exclusive();
     let lab = Lab::up();
-    let config = format!(
-        "{PORTS}guard:\n  syn: {{global_per_sec: 200, global_burst: 50, cookies: true}}\n"
-    );
+    let config =
+        format!("{PORTS}guard:\n  syn: {{global_per_sec: 200, global_burst: 50, cookies: true}}\n");
     let (dp, _) = start(&lab, "lab-enforce-synflood", &config);
     let (_, srv_before) = lab.iface_packets("srv", "eth0");
 
     // 20 000 SYNs per second from random sources at the server's port 80.
     let mut flood = lab
         .cmd("cli", "timeout")
-        .args(["12", "hping3", "-q", "-S", "-p", "80", "-i", "u50", "--rand-source", SERVER])
+        .args([
+            "12",
+            "hping3",
+            "-q",
+            "-S",
+            "-p",
+            "80",
+            "-i",
+            "u50",
+            "--rand-source",
+            SERVER,
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -188,7 +214,11 @@ fn curl_completes_requests_during_a_syn_flood() {
     let mut completed = 0;
     for i in 0..5 {
         let (out, took) = curl(&lab, &format!("during-flood-{i}"), 8);
-        assert!(text(&out).contains("code=200"), "request {i}: {}", text(&out));
+        assert!(
+            text(&out).contains("code=200"),
+            "request {i}: {}",
+            text(&out)
+        );
         assert!(took < Duration::from_secs(5), "request {i} took {took:?}");
         completed += 1;
     }
@@ -199,8 +229,14 @@ fn curl_completes_requests_during_a_syn_flood() {
     let n = |k: &str| g[k].as_u64().unwrap_or(0);
     assert_eq!(completed, 5);
     assert!(n("floods") >= 1, "{g}");
-    assert!(n("syn_challenged") + n("syn_unauthenticated") > 20_000, "{g}");
-    assert!(n("authenticated") >= 1, "curl's host answered a challenge: {g}");
+    assert!(
+        n("syn_challenged") + n("syn_unauthenticated") > 20_000,
+        "{g}"
+    );
+    assert!(
+        n("authenticated") >= 1,
+        "curl's host answered a challenge: {g}"
+    );
     // The server saw curl's traffic, not the flood.
     let reached = srv_rx - srv_before;
     assert!(reached < 2_000, "{reached} packets reached the server: {g}");
@@ -219,6 +255,12 @@ fn acl_denies_a_source() {
     assert!(!access_log().contains("from-denied"));
     let report = dp.stop();
     let g = &report["totals"]["pipeline"]["guard"];
-    assert!(g["acl_denied"].as_u64().unwrap_or(0) >= 2, "SYN retransmits denied: {g}");
-    assert_eq!(report["totals"]["dropped"]["guarded"], g["dropped"], "{report}");
+    assert!(
+        g["acl_denied"].as_u64().unwrap_or(0) >= 2,
+        "SYN retransmits denied: {g}"
+    );
+    assert_eq!(
+        report["totals"]["dropped"]["guarded"], g["dropped"],
+        "{report}"
+    );
 }
