@@ -264,3 +264,79 @@ fn acl_denies_a_source() {
         "{report}"
     );
 }
+
+#[test]
+fn tap_mode_reports_the_verdict_and_resets_out_of_the_reset_port() {
+    let _lock = exclusive();
+    let lab = Lab::up();
+    // Tap wiring: a bridge joins client and server in the dataplane's
+    // namespace; the dataplane listens on the client's side and has a port
+    // of its own on the bridge to send resets out of.
+    for args in [
+        "link add br0 type bridge",
+        "link set c0 master br0",
+        "link set s0 master br0",
+        "link add r0 type veth peer name r1",
+        "link set r1 master br0",
+        // Resets carry the ends' MAC addresses: the bridge must not learn
+        // them on the reset port (as a switch port for resets is set up).
+        "link set r1 type bridge_slave learning off",
+        "link set r0 up",
+        "link set r1 up",
+        "link set br0 up",
+    ] {
+        let out = run(lab.cmd("dp", "ip").args(args.split(' ')));
+        assert!(
+            out.status.success(),
+            "ip {args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dir = scratch("lab-enforce-tap");
+    let rules = rule(9101, "deny-tap", "    verdict: reset\n");
+    std::fs::write(dir.join("tap.yaml"), format!("rules:\n{rules}")).expect("rules");
+    let config = format!(
+        "mode: tap\ncores: {{main: 0, workers: [1]}}\n\
+         memory: {{hugepages: false, size_mb: 512}}\nports:\n  \
+         - {{name: tap, device: 'net_af_packet0,iface=c0'}}\n  \
+         - {{name: resets, device: 'net_af_packet1,iface=r0'}}\n\
+         rules: [{}]\nenforcement: {{reset_port: resets}}\n",
+        dir.join("tap.yaml").display()
+    );
+    let (dp, scratch_dir) = start(&lab, "lab-enforce-tap-run", &config);
+
+    // httpbin answers /delay/2 after two seconds; the resets come first.
+    let started = Instant::now();
+    let out = run(lab.cmd("cli", "curl").args([
+        "-s",
+        "--max-time",
+        "5",
+        &format!("http://{SERVER}/delay/2?w=deny-tap"),
+    ]));
+    assert_eq!(out.status.code(), Some(56), "{}", text(&out));
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let report = dp.stop();
+    let e = &report["totals"]["pipeline"]["enforcement"];
+    assert_eq!(e["rules"]["9101"]["reset"], 1, "{e}");
+    let port = |name: &str| {
+        report["ports"]
+            .as_array()
+            .and_then(|ports| ports.iter().find(|p| p["name"] == name).cloned())
+            .expect("port")
+    };
+    assert_eq!(port("resets")["tx_packets"], 2, "{report}");
+    assert_eq!(port("tap")["tx_packets"], 0, "{report}");
+    let events = std::fs::read_to_string(scratch_dir.join("events.json")).expect("events");
+    let alert = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event_type"] == "alert")
+        .expect("an alert");
+    assert_eq!(alert["alert"]["verdict"], "reset", "{alert}");
+    assert_eq!(alert["alert"]["action"], "allowed", "{alert}");
+}
