@@ -142,7 +142,10 @@ mod tests {
     fn values_are_checked_with_their_key() {
         let ports = ["a", "b"];
         let err = |yaml: &str, inline: bool| {
-            settings(yaml).validate(inline, &ports).unwrap_err().to_string()
+            settings(yaml)
+                .validate(inline, &ports)
+                .unwrap_err()
+                .to_string()
         };
         assert_eq!(
             err("verdict: bounce", true),
@@ -160,7 +163,9 @@ mod tests {
             err("reset_port: c", false),
             "enforcement.reset_port: no port is named \"c\""
         );
-        assert!(settings("{verdict: tarpit, reset_port: b}").validate(false, &ports).is_ok());
+        assert!(settings("{verdict: tarpit, reset_port: b}")
+            .validate(false, &ports)
+            .is_ok());
     }
 
     #[test]
@@ -170,6 +175,9 @@ mod tests {
         assert!(!tap.inline && tap.tap_resets);
         assert_eq!((tap.verdict, tap.status), (BlockVerdict::Respond, 429));
         assert!(!settings("{}").config(false).tap_resets);
-        assert_eq!(EnforceSettings::default().config(true), EnforceConfig::default());
+        assert_eq!(
+            EnforceSettings::default().config(true),
+            EnforceConfig::default()
+        );
     }
 }

@@ -62,6 +62,7 @@ impl<V: Copy + Default> SourceTable<V> {
     pub fn entry(&mut self, key: u128, now: u64) -> &mut V {
         let at = self.set(key);
         let now = now.max(1);
+        // Cannot fail: `set` masks to a set number below `slots.len() / WAYS`.
         let set = &mut self.slots[at..at + WAYS];
         let mut pick = 0;
         for (i, s) in set.iter().enumerate() {
