@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use palisade_rules::{
-    load_files, parse_str, Action, Block, BlockVerdict, Cidr, Comparison, Condition, Field, InList, JsonPath,
-    Literal, Location, Mode, Operator, Pattern, PatternFlags, Respond, Rule, RuleBody, RuleKind,
-    Ruleset, Severity, Signature, Test, Transform,
+    load_files, parse_str, Action, Block, BlockVerdict, Cidr, Comparison, Condition, Field, InList,
+    JsonPath, Literal, Location, Mode, Operator, Pattern, PatternFlags, Respond, Rule, RuleBody,
+    RuleKind, Ruleset, Severity, Signature, Test, Transform,
 };
 
 const FULL: &str = "\

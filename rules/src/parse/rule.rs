@@ -8,7 +8,8 @@
 use super::condition;
 use crate::diag::Sink;
 use crate::model::{
-    Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature};
+    Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
+};
 use crate::reader::{self, Map};
 use crate::yaml::Node;
 
@@ -195,7 +196,10 @@ fn action(sink: &mut Sink, map: &Map<'_>) -> Option<Action> {
     if name != "block" {
         for key in ["verdict", "respond"] {
             if let Some(key_node) = map.key(key) {
-                sink.error(key_node.mark, format!("`{key}` applies only to `action: block`"));
+                sink.error(
+                    key_node.mark,
+                    format!("`{key}` applies only to `action: block`"),
+                );
                 return None;
             }
         }
@@ -217,7 +221,10 @@ fn block(sink: &mut Sink, map: &Map<'_>) -> Option<Block> {
     let respond = optional(map, "respond", |n| respond(sink, n))?;
     if let (Some(v), Some(_), Some(key)) = (verdict, respond, map.key("respond")) {
         if v != BlockVerdict::Respond {
-            let message = format!("`respond` applies only to `verdict: respond`, not `{}`", v.name());
+            let message = format!(
+                "`respond` applies only to `verdict: respond`, not `{}`",
+                v.name()
+            );
             sink.error(key.mark, message);
             return None;
         }
