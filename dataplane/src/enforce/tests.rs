@@ -371,3 +371,36 @@ fn frames_crafting_cannot_read_are_only_dropped() {
     assert!(e.outbox().is_empty());
     assert_eq!(e.stats().verdicts["not_crafted"], 1);
 }
+
+/// Every truncation and many corruptions of real frames: no panic, and
+/// whatever is crafted reads back as a TCP segment.
+#[test]
+fn damaged_frames_never_panic_and_crafted_ones_parse() {
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for (v6, vlan) in [(false, false), (true, true), (false, true)] {
+        let whole = request(v6, vlan);
+        let mut frames: Vec<Vec<u8>> = (0..whole.len()).map(|n| whole[..n].to_vec()).collect();
+        for _ in 0..2000 {
+            let mut f = whole.clone();
+            let at = next() as usize % f.len();
+            f[at] ^= (next() as u8) | 1;
+            frames.push(f);
+        }
+        for frame in &frames {
+            for verdict in BlockVerdict::ALL {
+                let mut e = enforcer(*verdict);
+                e.block(FlowId(1), frame, true, None);
+                e.blocked_packet(FlowId(1), frame, true);
+                for (_, out) in e.outbox().frames() {
+                    assert!(Offender::parse(out).is_some());
+                }
+            }
+        }
+    }
+}
