@@ -79,6 +79,8 @@ pub struct Inspection {
     pub timeouts: TimeoutSecs,
     /// HTTP parsing.
     pub http: HttpSettings,
+    /// Bot detection and the shared rate-limit table.
+    pub bot: crate::bot::BotConfig,
 }
 
 /// `inspection.http`.
@@ -117,6 +119,7 @@ impl Default for Inspection {
             overlap_policy: Overlap::First,
             timeouts: TimeoutSecs::default(),
             http: HttpSettings::default(),
+            bot: crate::bot::BotConfig::default(),
         }
     }
 }
@@ -174,6 +177,7 @@ impl Inspection {
                 body_limit: http.body_limit,
                 ..HttpConfig::default()
             },
+            guard: std::sync::Arc::new(crate::inspect::GuardState::new(self.bot.clone())),
             ..InspectConfig::default()
         }
     }
@@ -464,6 +468,7 @@ impl Config {
         check("pool.mbufs", self.pool.mbufs.into(), 1024, 1 << 24)?;
         check("memory.size_mb", self.memory.size_mb.into(), 64, 1 << 20)?;
         let i = &self.inspection;
+        i.bot.validate().map_err(anyhow::Error::msg)?;
         check(
             "inspection.reassembly_memory_mb",
             i.reassembly_memory_mb as u64,

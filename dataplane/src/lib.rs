@@ -6,6 +6,7 @@
 //! through the `palisade-hw` crate.
 #![forbid(unsafe_code)]
 
+pub mod bot;
 pub mod capture;
 pub mod capture_input;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod flow;
 pub mod frag;
 pub mod http;
 pub mod inspect;
+pub mod limit;
 pub mod pipeline;
 pub mod runtime;
 pub mod stats;

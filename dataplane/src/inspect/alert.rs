@@ -16,7 +16,9 @@ use std::sync::Arc;
 use palisade_rules::{Action, Mode, Ruleset, Severity};
 use serde_json::{json, Value};
 
+use crate::bot::BotRules;
 use crate::engine::{Hit, Snapshot};
+use crate::limit::RateLimits;
 use crate::events::timestamp;
 use crate::flow::FlowId;
 use crate::pipeline::Endpoints;
@@ -35,6 +37,10 @@ pub struct RuleInfo {
 pub struct LoadedRules {
     pub snapshot: Arc<Snapshot>,
     pub info: HashMap<u64, RuleInfo>,
+    /// The `rate-limit` rules.
+    pub limits: RateLimits,
+    /// The `bot` rules.
+    pub bots: BotRules,
 }
 
 impl LoadedRules {
@@ -75,6 +81,8 @@ impl LoadedRules {
         LoadedRules {
             snapshot: Arc::new(snapshot),
             info,
+            limits: RateLimits::from_ruleset(ruleset),
+            bots: BotRules::from_ruleset(ruleset),
         }
     }
 }
