@@ -192,20 +192,21 @@ pub(super) fn bot(sink: &mut Sink, map: &Map<'_>, action: Option<&Action>) -> Op
         sink.error(node.mark, "`fingerprint` needs `ja4` or `http`");
         return None;
     }
-    let (client, class) = match map.get("client") {
-        None => (None, None),
-        Some(n) => client(sink, n)?,
+    let label = match map.get("client") {
+        None => Some((None, None)),
+        Some(n) => client(sink, n),
     };
     let allow = match map.get("allow") {
-        None => false,
-        Some(n) => allow(sink, n, action)?,
+        None => Some(false),
+        Some(n) => allow(sink, n, action),
     };
+    let (client, class) = label?;
     Some(RuleBody::Bot(BotRule {
         ja4: ja4?,
         http: http?,
         client,
         class,
-        allow,
+        allow: allow?,
     }))
 }
 
