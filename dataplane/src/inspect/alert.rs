@@ -65,6 +65,11 @@ impl LoadedRules {
         Ok(Self::new(&ruleset, snapshot))
     }
 
+    /// Enabled rules of every kind.
+    pub fn rule_count(&self) -> usize {
+        self.snapshot.rule_count() + self.limits.rules.len() + self.bots.rules.len()
+    }
+
     pub fn new(ruleset: &Ruleset, snapshot: Snapshot) -> Self {
         let info = ruleset
             .iter()
