@@ -18,6 +18,8 @@ mod alert;
 mod detect;
 mod eve;
 mod guard;
+#[cfg(test)]
+mod guard_tests;
 mod queue;
 mod record;
 mod reload;
