@@ -113,8 +113,14 @@ fn credential_stuffing_and_enumeration_are_detected() {
     let events = read_events(&events);
     let http = events.iter().filter(|e| e["event_type"] == "http").count();
     assert_eq!(http, 25 + 60 + 6, "every transaction parsed");
-    assert_eq!(alerted(&events, CREDENTIAL_STUFFING), BTreeSet::from([STUFFER.to_owned()]));
-    assert_eq!(alerted(&events, ENUMERATION), BTreeSet::from([SCRAPER.to_owned()]));
+    assert_eq!(
+        alerted(&events, CREDENTIAL_STUFFING),
+        BTreeSet::from([STUFFER.to_owned()])
+    );
+    assert_eq!(
+        alerted(&events, ENUMERATION),
+        BTreeSet::from([SCRAPER.to_owned()])
+    );
     let user_alerts = events
         .iter()
         .filter(|e| e["event_type"] == "alert" && e["src_ip"] == USER)
@@ -139,11 +145,16 @@ fn client(ns: &Netns, source: &str, body: &str) {
 
 fn wait_for(ns: &Netns, url: &str) {
     let start = Instant::now();
-    while !run(ns.cmd("curl").args(["-s", "-o", "/dev/null", "--max-time", "2", url]))
-        .status
-        .success()
+    while !run(ns
+        .cmd("curl")
+        .args(["-s", "-o", "/dev/null", "--max-time", "2", url]))
+    .status
+    .success()
     {
-        assert!(start.elapsed() < Duration::from_secs(20), "{url} never answered");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{url} never answered"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -50,7 +50,14 @@ fn curl_python_requests_and_chromium_are_told_apart() {
     let _tls = ns.spawn(server, &dir.join("s_server.log"));
     let mut plain = ns.cmd(PYTHON);
     plain
-        .args(["-m", "http.server", "8080", "--bind", "127.0.0.1", "--directory"])
+        .args([
+            "-m",
+            "http.server",
+            "8080",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
         .arg(&dir);
     let _http = ns.spawn(plain, &dir.join("http.log"));
     wait_for(&ns, "https://127.0.0.1:8443/");
@@ -73,7 +80,11 @@ fn curl_python_requests_and_chromium_are_told_apart() {
         assert_eq!(want.len(), 1, "{client} sent one kind of hello");
     }
     let distinct: BTreeSet<&BTreeSet<String>> = reference.values().collect();
-    assert_eq!(distinct.len(), 3, "three clients, three JA4s: {reference:?}");
+    assert_eq!(
+        distinct.len(),
+        3,
+        "three clients, three JA4s: {reference:?}"
+    );
     assert_eq!(classes(&seen[CHROMIUM]), ["browser"]);
     assert_eq!(classes(&seen[CURL]), ["library"]);
     assert_eq!(classes(&seen[PYTHON_REQUESTS]), ["library"]);
@@ -107,21 +118,44 @@ fn curl_python_requests_and_chromium_are_told_apart() {
 /// Retries a request until the server answers (it has just started).
 fn wait_for(ns: &Netns, url: &str) {
     let start = Instant::now();
-    while !run(ns.cmd("curl").args(["-sk", "-o", "/dev/null", "--max-time", "2", url]))
-        .status
-        .success()
+    while !run(ns
+        .cmd("curl")
+        .args(["-sk", "-o", "/dev/null", "--max-time", "2", url]))
+    .status
+    .success()
     {
-        assert!(start.elapsed() < Duration::from_secs(20), "{url} never answered");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{url} never answered"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 fn run_curl(ns: &Netns) {
-    let resolve = ["--resolve", "api.test:8443:127.0.0.1", "--resolve", "api.test:8080:127.0.0.1"];
-    run_ok(ns.cmd("curl").args(["-skf", "-o", "/dev/null", "--interface", CURL]).args(resolve).arg(TLS_URL));
+    let resolve = [
+        "--resolve",
+        "api.test:8443:127.0.0.1",
+        "--resolve",
+        "api.test:8080:127.0.0.1",
+    ];
     run_ok(
         ns.cmd("curl")
-            .args(["-sf", "-o", "/dev/null", "--interface", CURL, "-A", CHROME_UA])
+            .args(["-skf", "-o", "/dev/null", "--interface", CURL])
+            .args(resolve)
+            .arg(TLS_URL),
+    );
+    run_ok(
+        ns.cmd("curl")
+            .args([
+                "-sf",
+                "-o",
+                "/dev/null",
+                "--interface",
+                CURL,
+                "-A",
+                CHROME_UA,
+            ])
             .args(resolve)
             .arg(HTTP_URL),
     );
@@ -141,8 +175,16 @@ fn run_chromium(ns: &Netns, dir: &Path) {
     for url in [TLS_URL, HTTP_URL] {
         let page = run_ok(
             ns.cmd("chromium")
-                .args(["--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors"])
-                .arg(format!("--user-data-dir={}", dir.join("chromium").display()))
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--ignore-certificate-errors",
+                ])
+                .arg(format!(
+                    "--user-data-dir={}",
+                    dir.join("chromium").display()
+                ))
                 .arg(format!("--user-agent={CHROME_UA}"))
                 .arg("--host-resolver-rules=MAP api.test 127.0.0.1")
                 .args(["--dump-dom", url]),
@@ -154,7 +196,11 @@ fn run_chromium(ns: &Netns, dir: &Path) {
 /// Runs `capture --events` over `pcap`, with `rules` if given.
 fn capture(pcap: &Path, rules: Option<&Path>, events: &Path) -> Vec<Value> {
     let mut cmd = Command::new(dataplane_bin());
-    cmd.arg("capture").arg("--input").arg(pcap).arg("--events").arg(events);
+    cmd.arg("capture")
+        .arg("--input")
+        .arg(pcap)
+        .arg("--events")
+        .arg(events);
     if let Some(rules) = rules {
         cmd.arg("--rules").arg(rules);
     }
@@ -167,7 +213,9 @@ fn tls_by_client(events: &[Value]) -> BTreeMap<String, Vec<(String, String)>> {
     let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for e in events.iter().filter(|e| e["event_type"] == "tls") {
         let tls = &e["tls"];
-        let entry = out.entry(e["src_ip"].as_str().unwrap_or("").to_owned()).or_default();
+        let entry = out
+            .entry(e["src_ip"].as_str().unwrap_or("").to_owned())
+            .or_default();
         let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
         entry.push((text(&tls["ja4"]), text(&tls["client"]["tls_class"])));
     }
@@ -221,8 +269,17 @@ fn tshark_ja4(pcap: &Path) -> BTreeMap<String, BTreeSet<String>> {
         "tls.handshake.sig_hash_alg",
     ];
     let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(pcap).args(["-Y", "tls.handshake.type == 1", "-T", "fields"]);
-    cmd.args(["-E", "occurrence=a", "-E", "aggregator=,", "-E", "separator=|"]);
+    cmd.arg("-r")
+        .arg(pcap)
+        .args(["-Y", "tls.handshake.type == 1", "-T", "fields"]);
+    cmd.args([
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+        "-E",
+        "separator=|",
+    ]);
     for f in fields {
         cmd.args(["-e", f]);
     }
@@ -230,7 +287,9 @@ fn tshark_ja4(pcap: &Path) -> BTreeMap<String, BTreeSet<String>> {
     for line in run_ok(&mut cmd).lines().filter(|l| !l.is_empty()) {
         let cols: Vec<&str> = line.split('|').collect();
         assert_eq!(cols.len(), fields.len(), "tshark line {line}");
-        out.entry(cols[0].to_owned()).or_default().insert(ja4_from_fields(&cols[1..]));
+        out.entry(cols[0].to_owned())
+            .or_default()
+            .insert(ja4_from_fields(&cols[1..]));
     }
     out
 }
@@ -248,7 +307,10 @@ fn ja4_from_fields(cols: &[&str]) -> String {
     };
     let ciphers = numbers(cols[1]);
     let extensions = numbers(cols[2]);
-    let version = numbers(cols[3]).into_iter().max().unwrap_or(numbers(cols[0])[0]);
+    let version = numbers(cols[3])
+        .into_iter()
+        .max()
+        .unwrap_or(numbers(cols[0])[0]);
     let version = match version {
         0x0304 => "13",
         0x0303 => "12",
@@ -263,11 +325,23 @@ fn ja4_from_fields(cols: &[&str]) -> String {
         (Some(a), Some(b)) => format!("{a}{b}"),
         _ => "00".into(),
     };
-    let a = format!("t{version}{sni}{:02}{:02}{alpn}", ciphers.len().min(99), extensions.len().min(99));
-    let hex = |list: &[u16]| list.iter().map(|v| format!("{v:04x}")).collect::<Vec<_>>().join(",");
+    let a = format!(
+        "t{version}{sni}{:02}{:02}{alpn}",
+        ciphers.len().min(99),
+        extensions.len().min(99)
+    );
+    let hex = |list: &[u16]| {
+        list.iter()
+            .map(|v| format!("{v:04x}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let mut sorted_ciphers = ciphers.clone();
     sorted_ciphers.sort_unstable();
-    let mut sorted_ext: Vec<u16> = extensions.into_iter().filter(|e| *e != 0 && *e != 0x10).collect();
+    let mut sorted_ext: Vec<u16> = extensions
+        .into_iter()
+        .filter(|e| *e != 0 && *e != 0x10)
+        .collect();
     sorted_ext.sort_unstable();
     let sigs = numbers(cols[5]);
     let mut c = hex(&sorted_ext);

@@ -34,7 +34,10 @@ fn a_flood_is_held_to_the_limit_and_a_second_client_is_not() {
     let _lock = exclusive();
     let dir = scratch("lab-rate-limit");
     let lab = Lab::up();
-    run_ok(lab.cmd("cli", "ip").args(["addr", "add", &format!("{SECOND}/24"), "dev", "eth0"]));
+    run_ok(
+        lab.cmd("cli", "ip")
+            .args(["addr", "add", &format!("{SECOND}/24"), "dev", "eth0"]),
+    );
 
     let (allowed, expected) = shadow_run(&lab, &dir.join("shadow"));
     let error = (allowed - expected).abs() / expected;
@@ -64,10 +67,19 @@ fn shadow_run(lab: &Lab, dir: &Path) -> (f64, f64) {
         .filter(|e| e["event_type"] == "http" && e["src_ip"] == FLOODER)
         .collect();
     let over = limit_alerts(&events, FLOODER, "allowed");
-    assert_eq!(limit_alerts(&events, SECOND, "allowed"), 0, "second client reported");
-    assert!(flood.len() > 1000, "flood too small to measure: {} ({inspect})", flood.len());
+    assert_eq!(
+        limit_alerts(&events, SECOND, "allowed"),
+        0,
+        "second client reported"
+    );
+    assert!(
+        flood.len() > 1000,
+        "flood too small to measure: {} ({inspect})",
+        flood.len()
+    );
     let times: Vec<f64> = flood.iter().map(|e| seconds(&e["timestamp"])).collect();
-    let span = times.iter().cloned().fold(f64::MIN, f64::max) - times.iter().cloned().fold(f64::MAX, f64::min);
+    let span = times.iter().cloned().fold(f64::MIN, f64::max)
+        - times.iter().cloned().fold(f64::MAX, f64::min);
     let allowed = (flood.len() - over) as f64;
     (allowed, BURST + RATE * span)
 }
@@ -78,17 +90,29 @@ fn enforce_run(lab: &Lab, dir: &Path) {
     let started = Instant::now();
     let second = lab.second_client(20);
     // Blocked connections stall; wrk's timeout bounds them.
-    let _ = run(lab.cmd("cli", "wrk").args(["-t2", "-c8", "-d4s", "--timeout", "1s", URL]));
-    assert_eq!(second.finish(), 20, "second client's answers during the flood");
+    let _ = run(lab
+        .cmd("cli", "wrk")
+        .args(["-t2", "-c8", "-d4s", "--timeout", "1s", URL]));
+    assert_eq!(
+        second.finish(),
+        20,
+        "second client's answers during the flood"
+    );
     let elapsed = started.elapsed().as_secs_f64();
     dp.stop();
     let reached = (server_requests(FLOODER) - before) as f64;
     let events = read_events(&dir.join("events.json"));
-    assert!(limit_alerts(&events, FLOODER, "blocked") > 0, "nothing blocked");
+    assert!(
+        limit_alerts(&events, FLOODER, "blocked") > 0,
+        "nothing blocked"
+    );
     assert_eq!(limit_alerts(&events, SECOND, "blocked"), 0);
     let most = (BURST + RATE * elapsed) * 1.05;
     eprintln!("enforce: {reached} flood requests reached the server in {elapsed:.1} s");
-    assert!(reached >= 1.0 && reached <= most, "{reached} flood requests reached the server (at most {most:.0})");
+    assert!(
+        reached >= 1.0 && reached <= most,
+        "{reached} flood requests reached the server (at most {most:.0})"
+    );
 }
 
 /// Rate-limit alerts from `client` with EVE `alert.action` `action`.
@@ -173,11 +197,23 @@ impl Lab {
         dp.wait_for_log("dataplane running", Duration::from_secs(120));
         // The first packets through af_packet can take a moment.
         let start = Instant::now();
-        while !run(self.cmd("cli", "curl").args(["-sf", "-o", "/dev/null", "--max-time", "2", "--interface", SECOND, "http://10.77.0.2/status/204"]))
-            .status
-            .success()
+        while !run(self.cmd("cli", "curl").args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "2",
+            "--interface",
+            SECOND,
+            "http://10.77.0.2/status/204",
+        ]))
+        .status
+        .success()
         {
-            assert!(start.elapsed() < Duration::from_secs(30), "no traffic through the dataplane");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no traffic through the dataplane"
+            );
         }
         dp
     }
@@ -215,7 +251,10 @@ impl SecondClient {
     /// Waits for the loop; the number of 200 answers.
     fn finish(self) -> usize {
         let out = self.0.wait_with_output().expect("second client");
-        String::from_utf8_lossy(&out.stdout).trim().parse().expect("count")
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("count")
     }
 }
 
@@ -233,7 +272,10 @@ impl Dataplane {
             if text.contains(needle) {
                 return;
             }
-            assert!(start.elapsed() < limit, "dataplane did not log {needle:?}:\n{text}");
+            assert!(
+                start.elapsed() < limit,
+                "dataplane did not log {needle:?}:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -283,7 +325,6 @@ fn limit_rule(mode: &str) -> String {
     limit: {{key: client-address, requests: {}, period: 1s, burst: {}}}
     scope: {{path: /get}}
 ",
-        RATE as u64,
-        BURST as u64
+        RATE as u64, BURST as u64
     )
 }

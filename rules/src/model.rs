@@ -82,8 +82,7 @@ impl RuleKind {
         &[RuleKind::Signature, RuleKind::RateLimit, RuleKind::Bot];
 
     /// Kinds whose names are reserved for policy the format will carry next.
-    pub const RESERVED: &'static [&'static str] =
-        &["acl", "sensitive-data", "api-spec"];
+    pub const RESERVED: &'static [&'static str] = &["acl", "sensitive-data", "api-spec"];
 
     /// The name used in rule files.
     pub fn name(self) -> &'static str {

@@ -113,8 +113,11 @@ pub enum ClientClass {
 }
 
 impl ClientClass {
-    pub const ALL: &'static [ClientClass] =
-        &[ClientClass::Browser, ClientClass::Library, ClientClass::Crawler];
+    pub const ALL: &'static [ClientClass] = &[
+        ClientClass::Browser,
+        ClientClass::Library,
+        ClientClass::Crawler,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

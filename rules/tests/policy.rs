@@ -104,8 +104,10 @@ fn limit_errors_are_placed() {
     );
     assert_eq!(
         limit("      key: client-adress\n      requests: 1\n      period: 1s\n"),
-        ["t.yaml:8:12: rule 7: unknown rate-limit key `client-adress` \
-          (did you mean `client-address`?)"]
+        [
+            "t.yaml:8:12: rule 7: unknown rate-limit key `client-adress` \
+          (did you mean `client-address`?)"
+        ]
     );
     assert_eq!(
         limit("      key: endpoint\n      requests: 0\n      period: 2w\n"),

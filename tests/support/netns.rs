@@ -83,7 +83,11 @@ impl Background {
             if text.contains(needle) {
                 return;
             }
-            assert!(start.elapsed() < limit, "no {needle:?} in {}:\n{text}", self.log.display());
+            assert!(
+                start.elapsed() < limit,
+                "no {needle:?} in {}:\n{text}",
+                self.log.display()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -109,7 +113,9 @@ impl Drop for Background {
 /// tcpdump writing `filter`'s packets on `lo` of `ns` to `pcap`.
 pub fn tcpdump(ns: &Netns, pcap: &Path, filter: &str) -> Background {
     let mut cmd = ns.cmd("tcpdump");
-    cmd.args(["-i", "lo", "-U", "-s", "0", "-w"]).arg(pcap).arg(filter);
+    cmd.args(["-i", "lo", "-U", "-s", "0", "-w"])
+        .arg(pcap)
+        .arg(filter);
     let dump = ns.spawn(cmd, &pcap.with_extension("log"));
     dump.wait_for_log("listening on", Duration::from_secs(10));
     dump
@@ -127,7 +133,9 @@ pub fn self_signed(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     run_ok(
         Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
             .arg("-keyout")
             .arg(&key)
             .arg("-out")

@@ -147,7 +147,8 @@ impl ClientState {
             Some(at) => at,
             None => {
                 if self.endpoints.len() >= MAX_ENDPOINTS {
-                    let idlest = (0..self.endpoints.len()).min_by_key(|&i| self.endpoints[i].last_ns);
+                    let idlest =
+                        (0..self.endpoints.len()).min_by_key(|&i| self.endpoints[i].last_ns);
                     if let Some(i) = idlest {
                         self.endpoints.swap_remove(i);
                     }

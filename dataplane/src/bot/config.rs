@@ -70,7 +70,17 @@ impl Default for BotConfig {
             enumeration_ids: 30,
             login_failures: 10,
             login_usernames: 5,
-            login_paths: words(&["login", "signin", "sign-in", "logon", "auth", "authenticate", "token", "session", "sessions"]),
+            login_paths: words(&[
+                "login",
+                "signin",
+                "sign-in",
+                "logon",
+                "auth",
+                "authenticate",
+                "token",
+                "session",
+                "sessions",
+            ]),
             username_fields: words(&["username", "user", "email", "login", "user_name"]),
             login_failure_statuses: vec![401, 403],
             thresholds: vec![Threshold {

@@ -86,7 +86,9 @@ impl Profile {
 
 /// `l`, `t` or `m` (see the module doc).
 fn casing(headers: &[Header]) -> char {
-    let lower = headers.iter().all(|h| !h.name.iter().any(u8::is_ascii_uppercase));
+    let lower = headers
+        .iter()
+        .all(|h| !h.name.iter().any(u8::is_ascii_uppercase));
     if lower {
         return 'l';
     }
@@ -102,19 +104,9 @@ fn casing(headers: &[Header]) -> char {
 fn is_title_case(name: &[u8]) -> bool {
     name.split(|b| *b == b'-').all(|word| {
         let mut chars = word.iter();
-        let first_ok = chars.next().is_none_or_upper();
+        let first_ok = chars.next().is_none_or(|b| !b.is_ascii_lowercase());
         first_ok && chars.all(|b| !b.is_ascii_uppercase())
     })
-}
-
-trait FirstUpper {
-    fn is_none_or_upper(self) -> bool;
-}
-
-impl FirstUpper for Option<&u8> {
-    fn is_none_or_upper(self) -> bool {
-        self.map_or(true, |b| !b.is_ascii_lowercase())
-    }
 }
 
 fn names_hash(headers: &[Header]) -> String {
@@ -126,10 +118,13 @@ fn names_hash(headers: &[Header]) -> String {
         sha.update(&h.name);
     }
     let digest = sha.finalize();
-    digest.iter().take(6).fold(String::with_capacity(12), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    digest
+        .iter()
+        .take(6)
+        .fold(String::with_capacity(12), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
@@ -182,5 +177,4 @@ mod tests {
         assert_ne!(a, b);
         assert!(header_fingerprint(&tx(Version::Http10, &["host"])).starts_with("10l01nnnn_"));
     }
-
 }

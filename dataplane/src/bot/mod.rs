@@ -267,7 +267,9 @@ fn label(v: &mut BotVerdict, rule: Option<&BotEntry>) {
 
 fn rule_decision(r: &BotEntry) -> Decision {
     let status = match &r.action {
-        Action::Block(Block { respond }) => respond.map_or(BLOCK_STATUS, |Respond { status }| status),
+        Action::Block(Block { respond }) => {
+            respond.map_or(BLOCK_STATUS, |Respond { status }| status)
+        }
         _ => BLOCK_STATUS,
     };
     Decision {

@@ -37,7 +37,9 @@ fn is_id(segment: &str) -> bool {
     if b.len() >= 8 && hexish && digits > 0 {
         return true;
     }
-    let token = b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
+    let token = b
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
     b.len() >= 16 && token && digits > 0
 }
 
@@ -46,7 +48,12 @@ pub fn is_login(req: &RequestView<'_>, cfg: &BotConfig) -> bool {
     if req.method != "POST" {
         return false;
     }
-    let last = req.path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let last = req
+        .path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
     cfg.login_paths.iter().any(|p| p.eq_ignore_ascii_case(last))
 }
 
@@ -54,7 +61,10 @@ pub fn is_login(req: &RequestView<'_>, cfg: &BotConfig) -> bool {
 /// field, else from Basic credentials; 0 when none is found.
 pub fn username_of(req: &RequestView<'_>, cfg: &BotConfig) -> u64 {
     let tx = req.tx;
-    let media = tx.request_header("content-type").map(media_type).unwrap_or_default();
+    let media = tx
+        .request_header("content-type")
+        .map(media_type)
+        .unwrap_or_default();
     let limits = Limits::default();
     let body = &tx.request_body.data;
     let params = match media.as_slice() {
@@ -98,7 +108,13 @@ mod tests {
 
     #[test]
     fn ids_are_told_from_words() {
-        for id in ["42", "0", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "5f2b9c0e", "u_8H2kd9sPq0xZ7wLm"] {
+        for id in [
+            "42",
+            "0",
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            "5f2b9c0e",
+            "u_8H2kd9sPq0xZ7wLm",
+        ] {
             assert!(is_id(id), "{id}");
         }
         for word in ["", "users", "v1", "api", "orders-summary", "deadbeef"] {

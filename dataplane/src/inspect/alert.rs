@@ -18,9 +18,9 @@ use serde_json::{json, Value};
 
 use crate::bot::BotRules;
 use crate::engine::{Hit, Snapshot};
-use crate::limit::RateLimits;
 use crate::events::timestamp;
 use crate::flow::FlowId;
+use crate::limit::RateLimits;
 use crate::pipeline::Endpoints;
 
 /// What events say about a rule.

@@ -61,9 +61,9 @@ pub(super) struct GuardCx<'a> {
 #[derive(Debug, Clone)]
 pub enum GuardRecord {
     /// A ClientHello was read.
-    Tls(TlsRecord),
+    Tls(Box<TlsRecord>),
     /// A rate limit was exceeded or a bot signal raised.
-    Alert(GuardAlert),
+    Alert(Box<GuardAlert>),
 }
 
 /// A connection's ClientHello.
@@ -122,7 +122,9 @@ pub(super) fn client_hello(
 ) -> (TlsRecord, Option<GuardAlert>) {
     let (_, bots) = lists(rules);
     let client = ends.client.ip();
-    let verdict = state.bot.client_hello(client, &info.ja4, info.class, bots, now);
+    let verdict = state
+        .bot
+        .client_hello(client, &info.ja4, info.class, bots, now);
     let alert = verdict.decision.clone().and_then(|decision| {
         let signal = verdict.fresh.iter().next()?;
         Some(GuardAlert {
@@ -214,13 +216,19 @@ impl Queue<'_> {
         *self.guard.answer = decision.answer;
     }
 
-    fn guard_alert(&mut self, tx: &Transaction, reason: Reason, decision: Decision, bot: &BotVerdict) {
+    fn guard_alert(
+        &mut self,
+        tx: &Transaction,
+        reason: Reason,
+        decision: Decision,
+        bot: &BotVerdict,
+    ) {
         let blocked = decision.blocks();
         if blocked {
             self.carry_out(&decision);
         }
         self.counters.alerts += 1;
-        self.push_guard(GuardRecord::Alert(GuardAlert {
+        self.push_guard(GuardRecord::Alert(Box::new(GuardAlert {
             flow_id: self.flow,
             ends: self.ends,
             at_ns: self.guard.now,
@@ -229,7 +237,7 @@ impl Queue<'_> {
             decision,
             blocked,
             bot: bot.clone(),
-        }));
+        })));
     }
 }
 

@@ -139,7 +139,11 @@ fn limits_hold_across_two_workers_sharing_the_guard() {
     }
     assert_eq!(over, 5, "10 requests, 5 allowed at once");
     request(&mut workers[0], FlowId(200), 3, "X-Api-Key: k2\r\n");
-    assert_eq!(over_limit(&mut workers[0], 7), 0, "another key has its own bucket");
+    assert_eq!(
+        over_limit(&mut workers[0], 7),
+        0,
+        "another key has its own bucket"
+    );
     assert_eq!(workers[0].verdict(FlowId(200)), Verdict::Pass);
     assert_eq!(workers[1].verdict(FlowId(109)), Verdict::Drop);
     let answer = workers[1].answer(FlowId(109)).expect("an answer");
@@ -155,10 +159,20 @@ fn a_jwt_claim_keys_a_limit_without_verifying_the_token() {
     let mut alice_over = 0;
     for i in 0..5u64 {
         let client = 10 + i as u8; // a different address each time
-        request(&mut insp, FlowId(300 + i), client, &format!("Authorization: Bearer {ALICE}\r\n"));
+        request(
+            &mut insp,
+            FlowId(300 + i),
+            client,
+            &format!("Authorization: Bearer {ALICE}\r\n"),
+        );
         alice_over += over_limit(&mut insp, 8);
     }
-    request(&mut insp, FlowId(400), 20, &format!("Authorization: Bearer {BOB}\r\n"));
+    request(
+        &mut insp,
+        FlowId(400),
+        20,
+        &format!("Authorization: Bearer {BOB}\r\n"),
+    );
     assert_eq!((alice_over, over_limit(&mut insp, 8)), (2, 0));
     // `alert` reports and lets the request go on.
     assert_eq!(insp.verdict(FlowId(304)), Verdict::Pass);

@@ -34,16 +34,16 @@ use std::sync::Arc;
 pub use alert::{alert_event, AlertRecord, LoadedRules, RuleInfo, TxSummary};
 pub use detect::{detect, AppProtocol};
 pub use eve::{anomaly_events, http_event, HttpEventOptions};
-pub use record::{HttpRecord, InspectCounters, InspectStats};
 pub use guard::{guard_event, GuardAlert, GuardRecord, GuardState, Reason, TlsRecord};
+pub use record::{HttpRecord, InspectCounters, InspectStats};
 pub use reload::RulesSlot;
 pub use tls::TlsInfo;
 
 use crate::engine::Matcher;
 use crate::flow::{Direction, FlowId};
 use crate::http::{HttpConfig, HttpConnection};
-use crate::pipeline::{Endpoints, FlowSink, Verdict};
 use crate::limit::Answer;
+use crate::pipeline::{Endpoints, FlowSink, Verdict};
 use crate::tcp::Gap;
 use guard::GuardCx;
 use queue::{Queue, TxMatch};
@@ -432,14 +432,14 @@ fn tls_read(
         Hello::Read(info) => Arc::new(info),
     };
     let (record, alert) = guard::client_hello(obs.guard.state, obs.rules, flow, ends, &info, now);
-    obs.push_guard(GuardRecord::Tls(record));
+    obs.push_guard(GuardRecord::Tls(Box::new(record)));
     if let Some(alert) = alert {
         if alert.blocked {
             *obs.blocked = true;
             *obs.guard.answer = alert.decision.answer;
         }
         obs.counters.alerts += 1;
-        obs.push_guard(GuardRecord::Alert(alert));
+        obs.push_guard(GuardRecord::Alert(Box::new(alert)));
     }
     Some((App::Other, Some(info)))
 }

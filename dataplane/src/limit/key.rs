@@ -59,9 +59,12 @@ impl<'a> RequestView<'a> {
 
     /// True when the request is in `scope`.
     pub fn in_scope(&self, scope: &Scope) -> bool {
-        let method = scope.methods.is_empty() || scope.methods.iter().any(|m| *m == self.method);
-        let path = scope.path.as_ref().map_or(true, |p| p.matches(&self.path));
-        let host = scope.host.as_ref().map_or(true, |h| Some(h) == self.host.as_ref());
+        let method = scope.methods.is_empty() || scope.methods.contains(&self.method);
+        let path = scope.path.as_ref().is_none_or(|p| p.matches(&self.path));
+        let host = scope
+            .host
+            .as_ref()
+            .is_none_or(|h| Some(h) == self.host.as_ref());
         method && path && host
     }
 
@@ -71,7 +74,9 @@ impl<'a> RequestView<'a> {
         let part = match key {
             LimitKey::ClientAddress => self.client.to_string(),
             LimitKey::Header(name) => lossy(self.tx.request_header(name)?),
-            LimitKey::JwtClaim(claim) => jwt_claim(self.tx.request_header("authorization")?, claim)?,
+            LimitKey::JwtClaim(claim) => {
+                jwt_claim(self.tx.request_header("authorization")?, claim)?
+            }
             LimitKey::Endpoint => format!("{} {}", self.method, self.path),
             LimitKey::TlsFingerprint => self.ja4?.to_owned(),
         };

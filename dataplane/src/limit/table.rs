@@ -40,7 +40,12 @@ impl<K: Hash + Eq + Clone, V: Touched> SharedTable<K, V> {
 
     /// Runs `update` on `key`'s value, made by `make` when absent, and
     /// returns what `update` returns.
-    pub fn with<R>(&self, key: &K, make: impl FnOnce() -> V, update: impl FnOnce(&mut V) -> R) -> R {
+    pub fn with<R>(
+        &self,
+        key: &K,
+        make: impl FnOnce() -> V,
+        update: impl FnOnce(&mut V) -> R,
+    ) -> R {
         let shard = self.hasher.hash_one(key) as usize % SHARDS;
         // A worker that panicked while holding the lock left a value that
         // is still a valid count: go on with it.
@@ -108,7 +113,9 @@ mod tests {
         for t in threads {
             t.join().expect("thread");
         }
-        let total: u64 = (0..16).map(|k| table.with(&k, || Count { n: 0, at: 0 }, |c| c.n)).sum();
+        let total: u64 = (0..16)
+            .map(|k| table.with(&k, || Count { n: 0, at: 0 }, |c| c.n))
+            .sum();
         assert_eq!(total, 40_000);
     }
 
@@ -116,7 +123,14 @@ mod tests {
     fn a_full_table_replaces_its_idlest_entry() {
         let table = SharedTable::<u32, Count>::new(1);
         for k in 0..1000u32 {
-            table.with(&k, || Count { n: 0, at: u64::from(k) }, |_| ());
+            table.with(
+                &k,
+                || Count {
+                    n: 0,
+                    at: u64::from(k),
+                },
+                |_| (),
+            );
         }
         assert!(table.len() <= SHARDS);
     }

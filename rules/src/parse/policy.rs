@@ -22,7 +22,9 @@ const MAX_PERIOD_SECS: u64 = 86_400;
 pub(super) fn rate_limit(sink: &mut Sink, map: &Map<'_>) -> Option<RuleBody> {
     let node = map.require(sink, "limit", "a rate-limit rule")?;
     let limit = Map::read(sink, node, "`limit`", LIMIT_KEYS)?;
-    let key = limit.require(sink, "key", "`limit`").and_then(|n| keys(sink, n));
+    let key = limit
+        .require(sink, "key", "`limit`")
+        .and_then(|n| keys(sink, n));
     let requests = limit
         .require(sink, "requests", "`limit`")
         .and_then(|n| reader::bounded(sink, n, "`requests`", 1, u64::from(u32::MAX)));
@@ -149,7 +151,10 @@ fn scope(sink: &mut Sink, node: &Node) -> Option<Scope> {
     if let Some(n) = map.get("path") {
         let path = reader::non_empty(sink, n, "`path`")?;
         if !path.starts_with('/') {
-            sink.error(n.mark, format!("`path` must start with `/`, found `{path}`"));
+            sink.error(
+                n.mark,
+                format!("`path` must start with `/`, found `{path}`"),
+            );
         }
         scope.path = Some(match path.strip_suffix('*') {
             Some(prefix) => PathMatch::Prefix(prefix.to_owned()),
@@ -217,7 +222,8 @@ fn ja4_list(sink: &mut Sink, node: &Node, list: &[String]) -> bool {
         parts.len() != 3 || parts[0].len() != 10 || !v.is_ascii()
     });
     if let Some(v) = bad {
-        let message = format!("`{v}` is not a JA4 fingerprint (like `t13d1516h2_8daaf6152771_e5627efa2ab1`)");
+        let message =
+            format!("`{v}` is not a JA4 fingerprint (like `t13d1516h2_8daaf6152771_e5627efa2ab1`)");
         sink.error(node.mark, message);
     }
     bad.is_none()
