@@ -7,7 +7,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BotConfig {
-    /// Score clients and report signals at all.
+    /// Score clients and report signals at all (`bot` rules' allow and
+    /// deny lists apply either way).
     pub enabled: bool,
     /// Clients tracked at once over all workers (the idlest is replaced).
     pub clients: usize,

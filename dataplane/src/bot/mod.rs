@@ -180,10 +180,11 @@ impl BotGuard {
                 Signals::default()
             };
             let library_tls = tls == Some(ClientClass::Library);
-            if ua == UaClaim::Browser && (library_tls || !profile.is_browser_like()) {
+            let claims_browser = self.cfg.enabled && ua == UaClaim::Browser;
+            if claims_browser && (library_tls || !profile.is_browser_like()) {
                 signals.insert(Signal::UaMismatch);
             }
-            if ua == UaClaim::Headless {
+            if self.cfg.enabled && ua == UaClaim::Headless {
                 signals.insert(Signal::Headless);
             }
             if rule.is_some_and(denies) {
@@ -301,5 +302,121 @@ fn score_decision(action: ScoreAction) -> Decision {
                 retry_after_secs: None,
             }),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::http::{Header, Method, Transaction, Version};
+
+    const SEC: u64 = 1_000_000_000;
+    const CHROME_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 \
+                             (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+
+    fn tx(method: &str, uri: &str, headers: &[(&str, &str)], status: Option<u16>) -> Transaction {
+        Transaction {
+            method: Method::from_bytes(method.as_bytes()),
+            uri: uri.as_bytes().to_vec(),
+            request_version: Version::Http11,
+            request_headers: headers
+                .iter()
+                .map(|(n, v)| Header {
+                    name: n.as_bytes().to_vec(),
+                    value: v.as_bytes().to_vec(),
+                })
+                .collect(),
+            status,
+            ..Transaction::default()
+        }
+    }
+
+    fn client() -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))
+    }
+
+    fn rules(text: &str) -> BotRules {
+        let rules = palisade_rules::parse_str("t.yaml", text).expect("rules");
+        BotRules::from_ruleset(&palisade_rules::Ruleset::new(rules).expect("ruleset"))
+    }
+
+    #[test]
+    fn a_browser_user_agent_over_a_library_hello_is_a_mismatch() {
+        let guard = BotGuard::new(BotConfig::default());
+        let ja4: Arc<str> = Arc::from("t13d3112h2_e8f1e7e78f70_b26ce05bbdd6");
+        let none = BotRules::default();
+        guard.client_hello(client(), &ja4, ClientClass::Library, &none, SEC);
+        let t = tx(
+            "GET",
+            "/",
+            &[
+                ("Host", "a"),
+                ("User-Agent", CHROME_UA),
+                ("Accept-Language", "en"),
+            ],
+            None,
+        );
+        let v = guard.request(&RequestView::new(&t, client(), None), &none, 2 * SEC);
+        assert!(v.active.contains(Signal::UaMismatch), "{v:?}");
+        assert_eq!(v.ja4.as_deref(), Some(&*ja4));
+        assert_eq!(v.score, 50);
+        assert!(v.fresh.contains(Signal::UaMismatch));
+        assert_eq!(v.decision.map(|d| d.action), Some(Action::Alert));
+    }
+
+    #[test]
+    fn an_allow_listed_header_fingerprint_is_never_scored() {
+        let guard = BotGuard::new(BotConfig::default());
+        let headers = [("Host", "a"), ("User-Agent", CHROME_UA)];
+        let t = tx("GET", "/", &headers, None);
+        let fp = header_fingerprint(&t);
+        let allow = rules(&format!(
+            "rules:\n  - id: 1\n    kind: bot\n    name: ours\n    severity: info\n    \
+             action: log\n    fingerprint: {{http: ['{fp}']}}\n    allow: true\n"
+        ));
+        let v = guard.request(&RequestView::new(&t, client(), None), &allow, SEC);
+        assert_eq!((v.score, v.decision, v.rule), (0, None, Some(1)));
+        let v = guard.request(
+            &RequestView::new(&t, client(), None),
+            &BotRules::default(),
+            SEC,
+        );
+        assert!(v.active.contains(Signal::UaMismatch), "without the list");
+    }
+
+    #[test]
+    fn a_block_threshold_stops_a_credential_stuffer() {
+        let cfg = BotConfig {
+            thresholds: vec![
+                Threshold {
+                    score: 50,
+                    action: ScoreAction::Alert,
+                },
+                Threshold {
+                    score: 80,
+                    action: ScoreAction::Block,
+                },
+            ],
+            ..BotConfig::default()
+        };
+        let guard = BotGuard::new(cfg);
+        let none = BotRules::default();
+        let mut last = BotVerdict::default();
+        for i in 0..12u64 {
+            let mut t = tx(
+                "POST",
+                "/api/v1/login",
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                Some(401),
+            );
+            t.request_body.data = format!("username=u{i}&password=x").into_bytes();
+            last = guard.answered(&RequestView::new(&t, client(), None), &none, SEC + i);
+        }
+        assert!(last.active.contains(Signal::CredentialStuffing), "{last:?}");
+        assert!(last.decision.as_ref().is_some_and(Decision::blocks));
+        let answer = last.decision.and_then(|d| d.answer).map(|a| a.status);
+        assert_eq!(answer, Some(403));
     }
 }

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use palisade_rules::ClientClass;
 
 use crate::bot::tls_class;
-use crate::tls::{read_handshake, ClientHello, Error, Ja4, MAX_HANDSHAKE_LEN};
+use crate::tls::{read_handshake, ClientHello, Error, Ja4};
 
-/// Most client bytes held while a ClientHello is incomplete: the largest
-/// handshake message plus the headers of the records it may span.
-const MAX_HELD: usize = MAX_HANDSHAKE_LEN + 1024;
+/// Most client bytes held per connection while a ClientHello is
+/// incomplete. Real hellos stay under 2 KiB (post-quantum key shares
+/// included); the bound keeps connections that never finish theirs cheap.
+const MAX_HELD: usize = 8 * 1024;
 
 /// What a ClientHello told about a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -159,3 +159,23 @@ dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         assert_eq!(jwt_claim(b"Bearer", "sub"), None);
     }
 }
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_authorization_value_reads_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = super::jwt_claim(&bytes, "sub");
+            let mut bearer = b"Bearer a.".to_vec();
+            bearer.extend_from_slice(&bytes);
+            let _ = super::jwt_claim(&bearer, "sub");
+        }
+
+        #[test]
+        fn any_path_reads_without_panic(path in "\\PC{0,200}") {
+            let _ = crate::bot::object_of(&path);
+        }
+    }
+}
