@@ -68,7 +68,7 @@ fn curl_python_requests_and_chromium_are_told_apart() {
     run_curl(&ns);
     run_python_requests(&ns);
     run_chromium(&ns, &dir);
-    finish(dump);
+    finish(dump, &ns, &pcap, "http://127.0.0.1:8080");
 
     let reference = tshark_ja4(&pcap);
     let events = capture(&pcap, None, &dir.join("events.json"));

@@ -121,10 +121,31 @@ pub fn tcpdump(ns: &Netns, pcap: &Path, filter: &str) -> Background {
     dump
 }
 
-/// Stops a recording so that every packet is in the file.
-pub fn finish(dump: Background) {
-    // Packets still in flight on lo reach the capture first.
-    std::thread::sleep(Duration::from_millis(300));
+/// The path of the last request of a recording (see [`finish`]).
+pub const END_MARK: &str = "/end-of-recording";
+
+/// Stops a recording once every packet sent so far is in the file: one
+/// last request to `base` + [`END_MARK`] is sent, and the file is read
+/// until that request is in it (tcpdump writes packets in order, and may
+/// lag behind on a busy machine).
+pub fn finish(dump: Background, ns: &Netns, pcap: &Path, base: &str) {
+    let url = format!("{base}{END_MARK}");
+    let _ = run(ns
+        .cmd("curl")
+        .args(["-s", "-o", "/dev/null", "--max-time", "5", &url]));
+    let start = Instant::now();
+    let needle = END_MARK.as_bytes();
+    loop {
+        let bytes = std::fs::read(pcap).unwrap_or_default();
+        if bytes.windows(needle.len()).any(|w| w == needle) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "tcpdump never wrote {url}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     dump.interrupt();
 }
 
