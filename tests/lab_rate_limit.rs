@@ -59,7 +59,6 @@ fn shadow_run(lab: &Lab, dir: &Path) -> (f64, f64) {
     run_ok(lab.cmd("cli", "wrk").args(["-t2", "-c8", "-d5s", URL]));
     assert_eq!(second.finish(), 40, "second client's answers");
     let report = dp.stop();
-    let inspect = &report["totals"]["pipeline"];
     let events = read_events(&dir.join("events.json"));
 
     let flood: Vec<&Value> = events
@@ -74,12 +73,25 @@ fn shadow_run(lab: &Lab, dir: &Path) -> (f64, f64) {
     );
     assert!(
         flood.len() > 1000,
-        "flood too small to measure: {} ({inspect})",
+        "flood too small to measure: {}",
         flood.len()
     );
     let times: Vec<f64> = flood.iter().map(|e| seconds(&e["timestamp"])).collect();
     let span = times.iter().cloned().fold(f64::MIN, f64::max)
         - times.iter().cloned().fold(f64::MAX, f64::min);
+    // Both workers served the flood and counted its requests over the limit.
+    let per_worker: Vec<u64> = report["workers"]
+        .as_array()
+        .expect("workers")
+        .iter()
+        .map(|w| w["inspect"]["rate_limited"].as_u64().expect("rate_limited"))
+        .collect();
+    assert_eq!(per_worker.len(), 2);
+    assert!(
+        per_worker.iter().all(|n| *n > 0),
+        "one worker saw no flood: {per_worker:?}"
+    );
+    assert_eq!(per_worker.iter().sum::<u64>(), over as u64);
     let allowed = (flood.len() - over) as f64;
     (allowed, BURST + RATE * span)
 }

@@ -227,6 +227,10 @@ impl Queue<'_> {
         if blocked {
             self.carry_out(&decision);
         }
+        match reason {
+            Reason::RateLimit { .. } => self.counters.rate_limited += 1,
+            Reason::Bot(_) => self.counters.bot_signals += 1,
+        }
         self.counters.alerts += 1;
         self.push_guard(GuardRecord::Alert(Box::new(GuardAlert {
             flow_id: self.flow,

@@ -428,9 +428,13 @@ fn tls_read(
 ) -> Option<(App, Option<Arc<TlsInfo>>)> {
     let info = match read {
         Hello::NeedMore => return None,
-        Hello::Failed => return Some((App::Other, None)),
+        Hello::Failed => {
+            obs.counters.tls_hellos_failed += 1;
+            return Some((App::Other, None));
+        }
         Hello::Read(info) => Arc::new(info),
     };
+    obs.counters.tls_hellos += 1;
     let (record, alert) = guard::client_hello(obs.guard.state, obs.rules, flow, ends, &info, now);
     obs.push_guard(GuardRecord::Tls(Box::new(record)));
     if let Some(alert) = alert {
@@ -439,6 +443,7 @@ fn tls_read(
             *obs.guard.answer = alert.decision.answer;
         }
         obs.counters.alerts += 1;
+        obs.counters.bot_signals += 1;
         obs.push_guard(GuardRecord::Alert(Box::new(alert)));
     }
     Some((App::Other, Some(info)))
