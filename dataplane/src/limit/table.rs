@@ -71,9 +71,15 @@ impl<K: Hash + Eq + Clone, V: Touched> SharedTable<K, V> {
     }
 }
 
+/// Entries looked at to pick one to replace: the idlest of a sample (the
+/// map's order is random per table), so a flood of new keys costs a bounded
+/// time per key, not a scan of the shard.
+const EVICTION_SAMPLE: usize = 16;
+
 fn evict_idlest<K: Hash + Eq + Clone, V: Touched>(map: &mut HashMap<K, V>) {
     let idlest = map
         .iter()
+        .take(EVICTION_SAMPLE)
         .min_by_key(|(_, v)| v.last_ns())
         .map(|(k, _)| k.clone());
     if let Some(k) = idlest {
