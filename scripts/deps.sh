@@ -19,12 +19,15 @@ readonly VENV=/opt/palisade/venv
 readonly SYSTEM_PYTHON=/usr/bin/python3
 
 # Debian packages. prometheus is here for `promtool` only; its service is disabled.
+# chromium (headless), python3-requests and openssl are real TLS clients and servers
+# of the bot-mitigation tests.
 readonly APT_PACKAGES=(
     dpdk dpdk-dev libdpdk-dev libvectorscan-dev
     clang libclang-dev pkg-config build-essential libpcap-dev
     tcpdump tshark iproute2 ethtool curl wrk jq ca-certificates hping3
     python3 python3-venv python3-pip
     prometheus
+    chromium python3-requests openssl
 )
 
 # The lab's API server. Flask and Werkzeug are pinned too so that a new release of

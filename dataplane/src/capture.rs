@@ -257,7 +257,7 @@ pub fn load_rules(paths: &[PathBuf]) -> Result<Option<Arc<LoadedRules>>> {
         Ok(rules) => rules,
         Err(e) => bail!("rules refused, nothing loaded:\n{e}"),
     };
-    let count = rules.snapshot.rule_count();
+    let count = rules.rule_count();
     if count == 0 {
         bail!("rules: {} hold no enabled rule", show(paths));
     }

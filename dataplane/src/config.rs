@@ -87,6 +87,8 @@ pub struct Inspection {
     pub timeouts: TimeoutSecs,
     /// HTTP parsing.
     pub http: HttpSettings,
+    /// Bot detection and the shared rate-limit table.
+    pub bot: crate::bot::BotConfig,
 }
 
 /// `inspection.http`.
@@ -125,6 +127,7 @@ impl Default for Inspection {
             overlap_policy: Overlap::First,
             timeouts: TimeoutSecs::default(),
             http: HttpSettings::default(),
+            bot: crate::bot::BotConfig::default(),
         }
     }
 }
@@ -182,6 +185,7 @@ impl Inspection {
                 body_limit: http.body_limit,
                 ..HttpConfig::default()
             },
+            guard: std::sync::Arc::new(crate::inspect::GuardState::new(self.bot.clone())),
             ..InspectConfig::default()
         }
     }
@@ -491,6 +495,7 @@ impl Config {
         check("pool.mbufs", self.pool.mbufs.into(), 1024, 1 << 24)?;
         check("memory.size_mb", self.memory.size_mb.into(), 64, 1 << 20)?;
         let i = &self.inspection;
+        i.bot.validate().map_err(anyhow::Error::msg)?;
         check(
             "inspection.reassembly_memory_mb",
             i.reassembly_memory_mb as u64,

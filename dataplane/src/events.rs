@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use crate::inspect::{alert_event, anomaly_events, http_event, HttpEventOptions};
+use crate::inspect::{alert_event, anomaly_events, guard_event, http_event, HttpEventOptions};
 use crate::pipeline::FlowRecord;
 use crate::stats::Report;
 use crate::worker::Event;
@@ -76,6 +76,7 @@ pub fn write_event(sink: &mut dyn Write, event: &Event, cx: &EventContext) -> Re
             .chain(anomaly_events(r))
             .collect(),
         Event::Alert(a) => vec![alert_event(a)],
+        Event::Guard(g) => vec![guard_event(g)],
         Event::InputEnd(_) => Vec::new(),
     };
     for mut value in values {
@@ -117,6 +118,9 @@ fn flow_event(r: &FlowRecord) -> serde_json::Value {
             "tcp_flags_tc": format!("{tc:02x}"),
             "state": state,
         });
+    }
+    if let Some(ja4) = &r.ja4 {
+        event["tls"] = json!({ "ja4": &**ja4 });
     }
     event
 }

@@ -6,6 +6,7 @@
 //! through the `palisade-hw` crate.
 #![forbid(unsafe_code)]
 
+pub mod bot;
 pub mod capture;
 pub mod capture_input;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod frag;
 pub mod guard;
 pub mod http;
 pub mod inspect;
+pub mod limit;
 pub mod pipeline;
 pub mod runtime;
 pub mod stats;

@@ -118,7 +118,7 @@ fn execute(command: Command) -> Result<()> {
     match command {
         Command::CheckRules { rules } => {
             let loaded = palisade_dataplane::capture::load_rules(&rules)?;
-            let count = loaded.map_or(0, |r| r.snapshot.rule_count());
+            let count = loaded.map_or(0, |r| r.rule_count());
             println!("{count} rules compile");
             Ok(())
         }

@@ -278,7 +278,7 @@ fn reload_flag() -> Result<Arc<AtomicBool>> {
 fn reload_rules(paths: &[std::path::PathBuf], slot: &RulesSlot) {
     match crate::capture::load_rules(paths) {
         Ok(Some(rules)) => {
-            let count = rules.snapshot.rule_count();
+            let count = rules.rule_count();
             slot.publish(rules);
             tracing::info!(rules = count, "rules reloaded");
         }

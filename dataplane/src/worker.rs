@@ -11,7 +11,7 @@ use palisade_hw::{lcore, Burst, Mbuf, Mempool, RxQueue, TxQueue};
 
 use crate::enforce::Toward;
 
-use crate::inspect::{AlertRecord, HttpRecord, InspectStats, Inspector, RulesSlot};
+use crate::inspect::{AlertRecord, GuardRecord, HttpRecord, InspectStats, Inspector, RulesSlot};
 use crate::pipeline::{FlowRecord, Frame, LinkType, Pipeline, PipelineStats, Verdict, BURST_MAX};
 use crate::stats::{DropReason, WorkerCounters};
 
@@ -61,6 +61,8 @@ pub enum Event {
     Http(Box<HttpRecord>),
     /// A rule held on a transaction.
     Alert(Box<AlertRecord>),
+    /// A ClientHello, a rate limit exceeded or a bot signal.
+    Guard(Box<GuardRecord>),
     /// Capture mode: input number `n` has been read to its end and its
     /// flows ended; later events come from the next input.
     InputEnd(usize),
@@ -248,12 +250,17 @@ impl Worker {
             }
             (self.records)(Event::Alert(Box::new(a)));
         }
+        for g in self.inspector.drain_guard() {
+            (self.records)(Event::Guard(Box::new(g)));
+        }
         for r in self.inspector.drain() {
             (self.records)(Event::Http(Box::new(r)));
         }
-        for r in self.pipeline.drain_records() {
+        for mut r in self.pipeline.drain_records() {
+            r.ja4 = self.inspector.ended_ja4(crate::flow::FlowId(r.flow_id));
             (self.records)(Event::Flow(r));
         }
+        self.inspector.forget_ended();
     }
 
     fn stats(&self) -> WorkerStats {

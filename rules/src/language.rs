@@ -8,8 +8,8 @@
 //! | `version` | no       | format version; only `1` exists                          |
 //! | `rules`   | yes      | a list of rules; each names its `kind`                   |
 //!
-//! Every rule carries a `kind`. Today the only kind is `signature`. The names
-//! `rate-limit`, `bot`, `acl`, `sensitive-data` and `api-spec` are reserved for
+//! Every rule carries a `kind`: `signature`, `rate-limit` or `bot`. The names
+//! `acl`, `sensitive-data` and `api-spec` are reserved for
 //! the policies that will share this format; a file using them is refused
 //! with "not supported yet", and any other kind is an unknown kind. A new kind
 //! adds its own keys next to the shared ones below, so one file can mix kinds
@@ -20,7 +20,7 @@
 //! | key           | required | type                 | default   |
 //! |---------------|----------|----------------------|-----------|
 //! | `id`          | yes      | integer ≥ 1          |           |
-//! | `kind`        | yes      | `signature`          |           |
+//! | `kind`        | yes      | `signature`, `rate-limit`, `bot` |  |
 //! | `name`        | yes      | non-empty string     |           |
 //! | `description` | no       | string               | empty     |
 //! | `severity`    | yes      | `info`, `low`, `medium`, `high`, `critical` | |
@@ -149,6 +149,48 @@
 //! | `base64-decode`       | standard or URL-safe alphabet, padding optional |
 //! | `normalize-path`      | `.` and `..` resolved, repeated `/` collapsed   |
 //! | `compress-whitespace` | each run of whitespace becomes one space        |
+//!
+//! # Rate limits
+//!
+//! `kind: rate-limit` counts requests in a token bucket per key value,
+//! shared by every worker core. Keys beside the common ones:
+//!
+//! ```yaml
+//! limit:
+//!   key: client-address      # or a list, joined into one key
+//!   requests: 100            # sustained rate: `requests` per `period`
+//!   period: 1m               # seconds, or 30s, 5m, 1h, 1d (at most a day)
+//!   burst: 20                # bucket size; default: `requests`
+//! scope:                     # optional: which requests count
+//!   methods: [POST]
+//!   path: /api/orders/*      # normalized path; a trailing `*` makes a prefix
+//!   host: api.example.com
+//! ```
+//!
+//! Key parts: `client-address`, `endpoint` (method and normalized path),
+//! `tls-fingerprint` (the client's JA4), `header:<name>` (e.g. an API key)
+//! and `jwt-claim:<claim>` (from `Authorization: Bearer`, decoded without
+//! checking the signature). A request without a key part (no such header,
+//! no token) is not counted by that rule. A request over the limit raises an
+//! alert; with `action: block` it is stopped, answered 429 (or `respond`'s
+//! status) with `Retry-After`.
+//!
+//! # Bot rules
+//!
+//! `kind: bot` names fingerprints:
+//!
+//! ```yaml
+//! fingerprint:
+//!   ja4: [t13d1516h2_8daaf6152771_02713d6af862]   # any of these JA4s
+//!   http: [11t03nnnn_fe444ad14866]                # or header fingerprints
+//! client: {name: curl, class: library}            # optional: browser, library, crawler
+//! allow: true                                     # optional: an allow list
+//! ```
+//!
+//! The first bot rule naming a client's fingerprint labels its events;
+//! `action: block` makes it a deny list (a TLS connection is stopped at its
+//! ClientHello), `allow: true` an allow list (the client is never scored
+//! or acted on as a bot; not with `action: block`).
 //!
 //! # Errors
 //!

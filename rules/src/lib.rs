@@ -28,6 +28,7 @@ mod field;
 pub mod language;
 mod model;
 mod parse;
+mod policy;
 mod reader;
 mod ruleset;
 mod yaml;
@@ -41,6 +42,7 @@ pub use field::{Field, JsonPath, JsonSegment};
 pub use model::{
     Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
 };
+pub use policy::{BotRule, ClientClass, LimitKey, PathMatch, RateLimit, Scope};
 pub use ruleset::{load_files, Ruleset, MAX_FILE_BYTES};
 
 /// Parses one rule file's text; `source_name` names it in diagnostics and in

@@ -9,6 +9,7 @@
 
 use crate::condition::Condition;
 use crate::diag::Location;
+use crate::policy::{BotRule, RateLimit};
 
 /// One rule of any kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +40,8 @@ impl Rule {
     pub fn kind(&self) -> RuleKind {
         match self.body {
             RuleBody::Signature(_) => RuleKind::Signature,
+            RuleBody::RateLimit(_) => RuleKind::RateLimit,
+            RuleBody::Bot(_) => RuleKind::Bot,
         }
     }
 
@@ -53,6 +56,10 @@ impl Rule {
 pub enum RuleBody {
     /// `kind: signature`: a condition over one HTTP transaction.
     Signature(Signature),
+    /// `kind: rate-limit`: a token bucket per key.
+    RateLimit(RateLimit),
+    /// `kind: bot`: fingerprints that name, allow or deny a client.
+    Bot(BotRule),
 }
 
 /// A signature: matches when its condition holds for a transaction.
@@ -65,20 +72,24 @@ pub struct Signature {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RuleKind {
     Signature,
+    RateLimit,
+    Bot,
 }
 
 impl RuleKind {
     /// Kinds the parser accepts today.
-    pub const SUPPORTED: &'static [RuleKind] = &[RuleKind::Signature];
+    pub const SUPPORTED: &'static [RuleKind] =
+        &[RuleKind::Signature, RuleKind::RateLimit, RuleKind::Bot];
 
     /// Kinds whose names are reserved for policy the format will carry next.
-    pub const RESERVED: &'static [&'static str] =
-        &["rate-limit", "bot", "acl", "sensitive-data", "api-spec"];
+    pub const RESERVED: &'static [&'static str] = &["acl", "sensitive-data", "api-spec"];
 
     /// The name used in rule files.
     pub fn name(self) -> &'static str {
         match self {
             RuleKind::Signature => "signature",
+            RuleKind::RateLimit => "rate-limit",
+            RuleKind::Bot => "bot",
         }
     }
 

@@ -206,7 +206,7 @@ rules:
     action: log
     match: {field: path, prefix: /}
   - id: 2
-    kind: rate-limit
+    kind: acl
     name: t
     severity: low
     action: log
@@ -215,7 +215,7 @@ rules:
         errors(text),
         [
             "t.yaml:3:11: rule 1: unknown rule kind `signatur` (did you mean `signature`?)",
-            "t.yaml:9:11: rule 2: rule kind `rate-limit` is not supported yet",
+            "t.yaml:9:11: rule 2: rule kind `acl` is not supported yet",
         ]
     );
 }

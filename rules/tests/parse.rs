@@ -179,7 +179,9 @@ fn example_file_parses() {
     let traversal = ruleset.get(1002).unwrap();
     assert_eq!(traversal.severity, Severity::Critical);
     let mut fields = Vec::new();
-    let RuleBody::Signature(signature) = &traversal.body;
+    let RuleBody::Signature(signature) = &traversal.body else {
+        panic!("a signature");
+    };
     signature
         .condition
         .for_each_test(&mut |t| fields.push(t.field.to_string()));

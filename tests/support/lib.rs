@@ -9,6 +9,7 @@
 
 pub mod eve;
 pub mod lab;
+pub mod netns;
 pub mod pcap;
 
 use std::fs::File;

@@ -153,6 +153,8 @@ impl Plan {
     fn rule(&mut self, rule: &Rule) {
         let condition = match &rule.body {
             RuleBody::Signature(signature) => &signature.condition,
+            // Carried out by the rate limiter and the bot guard.
+            RuleBody::RateLimit(_) | RuleBody::Bot(_) => return,
         };
         let index = u32::try_from(self.rules.len()).unwrap_or(u32::MAX);
         let first_test = self.tests.len();

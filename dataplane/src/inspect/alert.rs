@@ -16,9 +16,11 @@ use std::sync::Arc;
 use palisade_rules::{Action, Mode, Ruleset, Severity};
 use serde_json::{json, Value};
 
+use crate::bot::BotRules;
 use crate::engine::{Hit, Snapshot};
 use crate::events::timestamp;
 use crate::flow::FlowId;
+use crate::limit::RateLimits;
 use crate::pipeline::Endpoints;
 
 /// What events say about a rule.
@@ -35,6 +37,10 @@ pub struct RuleInfo {
 pub struct LoadedRules {
     pub snapshot: Arc<Snapshot>,
     pub info: HashMap<u64, RuleInfo>,
+    /// The `rate-limit` rules.
+    pub limits: RateLimits,
+    /// The `bot` rules.
+    pub bots: BotRules,
 }
 
 impl LoadedRules {
@@ -59,6 +65,11 @@ impl LoadedRules {
         Ok(Self::new(&ruleset, snapshot))
     }
 
+    /// Enabled rules of every kind.
+    pub fn rule_count(&self) -> usize {
+        self.snapshot.rule_count() + self.limits.rules.len() + self.bots.rules.len()
+    }
+
     pub fn new(ruleset: &Ruleset, snapshot: Snapshot) -> Self {
         let info = ruleset
             .iter()
@@ -75,6 +86,8 @@ impl LoadedRules {
         LoadedRules {
             snapshot: Arc::new(snapshot),
             info,
+            limits: RateLimits::from_ruleset(ruleset),
+            bots: BotRules::from_ruleset(ruleset),
         }
     }
 }

@@ -17,11 +17,15 @@
 mod alert;
 mod detect;
 mod eve;
+mod guard;
+#[cfg(test)]
+mod guard_tests;
 mod queue;
 mod record;
 mod reload;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -30,16 +34,21 @@ use std::sync::Arc;
 pub use alert::{alert_event, AlertRecord, LoadedRules, RuleInfo, TxSummary};
 pub use detect::{detect, AppProtocol};
 pub use eve::{anomaly_events, http_event, HttpEventOptions};
+pub use guard::{guard_event, GuardAlert, GuardRecord, GuardState, Reason, TlsRecord};
 pub use record::{HttpRecord, InspectCounters, InspectStats};
 pub use reload::RulesSlot;
+pub use tls::TlsInfo;
 
 use crate::enforce::{Blocked, Decision};
 use crate::engine::Matcher;
 use crate::flow::{Direction, FlowId};
 use crate::http::{HttpConfig, HttpConnection};
+use crate::limit::Answer;
 use crate::pipeline::{Endpoints, FlowSink, Verdict};
 use crate::tcp::Gap;
+use guard::GuardCx;
 use queue::{Queue, TxMatch};
+use tls::{Hello, HelloBuffer};
 
 /// Limits of application-layer inspection.
 #[derive(Debug, Clone)]
@@ -55,6 +64,8 @@ pub struct InspectConfig {
     pub max_queued: usize,
     /// The rules transactions are matched against; none: no matching.
     pub rules: Option<Arc<LoadedRules>>,
+    /// Rate-limit buckets and client behaviour, shared by every worker.
+    pub guard: Arc<GuardState>,
 }
 
 impl Default for InspectConfig {
@@ -65,6 +76,7 @@ impl Default for InspectConfig {
             http_limits: HttpConfig::default(),
             max_queued: 4_096,
             rules: None,
+            guard: Arc::default(),
         }
     }
 }
@@ -78,7 +90,9 @@ enum App {
         from_client: bool,
     },
     Http(Box<HttpConnection>),
-    /// TLS or unknown: nothing more to do here.
+    /// TLS until the ClientHello is read.
+    Tls(Box<HelloBuffer>),
+    /// TLS after the ClientHello, or unknown: nothing more to do here.
     Other,
 }
 
@@ -90,6 +104,10 @@ struct Conn {
     blocked: Blocked,
     /// Rule matching of transactions under way.
     pending: VecDeque<TxMatch>,
+    /// What the ClientHello told, for TLS connections.
+    tls: Option<Arc<TlsInfo>>,
+    /// The HTTP answer a blocking rate limit or bot decision asked for.
+    answer: Option<Answer>,
 }
 
 /// The pipeline's sink for application-layer inspection.
@@ -102,6 +120,10 @@ pub struct Inspector {
     now: u64,
     out: Vec<HttpRecord>,
     alerts: Vec<AlertRecord>,
+    guard_out: Vec<GuardRecord>,
+    /// Fingerprints of TLS connections ended since the last drain, for
+    /// their flow events.
+    ended_tls: FlowMap<Arc<str>>,
     matcher: Option<Matcher>,
     counters: InspectCounters,
 }
@@ -123,6 +145,8 @@ impl Inspector {
             now: 0,
             out: Vec::new(),
             alerts: Vec::new(),
+            guard_out: Vec::new(),
+            ended_tls: FlowMap::default(),
             matcher,
             counters: InspectCounters::default(),
         })
@@ -153,6 +177,29 @@ impl Inspector {
         self.alerts.drain(..)
     }
 
+    /// Takes the TLS events and guard alerts queued so far.
+    pub fn drain_guard(&mut self) -> std::vec::Drain<'_, GuardRecord> {
+        self.guard_out.drain(..)
+    }
+
+    /// The JA4 of a TLS connection that has ended, for its flow event;
+    /// forgotten at [`Inspector::forget_ended`].
+    pub fn ended_ja4(&self, flow: FlowId) -> Option<Arc<str>> {
+        self.ended_tls.get(&flow).cloned()
+    }
+
+    /// Forgets the fingerprints of ended connections (after their flow
+    /// events were written).
+    pub fn forget_ended(&mut self) {
+        self.ended_tls.clear();
+    }
+
+    /// The HTTP answer the latest blocking rate-limit or bot decision on
+    /// `flow` asked for (429 with `Retry-After`, 403).
+    pub fn answer(&self, flow: FlowId) -> Option<Answer> {
+        self.conns.get(&flow).and_then(|c| c.answer)
+    }
+
     /// The counters, by name.
     pub fn stats(&self) -> InspectStats {
         InspectStats::new(&self.counters, self.conns.len())
@@ -170,6 +217,7 @@ impl Inspector {
             matcher,
             counters,
             opened,
+            guard_out,
             ..
         } = self;
         let conn = match conns.get_mut(&flow) {
@@ -191,6 +239,8 @@ impl Inspector {
                     app,
                     blocked: Blocked::default(),
                     pending: VecDeque::new(),
+                    tls: None,
+                    answer: None,
                 };
                 conns.entry(flow).or_insert(conn)
             }
@@ -206,9 +256,26 @@ impl Inspector {
             matcher: matcher.as_mut(),
             blocked: &mut conn.blocked,
             pending: &mut conn.pending,
+            guard: GuardCx {
+                state: &cfg.guard,
+                tls: conn.tls.as_ref(),
+                out: guard_out,
+                answer: &mut conn.answer,
+                now,
+            },
         };
         match &mut conn.app {
             App::Http(parser) => parser.data(dir, bytes, now, &mut obs),
+            App::Tls(hello) => {
+                if dir != Direction::ToResponder {
+                    return;
+                }
+                let read = hello.feed(bytes);
+                if let Some((app, info)) = tls_read(read, flow, conn.ends, now, &mut obs) {
+                    conn.tls = info;
+                    conn.app = app;
+                }
+            }
             App::Other => {}
             App::Undecided { first, from_client } => {
                 let from_client = *from_client;
@@ -229,6 +296,16 @@ impl Inspector {
                         parser.data(dir, &first, now, &mut obs);
                         App::Http(parser)
                     }
+                    AppProtocol::Tls if from_client => {
+                        let mut hello = Box::<HelloBuffer>::default();
+                        match tls_read(hello.feed(&first), flow, conn.ends, now, &mut obs) {
+                            None => App::Tls(hello),
+                            Some((app, info)) => {
+                                conn.tls = info;
+                                app
+                            }
+                        }
+                    }
                     _ => App::Other,
                 };
             }
@@ -241,6 +318,9 @@ impl Inspector {
         let Some(mut conn) = self.conns.remove(&flow) else {
             return;
         };
+        if let Some(info) = &conn.tls {
+            self.ended_tls.insert(flow, Arc::clone(&info.ja4));
+        }
         if let App::Http(parser) = &mut conn.app {
             let mut obs = Queue {
                 flow,
@@ -253,6 +333,13 @@ impl Inspector {
                 matcher: self.matcher.as_mut(),
                 blocked: &mut conn.blocked,
                 pending: &mut conn.pending,
+                guard: GuardCx {
+                    state: &self.cfg.guard,
+                    tls: conn.tls.as_ref(),
+                    out: &mut self.guard_out,
+                    answer: &mut conn.answer,
+                    now: self.now,
+                },
             };
             parser.close(self.now, &mut obs);
         }
@@ -294,11 +381,18 @@ impl FlowSink for Inspector {
                     matcher: self.matcher.as_mut(),
                     blocked: &mut conn.blocked,
                     pending: &mut conn.pending,
+                    guard: GuardCx {
+                        state: &self.cfg.guard,
+                        tls: conn.tls.as_ref(),
+                        out: &mut self.guard_out,
+                        answer: &mut conn.answer,
+                        now,
+                    },
                 };
                 parser.gap(dir, gap.len, now, &mut obs);
             }
             // Undecided bytes with a hole after them decide nothing.
-            App::Undecided { .. } => conn.app = App::Other,
+            App::Undecided { .. } | App::Tls(_) => conn.app = App::Other,
             App::Other => {}
         }
     }
@@ -325,6 +419,39 @@ impl FlowSink for Inspector {
     fn decision(&mut self, flow: FlowId) -> Option<Decision> {
         self.conns.get(&flow).and_then(|c| c.blocked.decision())
     }
+}
+
+/// Acts on what a ClientHello buffer gave: `None` while more is needed;
+/// else the connection's next state and, when read, its TLS details (a
+/// `tls` event is queued and deny lists are applied).
+fn tls_read(
+    read: Hello,
+    flow: FlowId,
+    ends: Endpoints,
+    now: u64,
+    obs: &mut Queue<'_>,
+) -> Option<(App, Option<Arc<TlsInfo>>)> {
+    let info = match read {
+        Hello::NeedMore => return None,
+        Hello::Failed => {
+            obs.counters.tls_hellos_failed += 1;
+            return Some((App::Other, None));
+        }
+        Hello::Read(info) => Arc::new(info),
+    };
+    obs.counters.tls_hellos += 1;
+    let (record, alert) = guard::client_hello(obs.guard.state, obs.rules, flow, ends, &info, now);
+    obs.push_guard(GuardRecord::Tls(Box::new(record)));
+    if let Some(alert) = alert {
+        if alert.blocked {
+            *obs.blocked = true;
+            *obs.guard.answer = alert.decision.answer;
+        }
+        obs.counters.alerts += 1;
+        obs.counters.bot_signals += 1;
+        obs.push_guard(GuardRecord::Alert(Box::new(alert)));
+    }
+    Some((App::Other, Some(info)))
 }
 
 /// Flow ids are unique counters: a multiply spreads them well enough.

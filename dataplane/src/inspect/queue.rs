@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 
 use super::alert::{self, AlertRecord, LoadedRules, TxSummary};
+use super::guard::GuardCx;
 use super::{HttpRecord, InspectCounters};
 use crate::enforce::Blocked;
 use crate::engine::{BodyStream, Hit, Inspection, Matcher, Phase};
@@ -37,6 +38,8 @@ pub(super) struct Queue<'a> {
     pub(super) matcher: Option<&'a mut Matcher>,
     pub(super) blocked: &'a mut Blocked,
     pub(super) pending: &'a mut VecDeque<TxMatch>,
+    /// Rate limits and bot mitigation.
+    pub(super) guard: GuardCx<'a>,
 }
 
 impl Queue<'_> {
@@ -122,7 +125,7 @@ impl Queue<'_> {
 }
 
 /// What an alert shows of its transaction.
-fn summary(tx: &Transaction) -> TxSummary {
+pub(super) fn summary(tx: &Transaction) -> TxSummary {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     TxSummary {
         tx_id: tx.index,
@@ -137,6 +140,7 @@ fn summary(tx: &Transaction) -> TxSummary {
 impl HttpObserver for Queue<'_> {
     fn request_headers(&mut self, tx: &Transaction) {
         self.inspect(tx, Phase::RequestHeaders);
+        self.guard_request(tx);
     }
 
     fn request_complete(&mut self, tx: &Transaction) {
@@ -149,6 +153,7 @@ impl HttpObserver for Queue<'_> {
 
     fn transaction(&mut self, tx: Transaction) {
         self.inspect(&tx, Phase::ResponseBody);
+        self.guard_answered(&tx);
         self.counters.count_transaction(&tx);
         if self.out.len() >= self.max_queued {
             self.counters.records_dropped += 1;

@@ -30,6 +30,12 @@ pub struct InspectCounters {
     pub records_dropped: u64,
     /// Rulesets taken up while running.
     pub rule_reloads: u64,
+    /// ClientHellos read, and TLS connections whose first bytes held none.
+    pub tls_hellos: u64,
+    pub tls_hellos_failed: u64,
+    /// Requests over a rate limit, and bot signals reported.
+    pub rate_limited: u64,
+    pub bot_signals: u64,
     /// Anomalies by name.
     pub anomalies: BTreeMap<&'static str, u64>,
 }
@@ -63,6 +69,10 @@ pub struct InspectStats {
     pub alerts: u64,
     pub records_dropped: u64,
     pub rule_reloads: u64,
+    pub tls_hellos: u64,
+    pub tls_hellos_failed: u64,
+    pub rate_limited: u64,
+    pub bot_signals: u64,
     pub http_anomalies: BTreeMap<&'static str, u64>,
 }
 
@@ -78,6 +88,10 @@ impl InspectStats {
             alerts: c.alerts,
             records_dropped: c.records_dropped,
             rule_reloads: c.rule_reloads,
+            tls_hellos: c.tls_hellos,
+            tls_hellos_failed: c.tls_hellos_failed,
+            rate_limited: c.rate_limited,
+            bot_signals: c.bot_signals,
             http_anomalies: c.anomalies.clone(),
         }
     }
@@ -97,6 +111,10 @@ impl InspectStats {
             (&mut self.alerts, other.alerts),
             (&mut self.records_dropped, other.records_dropped),
             (&mut self.rule_reloads, other.rule_reloads),
+            (&mut self.tls_hellos, other.tls_hellos),
+            (&mut self.tls_hellos_failed, other.tls_hellos_failed),
+            (&mut self.rate_limited, other.rate_limited),
+            (&mut self.bot_signals, other.bot_signals),
         ] {
             *mine += theirs;
         }

@@ -44,6 +44,9 @@ pub struct FlowRecord {
     pub tcp_flags_ts: Option<u8>,
     pub tcp_flags_tc: Option<u8>,
     pub tcp_state: Option<String>,
+    /// The JA4 of the connection's ClientHello, set by inspection.
+    #[serde(skip)]
+    pub ja4: Option<std::sync::Arc<str>>,
 }
 
 impl FlowRecord {
@@ -67,6 +70,7 @@ impl FlowRecord {
             tcp_flags_ts: is_tcp.then_some(r.data.flags[0]),
             tcp_flags_tc: is_tcp.then_some(r.data.flags[1]),
             tcp_state: is_tcp.then(|| format!("{:?}", r.data.tcp.state()).to_lowercase()),
+            ja4: None,
         }
     }
 }

@@ -23,7 +23,7 @@ mod ja4;
 mod reader;
 mod record;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use client_hello::ClientHello;
 pub use extension::{AlpnList, Extension, ExtensionType, Extensions, U16List};

@@ -58,7 +58,7 @@ fn hello_body(version: u16, ciphers: &[u16], extensions: &[(u16, Vec<u8>)]) -> V
 }
 
 /// Handshake header plus body, in records of at most `record_len` bytes.
-fn records(msg_type: u8, body: &[u8], record_len: usize) -> Vec<u8> {
+pub(crate) fn records(msg_type: u8, body: &[u8], record_len: usize) -> Vec<u8> {
     let mut message = vec![msg_type];
     message.extend_from_slice(&u32::try_from(body.len()).unwrap().to_be_bytes()[1..]);
     message.extend_from_slice(body);
@@ -87,7 +87,7 @@ fn browser_extension(kind: u16, alpn_name: &[u8]) -> (u16, Vec<u8>) {
     (kind, data)
 }
 
-fn browser_hello(alpn_name: &[u8]) -> Vec<u8> {
+pub(crate) fn browser_hello(alpn_name: &[u8]) -> Vec<u8> {
     let exts: Vec<_> = BROWSER_EXTENSIONS
         .iter()
         .map(|k| browser_extension(*k, alpn_name))

@@ -9,6 +9,7 @@
 
 mod condition;
 mod operator;
+mod policy;
 mod rule;
 
 use crate::diag::{Diagnostics, Location, Sink};

@@ -6,6 +6,7 @@
 //! [`body`].
 
 use super::condition;
+use super::policy;
 use crate::diag::Sink;
 use crate::model::{
     Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
@@ -81,7 +82,7 @@ fn fields(sink: &mut Sink, map: &Map<'_>, id: Option<u64>, kind: Option<RuleKind
     let action = action(sink, map);
     let mode = optional(map, "mode", |n| mode(sink, n));
     let enabled = optional(map, "enabled", |n| reader::boolean(sink, n, "`enabled`"));
-    let body = kind.and_then(|kind| body(sink, map, kind));
+    let body = kind.and_then(|kind| body(sink, map, kind, action.as_ref()));
 
     Some(Rule {
         id: id?,
@@ -125,12 +126,21 @@ fn allowed_keys(kind: Option<RuleKind>) -> Vec<&'static str> {
 fn kind_keys(kind: RuleKind) -> &'static [&'static str] {
     match kind {
         RuleKind::Signature => SIGNATURE_KEYS,
+        RuleKind::RateLimit => policy::RATE_LIMIT_KEYS,
+        RuleKind::Bot => policy::BOT_KEYS,
     }
 }
 
 /// Reads the part of the rule that belongs to its kind.
-fn body(sink: &mut Sink, map: &Map<'_>, kind: RuleKind) -> Option<RuleBody> {
+fn body(
+    sink: &mut Sink,
+    map: &Map<'_>,
+    kind: RuleKind,
+    action: Option<&Action>,
+) -> Option<RuleBody> {
     match kind {
+        RuleKind::RateLimit => policy::rate_limit(sink, map),
+        RuleKind::Bot => policy::bot(sink, map, action),
         RuleKind::Signature => {
             let node = map.require(sink, "match", "a signature")?;
             let condition = condition::condition(sink, node)?;

@@ -57,7 +57,9 @@ fn with_pattern(source: &str) -> Ruleset {
     let mut rules = ruleset(&[sig(1, "", "field: query-param\nname: q\nregex: x")])
         .rules()
         .to_vec();
-    let RuleBody::Signature(signature) = &mut rules[0].body;
+    let RuleBody::Signature(signature) = &mut rules[0].body else {
+        panic!("a signature");
+    };
     let Condition::Test(test) = &mut signature.condition else {
         panic!("one test");
     };
