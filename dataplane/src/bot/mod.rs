@@ -268,8 +268,8 @@ fn label(v: &mut BotVerdict, rule: Option<&BotEntry>) {
 
 fn rule_decision(r: &BotEntry) -> Decision {
     let status = match &r.action {
-        Action::Block(Block { respond }) => {
-            respond.map_or(BLOCK_STATUS, |Respond { status }| status)
+        Action::Block(Block { respond, .. }) => {
+            respond.map_or(BLOCK_STATUS, |Respond { status, .. }| status)
         }
         _ => BLOCK_STATUS,
     };
@@ -292,8 +292,10 @@ fn score_decision(action: ScoreAction) -> Decision {
         },
         ScoreAction::Block => Decision {
             action: Action::Block(Block {
+                verdict: None,
                 respond: Some(Respond {
                     status: BLOCK_STATUS,
+                    retry_after: None,
                 }),
             }),
             enforced: true,

@@ -73,6 +73,35 @@ impl Blocked {
         }
     }
 
+    /// Records a rate limit's or the bot guard's block (rule or signal
+    /// `rule_id`) when nothing blocked before: the HTTP answer it asks for
+    /// (a 429 with `Retry-After`, a 403) is carried out as `respond`, a
+    /// block without one as the rule's verdict or the configured default.
+    pub fn record_guard(&mut self, rule_id: u64, decision: &crate::limit::Decision) {
+        if self.0.is_some() || !decision.blocks() {
+            return;
+        }
+        let verdict = match &decision.action {
+            palisade_rules::Action::Block(b) => b.verdict,
+            _ => None,
+        };
+        let respond = decision.answer.map(|a| Respond {
+            status: a.status,
+            retry_after: a
+                .retry_after_secs
+                .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+        });
+        let verdict = match (verdict, respond) {
+            (None, Some(_)) => Some(BlockVerdict::Respond),
+            (verdict, _) => verdict,
+        };
+        self.0 = Some(Decision {
+            rule_id,
+            verdict,
+            respond,
+        });
+    }
+
     pub fn is_blocked(&self) -> bool {
         self.0.is_some()
     }

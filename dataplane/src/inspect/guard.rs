@@ -204,15 +204,20 @@ impl Queue<'_> {
             return;
         };
         if decision.blocks() {
-            self.carry_out(&decision);
+            // A client already reported still gets blocked: by the bot rule
+            // that named it, else by its first active signal.
+            let signal = verdict.active.iter().next().map(|s| s.signature_id());
+            if let Some(rule_id) = verdict.rule.or(signal) {
+                self.carry_out(rule_id, &decision);
+            }
         }
         for signal in verdict.fresh.iter() {
             self.guard_alert(tx, Reason::Bot(signal), decision.clone(), &verdict);
         }
     }
 
-    fn carry_out(&mut self, decision: &Decision) {
-        *self.blocked = true;
+    fn carry_out(&mut self, rule_id: u64, decision: &Decision) {
+        self.blocked.record_guard(rule_id, decision);
         *self.guard.answer = decision.answer;
     }
 
@@ -225,7 +230,11 @@ impl Queue<'_> {
     ) {
         let blocked = decision.blocks();
         if blocked {
-            self.carry_out(&decision);
+            let rule_id = match &reason {
+                Reason::RateLimit { hit, .. } => hit.rule_id,
+                Reason::Bot(signal) => signal.signature_id(),
+            };
+            self.carry_out(rule_id, &decision);
         }
         match reason {
             Reason::RateLimit { .. } => self.counters.rate_limited += 1,

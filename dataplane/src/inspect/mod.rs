@@ -444,7 +444,11 @@ fn tls_read(
     obs.push_guard(GuardRecord::Tls(Box::new(record)));
     if let Some(alert) = alert {
         if alert.blocked {
-            *obs.blocked = true;
+            let rule_id = match &alert.reason {
+                guard::Reason::RateLimit { hit, .. } => hit.rule_id,
+                guard::Reason::Bot(signal) => signal.signature_id(),
+            };
+            obs.blocked.record_guard(rule_id, &alert.decision);
             *obs.guard.answer = alert.decision.answer;
         }
         obs.counters.alerts += 1;

@@ -129,11 +129,12 @@ impl Limiter {
 
 fn decision(rule: &LimitRule, retry_after_secs: u64) -> Decision {
     let answer = match &rule.action {
-        Action::Block(Block { respond }) => {
-            let status = respond.map_or(DEFAULT_STATUS, |Respond { status }| status);
+        Action::Block(Block { respond, .. }) => {
+            let status = respond.map_or(DEFAULT_STATUS, |Respond { status, .. }| status);
+            let given = respond.and_then(|r| r.retry_after).map(u64::from);
             Some(Answer {
                 status,
-                retry_after_secs: Some(retry_after_secs),
+                retry_after_secs: Some(given.unwrap_or(retry_after_secs)),
             })
         }
         _ => None,
