@@ -17,6 +17,7 @@ pub mod flow;
 pub mod frag;
 pub mod http;
 pub mod inspect;
+pub mod inventory;
 pub mod pipeline;
 pub mod runtime;
 pub mod stats;
