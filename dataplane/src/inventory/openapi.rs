@@ -120,12 +120,22 @@ fn responses(ep: &EndpointReport) -> Value {
         .map(|t| (t.clone(), json!({})))
         .collect();
     let mut out = Map::new();
-    for status in ep.statuses.keys() {
+    let mut odd = Vec::new();
+    for &status in ep.statuses.keys() {
+        // OpenAPI keys are three-digit codes 100-599; others go to `default`.
+        if !(100..=599).contains(&status) {
+            odd.push(status.to_string());
+            continue;
+        }
         let mut r = json!({ "description": format!("Status {status} was seen.") });
         if !content.is_empty() && !matches!(status, 204 | 304) {
             r["content"] = Value::Object(content.clone());
         }
         out.insert(status.to_string(), r);
+    }
+    if !odd.is_empty() {
+        let text = format!("Statuses outside 100-599 were seen: {}.", odd.join(", "));
+        out.insert("default".into(), json!({ "description": text }));
     }
     if out.is_empty() {
         out.insert("default".into(), json!({ "description": "No response was seen." }));

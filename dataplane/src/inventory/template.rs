@@ -5,15 +5,20 @@
 //! through it. Templates are made when asked, by looking at all the values
 //! seen at one position under one prefix:
 //!
-//! - many distinct values, most of them seen only once or twice: the
-//!   position is a parameter (values seen often and shaped like words stay
-//!   static beside it, such as `/users/me` next to `/users/{id}`);
-//! - several distinct values of one id type (integer, hex, date, ...) that
-//!   are rarely repeated: those values are a parameter;
+//! - values are shaped like values (an id type such as integer, UUID, hex
+//!   or date; a literal such as `true`; anything that is not a short ASCII
+//!   name) or like resource names (`users`, `v1`, `robots.txt`);
+//! - three or more value-shaped values, most of them rare (seen at most
+//!   twice per method): the position is a parameter; its value-shaped values and its rare
+//!   names are merged, names seen often stay static beside it
+//!   (`/users/me` next to `/users/{id}`);
+//! - names alone make a parameter only when there are very many (64) and
+//!   nearly all rare: a static fan-out is seldom that wide;
 //! - a value whose shape alone is an id (UUID, e-mail, long hex, opaque
 //!   token) is a parameter even when alone;
-//! - anything else stays static: API versions (`v1`), a handful of numeric
-//!   values each used over and over (years in fixed paths, `/image/png`).
+//! - anything else stays static: API versions (`v1`), a few numbers each
+//!   used over and over (years in fixed paths), `/image/png` beside
+//!   `/image/jpeg`.
 //!
 //! The subtrees of the values made a parameter are merged, and the same
 //! decision is taken again below them.
@@ -27,11 +32,11 @@ use crate::http::normalize::percent_decode;
 /// Most distinct values kept under one node; later new values go to one
 /// overflow child, which is always a parameter.
 const MAX_CHILDREN: usize = 2048;
-/// Distinct values from which a position may be a parameter whatever their
-/// shape.
-const MANY_VALUES: usize = 8;
-/// Distinct id-shaped values from which they may be a parameter.
+/// Distinct value-shaped segments from which they may be a parameter.
 const FEW_IDS: usize = 3;
+/// Distinct name-shaped segments from which they may be a parameter on
+/// their own (static fan-outs of APIs stay below this).
+const MANY_NAMES: usize = 64;
 /// A value seen at most this often counts as rare.
 const RARE_HITS: u64 = 2;
 /// The overflow child's key (never a real segment: it holds a NUL).
@@ -113,11 +118,16 @@ fn collect(
     }
 }
 
-/// What one child position holds: its value's type and request count.
+/// One value seen at a position, and what the decision weighs of it.
 struct Candidate<'a> {
     key: &'a String,
     node: &'a Node,
     ty: ValueType,
+    /// Shaped like a value rather than a resource name: an id type, a
+    /// literal (`true`, `null`), or not a short ASCII name.
+    value_like: bool,
+    /// Seen at most [`RARE_HITS`] times per method used under it.
+    rare: bool,
 }
 
 type Split<'a> = (Vec<(&'a String, &'a Node)>, Option<(Node, ValueType, u64)>);
@@ -128,10 +138,16 @@ fn split_children(node: &Node) -> Split<'_> {
     let cands: Vec<Candidate> = node
         .children
         .iter()
-        .map(|(key, node)| Candidate {
-            key,
-            node,
-            ty: segment_type(key),
+        .map(|(key, node)| {
+            let decoded = decode(key);
+            let ty = segment_type(key, &decoded);
+            Candidate {
+                key,
+                node,
+                ty,
+                value_like: ty.is_id() || is_literal(&decoded) || !is_name(&decoded),
+                rare: node.hits <= RARE_HITS * method_count(node),
+            }
         })
         .collect();
     let is_param = decide(&cands);
@@ -154,31 +170,23 @@ fn split_children(node: &Node) -> Split<'_> {
 
 /// Which candidates are values of a parameter.
 fn decide(cands: &[Candidate]) -> Vec<bool> {
-    let rare = |c: &Candidate| c.node.hits <= RARE_HITS;
-    let rare_share = share(cands.iter().filter(|c| rare(c)).count(), cands.len());
-    let many = cands.len() >= MANY_VALUES && rare_share >= 0.5;
+    let values: Vec<&Candidate> = cands.iter().filter(|c| c.value_like).collect();
+    let rare_values = values.iter().filter(|c| c.rare).count();
+    let position_is_param = values.len() >= FEW_IDS && share(rare_values, values.len()) >= 0.5;
 
-    let ids: Vec<&Candidate> = cands.iter().filter(|c| c.ty.is_id()).collect();
-    let id_rare = share(ids.iter().filter(|c| rare(c)).count(), ids.len());
-    let ids_are_param = ids.len() >= FEW_IDS && id_rare >= 0.5 && one_family(&ids);
+    let names = cands.len() - values.len();
+    let rare_names = cands.iter().filter(|c| !c.value_like && c.rare).count();
+    let names_are_param = names >= MANY_NAMES && share(rare_names, names) >= 0.8;
 
     cands
         .iter()
         .map(|c| {
             c.key == OVERFLOW
                 || c.ty.is_unmistakable_id()
-                || (many && (rare(c) || c.ty.is_id()))
-                || (ids_are_param && c.ty.is_id())
+                || (position_is_param && (c.value_like || c.rare))
+                || (names_are_param && c.rare)
         })
         .collect()
-}
-
-/// True when the id types join into one that is not a plain string.
-fn one_family(ids: &[&Candidate]) -> bool {
-    let mut it = ids.iter().map(|c| c.ty);
-    let first = it.next();
-    let joined = it.fold(first, |acc, t| acc.map(|a| a.join(t)));
-    joined.is_some_and(|t| t != ValueType::String)
 }
 
 fn share(part: usize, whole: usize) -> f64 {
@@ -189,17 +197,50 @@ fn share(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// The type of a raw (percent-encoded) segment.
-fn segment_type(raw: &str) -> ValueType {
+/// The type of a segment (raw and percent-decoded).
+fn segment_type(raw: &str, decoded: &[u8]) -> ValueType {
     if raw == OVERFLOW {
         return ValueType::String;
     }
-    if !raw.contains('%') {
-        return classify(raw.as_bytes());
-    }
+    classify(decoded)
+}
+
+fn decode(raw: &str) -> Vec<u8> {
     let mut decoded = Vec::with_capacity(raw.len());
-    percent_decode(raw.as_bytes(), false, &mut decoded);
-    classify(&decoded)
+    if raw.contains('%') {
+        percent_decode(raw.as_bytes(), false, &mut decoded);
+    } else {
+        decoded.extend_from_slice(raw.as_bytes());
+    }
+    decoded
+}
+
+/// A resource name: up to 40 ASCII letters, digits, `.`, `-` and `_`,
+/// with a letter in it (`users`, `v1`, `robots.txt`, `image_png`).
+fn is_name(seg: &[u8]) -> bool {
+    seg.len() <= 40
+        && seg.iter().any(u8::is_ascii_alphabetic)
+        && seg.iter().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(b))
+}
+
+/// Words that are values, not names, in a path.
+fn is_literal(seg: &[u8]) -> bool {
+    const LITERALS: [&[u8]; 6] = [b"true", b"false", b"null", b"undefined", b"none", b"nan"];
+    LITERALS.iter().any(|l| seg.eq_ignore_ascii_case(l))
+}
+
+/// Methods used on the paths at and up to two levels below `node` (at
+/// least 1; the walk is bounded so that deciding stays cheap).
+fn method_count(node: &Node) -> u64 {
+    fn walk<'a>(node: &'a Node, depth: u8, seen: &mut std::collections::BTreeSet<&'a str>) {
+        seen.extend(node.methods.keys().map(String::as_str));
+        if depth < 2 && seen.len() < 9 {
+            node.children.values().take(64).for_each(|c| walk(c, depth + 1, seen));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    walk(node, 0, &mut seen);
+    seen.len().max(1) as u64
 }
 
 /// The template as a path: static segments as sent (braces escaped),
