@@ -71,7 +71,7 @@ impl Recorded {
     /// Starts recording; returns when tcpdump has opened its output.
     fn record(&mut self) {
         let child = Command::new("tcpdump")
-            .args(["-i", "lo", "-U", "-s", "0", "-w"])
+            .args(["-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w"])
             .arg(&self.pcap)
             .arg(format!("tcp port {}", self.port))
             .stdout(Stdio::null())
@@ -87,9 +87,18 @@ impl Recorded {
         sleep(Duration::from_millis(500));
     }
 
-    /// Stops recording (SIGINT flushes the capture) and returns its path.
+    /// Stops recording once the capture has stopped growing (tcpdump may
+    /// lag behind a busy machine; SIGINT then flushes it) and returns its
+    /// path.
     fn stop_recording(&mut self) -> PathBuf {
-        sleep(Duration::from_millis(500));
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        let (started, mut last, mut stable) = (Instant::now(), 0, 0);
+        while stable < 5 && started.elapsed() < Duration::from_secs(15) {
+            sleep(Duration::from_millis(200));
+            let now = size(&self.pcap);
+            stable = if now == last { stable + 1 } else { 0 };
+            last = now;
+        }
         if let Some(mut child) = self.tcpdump.take() {
             run(Command::new("kill").args(["-INT", &child.id().to_string()]));
             let _ = child.wait();
@@ -112,6 +121,20 @@ impl Drop for Recorded {
 fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     l.local_addr().expect("local address").port()
+}
+
+/// Replaces every `"type": "int"` with `"type": "integer"`.
+fn mend_int_types(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("int") {
+                map.insert("type".into(), "integer".into());
+            }
+            map.values_mut().for_each(mend_int_types);
+        }
+        Value::Array(items) => items.iter_mut().for_each(mend_int_types),
+        _ => {}
+    }
 }
 
 /// A spec path with its parameters written `{}`, for comparing templates.
@@ -171,11 +194,20 @@ fn learned_templates_match_the_servers_own_spec() {
     let dir = scratch("inventory-httpbin");
     let mut rec = Recorded::start(&dir);
     // The spec is fetched before recording: the traffic is the API's own.
+    // httpbin's Swagger 2 description writes some integers `type: int`,
+    // which is no Swagger type and stops schemathesis from generating those
+    // operations: that typo alone is mended.
+    let fetched = run_ok(Command::new("curl").args(["-sf", &rec.url("/spec.json")]));
+    let mut spec: Value = serde_json::from_str(&fetched).expect("httpbin's /spec.json is JSON");
+    mend_int_types(&mut spec);
     let spec_file = dir.join("spec.json");
-    run_ok(Command::new("curl").args(["-sf", "-o"]).arg(&spec_file).arg(rec.url("/spec.json")));
+    std::fs::write(&spec_file, spec.to_string()).unwrap();
     rec.record();
     // Slow endpoints (/delay, /drip sleep up to 10 s a request) are left out
     // to keep the run short; positive data only, so paths stay in the spec.
+    // schemathesis probes the server first (`HEAD /`, a
+    // `/schemathesis-probe...` path): real traffic outside the spec, which
+    // counts against precision like any other learned template.
     let st = run(Command::new(format!("{VENV}/schemathesis"))
         .arg("run")
         .arg(&spec_file)
@@ -202,7 +234,6 @@ fn learned_templates_match_the_servers_own_spec() {
         .arg("--events")
         .arg(&events));
 
-    let spec: Value = serde_json::from_slice(&std::fs::read(&spec_file).unwrap()).unwrap();
     let spec_paths: Vec<String> = spec["paths"].as_object().unwrap().keys().cloned().collect();
     let spec_shapes: BTreeSet<String> = spec_paths.iter().map(|p| shape(p)).collect();
     let exercised: BTreeSet<String> = read_events(&events)
@@ -236,7 +267,7 @@ fn learned_templates_match_the_servers_own_spec() {
     println!("recall {:.1}% of the exercised spec paths", recall * 100.0);
     println!("recall {:.1}% of all spec paths", recall_all * 100.0);
     println!("not in the spec: {wrong:?}\nexercised, not learned: {missed:?}");
-    assert!(exercised.len() >= 30, "too little of the spec exercised: {exercised:?}");
+    assert!(exercised.len() >= 45, "too little of the spec exercised: {exercised:?}");
     assert!(precision >= 0.95, "precision {precision:.3}: {wrong:?}");
     assert!(recall >= 0.95, "recall {recall:.3}: {missed:?}");
 
