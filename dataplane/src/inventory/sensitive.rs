@@ -339,24 +339,27 @@ pub fn iban_mod97(chars: &[u8]) -> Option<u32> {
 }
 
 /// A JWT: three base64url parts joined by dots, the first a JSON header
-/// (`eyJ` is the encoding of `{"`).
+/// (`eyJ` is the encoding of `{"`); the signature part is empty in an
+/// unsecured JWT (RFC 7519 §6).
 fn jwt(rest: &[u8]) -> Option<usize> {
     if !rest.starts_with(b"eyJ") {
         return None;
     }
-    let mut parts = 0;
-    let mut len = 0;
+    let (mut dots, mut len) = (0, 0);
+    let mut end = rest.len();
     for (i, &b) in rest.iter().enumerate() {
-        if b == b'.' && len > 0 && parts < 2 {
-            parts += 1;
+        if b == b'.' && len > 0 && dots < 2 {
+            dots += 1;
             len = 0;
         } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
             len += 1;
         } else {
-            return (parts == 2 && len > 0 && b != b'.').then_some(i);
+            end = i;
+            break;
         }
     }
-    (parts == 2 && len > 0).then_some(rest.len())
+    let ended_well = rest.get(end) != Some(&b'.');
+    (dots == 2 && ended_well).then_some(end)
 }
 
 /// A PEM private key block header: `-----BEGIN [RSA |EC |...]PRIVATE KEY-----`.
