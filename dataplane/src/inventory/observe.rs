@@ -158,7 +158,11 @@ pub fn observe(tx: &Transaction, server: SocketAddr) -> Observation {
         status: tx.status,
         response_content_type: content_type(tx.response_header("content-type"), &tx.response_body),
         auth,
-        request_sensitive: scan_message(&tx.uri, &tx.request_headers, &tx.request_body.data),
+        request_sensitive: query
+            .iter()
+            .fold(scan_message(target.path, &tx.request_headers, &tx.request_body.data), |s, p| {
+                s.union(sensitive::scan(&p.value))
+            }),
         response_sensitive: scan_message(b"", &tx.response_headers, &tx.response_body.data),
         latency_us: latency_us(tx),
     }
@@ -242,7 +246,8 @@ fn cookie_names(headers: &[Header]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Sensitive data in a target, header values and a kept body.
+/// Sensitive data in a path, header values and a kept body (query values
+/// are scanned decoded, by the caller).
 fn scan_message(target: &[u8], headers: &[Header], body: &[u8]) -> SensitiveSet {
     let mut found = sensitive::scan(target).union(sensitive::scan(body));
     for h in headers {
