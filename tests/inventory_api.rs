@@ -63,7 +63,10 @@ impl Recorded {
             if out.status.success() {
                 return;
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "httpbin did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "httpbin did not start"
+            );
             sleep(Duration::from_millis(200));
         }
     }
@@ -140,7 +143,13 @@ fn mend_int_types(v: &mut Value) {
 /// A spec path with its parameters written `{}`, for comparing templates.
 fn shape(path: &str) -> String {
     path.split('/')
-        .map(|s| if s.starts_with('{') && s.ends_with('}') { "{}" } else { s })
+        .map(|s| {
+            if s.starts_with('{') && s.ends_with('}') {
+                "{}"
+            } else {
+                s
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -174,7 +183,9 @@ fn decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(v)) => {
                 out.push(v);
@@ -213,8 +224,18 @@ fn learned_templates_match_the_servers_own_spec() {
         .arg(&spec_file)
         .args(["--url", &rec.url("")])
         .args(["--mode", "positive", "-n", "10", "--seed", "7", "-w", "4"])
-        .args(["--phases", "examples,fuzzing", "--generation-database", "none"])
-        .args(["--exclude-path-regex", "^/(delay|drip)", "-c", "not_a_server_error"]));
+        .args([
+            "--phases",
+            "examples,fuzzing",
+            "--generation-database",
+            "none",
+        ])
+        .args([
+            "--exclude-path-regex",
+            "^/(delay|drip)",
+            "-c",
+            "not_a_server_error",
+        ]));
     let pcap = rec.stop_recording();
     assert!(
         String::from_utf8_lossy(&st.stdout).contains("generated"),
@@ -222,24 +243,33 @@ fn learned_templates_match_the_servers_own_spec() {
         String::from_utf8_lossy(&st.stderr)
     );
 
-    let (inventory, openapi, events) =
-        (dir.join("inventory.json"), dir.join("openapi.json"), dir.join("events.json"));
-    run_ok(Command::new(dataplane_bin())
-        .args(["capture", "--input"])
-        .arg(&pcap)
-        .arg("--inventory")
-        .arg(&inventory)
-        .arg("--openapi")
-        .arg(&openapi)
-        .arg("--events")
-        .arg(&events));
+    let (inventory, openapi, events) = (
+        dir.join("inventory.json"),
+        dir.join("openapi.json"),
+        dir.join("events.json"),
+    );
+    run_ok(
+        Command::new(dataplane_bin())
+            .args(["capture", "--input"])
+            .arg(&pcap)
+            .arg("--inventory")
+            .arg(&inventory)
+            .arg("--openapi")
+            .arg(&openapi)
+            .arg("--events")
+            .arg(&events),
+    );
 
     let spec_paths: Vec<String> = spec["paths"].as_object().unwrap().keys().cloned().collect();
     let spec_shapes: BTreeSet<String> = spec_paths.iter().map(|p| shape(p)).collect();
     let exercised: BTreeSet<String> = read_events(&events)
         .iter()
         .filter(|e| e["event_type"] == "http")
-        .filter_map(|e| e["http"]["url"].as_str().map(|u| u.split('?').next().unwrap().to_owned()))
+        .filter_map(|e| {
+            e["http"]["url"]
+                .as_str()
+                .map(|u| u.split('?').next().unwrap().to_owned())
+        })
         .filter_map(|raw| spec_path_of(&spec_paths, &raw).map(|p| shape(p)))
         .collect();
     let inv: Value = serde_json::from_slice(&std::fs::read(&inventory).unwrap()).unwrap();
@@ -263,11 +293,18 @@ fn learned_templates_match_the_servers_own_spec() {
         spec_shapes.len(),
         exercised.len()
     );
-    println!("precision {:.1}% ({hits}/{})", precision * 100.0, learned.len());
+    println!(
+        "precision {:.1}% ({hits}/{})",
+        precision * 100.0,
+        learned.len()
+    );
     println!("recall {:.1}% of the exercised spec paths", recall * 100.0);
     println!("recall {:.1}% of all spec paths", recall_all * 100.0);
     println!("not in the spec: {wrong:?}\nexercised, not learned: {missed:?}");
-    assert!(exercised.len() >= 45, "too little of the spec exercised: {exercised:?}");
+    assert!(
+        exercised.len() >= 45,
+        "too little of the spec exercised: {exercised:?}"
+    );
     assert!(precision >= 0.95, "precision {precision:.3}: {wrong:?}");
     assert!(recall >= 0.95, "recall {recall:.3}: {missed:?}");
 
@@ -291,33 +328,88 @@ struct Case {
 const CARD: &str = "4111 1111 1111 1111";
 
 const CASES: &[Case] = &[
-    Case { args: &[], path: "/get?page=2", want: None },
-    Case { args: &[], path: "/json", want: None },
-    Case { args: &[], path: "/status/200", want: None },
-    Case { args: &[], path: "/anything/42?q=5", want: None },
     Case {
-        args: &["-H", "Content-Type: application/json", "--data", r#"{"name":"a","count":3}"#],
+        args: &[],
+        path: "/get?page=2",
+        want: None,
+    },
+    Case {
+        args: &[],
+        path: "/json",
+        want: None,
+    },
+    Case {
+        args: &[],
+        path: "/status/200",
+        want: None,
+    },
+    Case {
+        args: &[],
+        path: "/anything/42?q=5",
+        want: None,
+    },
+    Case {
+        args: &[
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            r#"{"name":"a","count":3}"#,
+        ],
         path: "/post",
         want: None,
     },
     Case {
-        args: &["-H", "Content-Type: application/json", "--data", r#"{"note":"fine"}"#],
+        args: &[
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            r#"{"note":"fine"}"#,
+        ],
         path: "/anything/7?q=1",
         want: None,
     },
-    Case { args: &[], path: "/uuid", want: Some("shadow_endpoint") },
-    Case { args: &[], path: "/headers", want: Some("zombie_endpoint") },
-    Case { args: &[], path: "/anything/43", want: Some("missing_parameter") },
-    Case { args: &[], path: "/anything/44?q=abc", want: Some("wrong_parameter_type") },
-    Case { args: &[], path: "/anything/45?q=5&debug=1", want: Some("unknown_parameter") },
+    Case {
+        args: &[],
+        path: "/uuid",
+        want: Some("shadow_endpoint"),
+    },
+    Case {
+        args: &[],
+        path: "/headers",
+        want: Some("zombie_endpoint"),
+    },
+    Case {
+        args: &[],
+        path: "/anything/43",
+        want: Some("missing_parameter"),
+    },
+    Case {
+        args: &[],
+        path: "/anything/44?q=abc",
+        want: Some("wrong_parameter_type"),
+    },
+    Case {
+        args: &[],
+        path: "/anything/45?q=5&debug=1",
+        want: Some("unknown_parameter"),
+    },
     Case {
         args: &["-H", "Content-Type: text/plain", "--data", "name=a"],
         path: "/post",
         want: Some("wrong_content_type"),
     },
-    Case { args: &[], path: "/status/418", want: Some("undocumented_status") },
     Case {
-        args: &["-H", "Content-Type: application/json", "--data", r#"{"note":"4111 1111 1111 1111"}"#],
+        args: &[],
+        path: "/status/418",
+        want: Some("undocumented_status"),
+    },
+    Case {
+        args: &[
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            r#"{"note":"4111 1111 1111 1111"}"#,
+        ],
         path: "/anything/8?q=1",
         want: Some("sensitive_data"),
     },
@@ -330,45 +422,67 @@ fn crafted_violations_and_leaks_give_their_events_and_clean_traffic_none() {
     rec.record();
     for case in CASES {
         let mut curl = Command::new("curl");
-        curl.args(["-s", "-o", "/dev/null", "--max-time", "10"]).args(case.args);
+        curl.args(["-s", "-o", "/dev/null", "--max-time", "10"])
+            .args(case.args);
         run(curl.arg(rec.url(case.path)));
     }
     let pcap = rec.stop_recording();
 
     let (events, inventory) = (dir.join("events.json"), dir.join("inventory.json"));
     let spec = root().join("tests/data/inventory/httpbin-subset.yaml");
-    run_ok(Command::new(dataplane_bin())
-        .args(["capture", "--input"])
-        .arg(&pcap)
-        .arg("--events")
-        .arg(&events)
-        .arg("--inventory")
-        .arg(&inventory)
-        .arg("--spec")
-        .arg(&spec)
-        .args(["--spec-host", "127.0.0.1", "--api-action", "sensitive_data=block"]));
+    run_ok(
+        Command::new(dataplane_bin())
+            .args(["capture", "--input"])
+            .arg(&pcap)
+            .arg("--events")
+            .arg(&events)
+            .arg("--inventory")
+            .arg(&inventory)
+            .arg("--spec")
+            .arg(&spec)
+            .args([
+                "--spec-host",
+                "127.0.0.1",
+                "--api-action",
+                "sensitive_data=block",
+            ]),
+    );
 
-    let api: Vec<Value> =
-        read_events(&events).into_iter().filter(|e| e["event_type"] == "api").collect();
+    let api: Vec<Value> = read_events(&events)
+        .into_iter()
+        .filter(|e| e["event_type"] == "api")
+        .collect();
     let mut got: Vec<(String, String)> = api
         .iter()
         .map(|e| {
             let path = e["api"]["path"].as_str().unwrap_or_default();
-            (path.to_owned(), e["api"]["kind"].as_str().unwrap_or_default().to_owned())
+            (
+                path.to_owned(),
+                e["api"]["kind"].as_str().unwrap_or_default().to_owned(),
+            )
         })
         .collect();
     got.sort();
     let mut want: Vec<(String, String)> = CASES
         .iter()
-        .filter_map(|c| c.want.map(|k| (c.path.split('?').next().unwrap().to_owned(), k.to_owned())))
+        .filter_map(|c| {
+            c.want
+                .map(|k| (c.path.split('?').next().unwrap().to_owned(), k.to_owned()))
+        })
         .collect();
     want.sort();
     assert_eq!(got, want, "api events: {api:#?}");
 
-    let leak = api.iter().find(|e| e["api"]["kind"] == "sensitive_data").unwrap();
+    let leak = api
+        .iter()
+        .find(|e| e["api"]["kind"] == "sensitive_data")
+        .unwrap();
     assert_eq!(leak["api"]["action"], "block");
     assert_eq!(leak["api"]["sensitive"], serde_json::json!(["card_number"]));
-    let shadow = api.iter().find(|e| e["api"]["kind"] == "shadow_endpoint").unwrap();
+    let shadow = api
+        .iter()
+        .find(|e| e["api"]["kind"] == "shadow_endpoint")
+        .unwrap();
     assert_eq!(shadow["api"]["action"], "alert");
 
     // No value leaves unmasked: neither the events nor the inventory hold it.
@@ -386,10 +500,22 @@ fn crafted_violations_and_leaks_give_their_events_and_clean_traffic_none() {
         .iter()
         .map(|e| {
             let path = e["path"].as_str().unwrap().to_owned();
-            (path, e["compliance"].as_str().unwrap_or_default().to_owned())
+            (
+                path,
+                e["compliance"].as_str().unwrap_or_default().to_owned(),
+            )
         })
         .collect();
-    assert!(marks.contains(&("/uuid".into(), "shadow".into())), "{marks:?}");
-    assert!(marks.contains(&("/headers".into(), "zombie".into())), "{marks:?}");
-    assert!(marks.contains(&("/json".into(), "documented".into())), "{marks:?}");
+    assert!(
+        marks.contains(&("/uuid".into(), "shadow".into())),
+        "{marks:?}"
+    );
+    assert!(
+        marks.contains(&("/headers".into(), "zombie".into())),
+        "{marks:?}"
+    );
+    assert!(
+        marks.contains(&("/json".into(), "documented".into())),
+        "{marks:?}"
+    );
 }

@@ -182,7 +182,12 @@ fn endpoint_report(segs: &[Segment], method: String, s: &EndpointStats) -> Endpo
         .map(|((location, name), p)| ParamReport {
             name: name.clone(),
             location: *location,
-            ty: p.types.keys().copied().reduce(ValueType::join).unwrap_or(ValueType::String),
+            ty: p
+                .types
+                .keys()
+                .copied()
+                .reduce(ValueType::join)
+                .unwrap_or(ValueType::String),
             required: p.count >= s.count,
             count: p.count,
         })

@@ -20,13 +20,21 @@ pub enum Auth {
     /// A Bearer token that is not a JWT.
     Bearer,
     /// A Bearer JWT; `alg` from its header (`none` included).
-    BearerJwt { alg: String },
+    BearerJwt {
+        alg: String,
+    },
     /// An API key in the header `name`.
-    ApiKeyHeader { name: String },
+    ApiKeyHeader {
+        name: String,
+    },
     /// An API key in the query parameter `name`.
-    ApiKeyQuery { name: String },
+    ApiKeyQuery {
+        name: String,
+    },
     /// A session cookie called `name`.
-    SessionCookie { name: String },
+    SessionCookie {
+        name: String,
+    },
 }
 
 /// Header names that carry API keys (compared case-insensitively).
@@ -54,7 +62,12 @@ const KEY_PARAMS: [&str; 7] = [
 
 /// Cookie names of the common session frameworks; any name containing
 /// `session` or ending in `sid` counts too.
-const SESSION_COOKIES: [&str; 4] = ["jsessionid", "phpsessid", "connect.sid", "asp.net_sessionid"];
+const SESSION_COOKIES: [&str; 4] = [
+    "jsessionid",
+    "phpsessid",
+    "connect.sid",
+    "asp.net_sessionid",
+];
 
 /// The schemes in a request: its headers, query parameter names and cookie
 /// names. `[Auth::None]` when there is none.
@@ -77,7 +90,10 @@ pub fn schemes<'a>(
         }
     }
     for name in query_names {
-        if let Some(key) = KEY_PARAMS.iter().find(|k| name.eq_ignore_ascii_case(k.as_bytes())) {
+        if let Some(key) = KEY_PARAMS
+            .iter()
+            .find(|k| name.eq_ignore_ascii_case(k.as_bytes()))
+        {
             found.push(Auth::ApiKeyQuery {
                 name: (*key).to_owned(),
             });
@@ -131,7 +147,9 @@ pub fn jwt_alg(token: &[u8]) -> Option<String> {
     }
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let trimmed = header.strip_suffix(b"==").unwrap_or(header);
-    let json = engine.decode(trimmed.strip_suffix(b"=").unwrap_or(trimmed)).ok()?;
+    let json = engine
+        .decode(trimmed.strip_suffix(b"=").unwrap_or(trimmed))
+        .ok()?;
     let value: serde_json::Value = serde_json::from_slice(&json).ok()?;
     let obj = value.as_object()?;
     let alg = match obj.get("alg") {

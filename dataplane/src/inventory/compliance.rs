@@ -168,7 +168,12 @@ impl Compliance {
             Lookup::NoPath | Lookup::NoMethod { .. } => {
                 let key = (obs.host.clone(), obs.method.clone(), shadow_key(&obs.path));
                 if self.reported.insert(key) {
-                    found.push(raw(FindingKind::ShadowEndpoint, None, None, "not in the spec"));
+                    found.push(raw(
+                        FindingKind::ShadowEndpoint,
+                        None,
+                        None,
+                        "not in the spec",
+                    ));
                 }
             }
             Lookup::Found { template, op } => {
@@ -212,7 +217,13 @@ fn raw(kind: FindingKind, template: Option<String>, param: Option<&str>, detail:
 /// endpoint is reported once, not once per id.
 fn shadow_key(path: &str) -> String {
     let segs: Vec<&str> = super::path_segments(path)
-        .map(|s| if classify(s.as_bytes()).is_id() { "{}" } else { s })
+        .map(|s| {
+            if classify(s.as_bytes()).is_id() {
+                "{}"
+            } else {
+                s
+            }
+        })
         .collect();
     segs.join("/")
 }
@@ -233,11 +244,25 @@ fn check_request(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {
         match seen(loc, &p.name) {
             None if p.required && !is_freeform(&p.schema) => {
                 let detail = format!("required {} parameter absent", p.location);
-                out.push(raw(FindingKind::MissingParameter, None, Some(&p.name), &detail));
+                out.push(raw(
+                    FindingKind::MissingParameter,
+                    None,
+                    Some(&p.name),
+                    &detail,
+                ));
             }
             Some(ty) if !type_fits(&p.schema, ty) => {
-                let detail = format!("{} value where the spec wants {}", ty.name(), want(&p.schema));
-                out.push(raw(FindingKind::WrongParameterType, None, Some(&p.name), &detail));
+                let detail = format!(
+                    "{} value where the spec wants {}",
+                    ty.name(),
+                    want(&p.schema)
+                );
+                out.push(raw(
+                    FindingKind::WrongParameterType,
+                    None,
+                    Some(&p.name),
+                    &detail,
+                ));
             }
             _ => {}
         }
@@ -247,10 +272,18 @@ fn check_request(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {
         .iter()
         .any(|p| p.location == "query" && is_freeform(&p.schema));
     for q in obs.params.iter().filter(|p| p.location == Location::Query) {
-        let known = op.params.iter().any(|p| p.location == "query" && p.name == q.name);
+        let known = op
+            .params
+            .iter()
+            .any(|p| p.location == "query" && p.name == q.name);
         if !known && !freeform_query {
             let detail = "query parameter not in the spec";
-            out.push(raw(FindingKind::UnknownParameter, None, Some(&q.name), detail));
+            out.push(raw(
+                FindingKind::UnknownParameter,
+                None,
+                Some(&q.name),
+                detail,
+            ));
         }
     }
     check_body(op.body.as_ref(), obs, out);
@@ -273,11 +306,18 @@ fn check_body(body: Option<&SpecBody>, obs: &Observation, out: &mut Vec<Finding>
         return;
     };
     if !body.media.iter().any(|m| media_matches(m, media)) {
-        let detail = format!("{media} body where the spec wants {}", body.media.join(" or "));
+        let detail = format!(
+            "{media} body where the spec wants {}",
+            body.media.join(" or ")
+        );
         out.push(raw(FindingKind::WrongContentType, None, None, &detail));
         return;
     }
-    let props = |name: &str| obs.params.iter().find(|p| p.location == Location::Body && p.name == name);
+    let props = |name: &str| {
+        obs.params
+            .iter()
+            .find(|p| p.location == Location::Body && p.name == name)
+    };
     for name in &body.required_properties {
         if props(name).is_none() {
             let detail = "required body property absent";
@@ -288,11 +328,25 @@ fn check_body(body: Option<&SpecBody>, obs: &Observation, out: &mut Vec<Finding>
         match body.properties.get(&p.name) {
             None if !body.additional => {
                 let detail = "body property not in the spec";
-                out.push(raw(FindingKind::UnknownParameter, None, Some(&p.name), detail));
+                out.push(raw(
+                    FindingKind::UnknownParameter,
+                    None,
+                    Some(&p.name),
+                    detail,
+                ));
             }
             Some(schema) if !type_fits(schema, p.ty) => {
-                let detail = format!("{} value where the spec wants {}", p.ty.name(), want(schema));
-                out.push(raw(FindingKind::WrongParameterType, None, Some(&p.name), &detail));
+                let detail = format!(
+                    "{} value where the spec wants {}",
+                    p.ty.name(),
+                    want(schema)
+                );
+                out.push(raw(
+                    FindingKind::WrongParameterType,
+                    None,
+                    Some(&p.name),
+                    &detail,
+                ));
             }
             _ => {}
         }
@@ -305,9 +359,10 @@ fn check_status(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {
     };
     let code = status.to_string();
     let range = format!("{}XX", status / 100);
-    let documented = op.responses.iter().any(|r| {
-        r == &code || r.eq_ignore_ascii_case(&range) || r == "default"
-    });
+    let documented = op
+        .responses
+        .iter()
+        .any(|r| r == &code || r.eq_ignore_ascii_case(&range) || r == "default");
     if !documented {
         let detail = format!("status {status} is not among the documented responses");
         out.push(raw(FindingKind::UndocumentedStatus, None, None, &detail));

@@ -139,7 +139,11 @@ pub fn observe(tx: &Transaction, server: SocketAddr) -> Observation {
         }
     }
     let request_content_type = content_type(tx.request_header("content-type"), &tx.request_body);
-    body_params(request_content_type.as_deref(), &tx.request_body.data, &mut params);
+    body_params(
+        request_content_type.as_deref(),
+        &tx.request_body.data,
+        &mut params,
+    );
     params.sort();
     params.dedup_by(|a, b| a.name == b.name && a.location == b.location);
 
@@ -158,11 +162,10 @@ pub fn observe(tx: &Transaction, server: SocketAddr) -> Observation {
         status: tx.status,
         response_content_type: content_type(tx.response_header("content-type"), &tx.response_body),
         auth,
-        request_sensitive: query
-            .iter()
-            .fold(scan_message(target.path, &tx.request_headers, &tx.request_body.data), |s, p| {
-                s.union(sensitive::scan(&p.value))
-            }),
+        request_sensitive: query.iter().fold(
+            scan_message(target.path, &tx.request_headers, &tx.request_body.data),
+            |s, p| s.union(sensitive::scan(&p.value)),
+        ),
         response_sensitive: scan_message(b"", &tx.response_headers, &tx.response_body.data),
         latency_us: latency_us(tx),
     }
@@ -170,7 +173,9 @@ pub fn observe(tx: &Transaction, server: SocketAddr) -> Observation {
 
 /// True for header names every client sends, which are not API parameters.
 pub fn is_plain_header(name: &[u8]) -> bool {
-    PLAIN_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+    PLAIN_HEADERS
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 fn param(name: &[u8], location: Location, ty: ValueType) -> ParamSeen {

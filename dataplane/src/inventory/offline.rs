@@ -85,9 +85,13 @@ impl ApiRecorder {
         if !opts.enabled() {
             return Ok(None);
         }
-        for (flag, path) in [("--inventory", &opts.inventory), ("--openapi", &opts.openapi)] {
+        for (flag, path) in [
+            ("--inventory", &opts.inventory),
+            ("--openapi", &opts.openapi),
+        ] {
             if let Some(path) = path {
-                std::fs::File::create(path).with_context(|| format!("{flag} {}", path.display()))?;
+                std::fs::File::create(path)
+                    .with_context(|| format!("{flag} {}", path.display()))?;
             }
         }
         let specs = opts
@@ -140,7 +144,11 @@ impl ApiRecorder {
             write_json(path, &serde_json::to_value(&report)?, "--inventory")?;
             tracing::info!(
                 hosts = report.hosts.len(),
-                endpoints = report.hosts.iter().map(|h| h.endpoints.len()).sum::<usize>(),
+                endpoints = report
+                    .hosts
+                    .iter()
+                    .map(|h| h.endpoints.len())
+                    .sum::<usize>(),
                 "inventory written to {}",
                 path.display()
             );

@@ -138,7 +138,10 @@ fn responses(ep: &EndpointReport) -> Value {
         out.insert("default".into(), json!({ "description": text }));
     }
     if out.is_empty() {
-        out.insert("default".into(), json!({ "description": "No response was seen." }));
+        out.insert(
+            "default".into(),
+            json!({ "description": "No response was seen." }),
+        );
     }
     Value::Object(out)
 }
@@ -147,14 +150,23 @@ fn request_body(ep: &EndpointReport) -> Option<Value> {
     if ep.request_content_types.is_empty() {
         return None;
     }
-    let body: Vec<_> = ep.params.iter().filter(|p| p.location == Location::Body).collect();
+    let body: Vec<_> = ep
+        .params
+        .iter()
+        .filter(|p| p.location == Location::Body)
+        .collect();
     let mut schema = json!({ "type": "object" });
     if !body.is_empty() {
-        let props: Map<String, Value> =
-            body.iter().map(|p| (p.name.clone(), self::schema(p.ty))).collect();
+        let props: Map<String, Value> = body
+            .iter()
+            .map(|p| (p.name.clone(), self::schema(p.ty)))
+            .collect();
         schema["properties"] = Value::Object(props);
-        let required: Vec<&str> =
-            body.iter().filter(|p| p.required).map(|p| p.name.as_str()).collect();
+        let required: Vec<&str> = body
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| p.name.as_str())
+            .collect();
         if !required.is_empty() {
             schema["required"] = json!(required);
         }
@@ -174,9 +186,18 @@ fn security(auth: &[Auth], schemes: &mut Map<String, Value>) -> Vec<Value> {
     for a in auth {
         let (name, scheme) = match a {
             Auth::None => continue,
-            Auth::Basic => ("basicAuth".into(), json!({"type": "http", "scheme": "basic"})),
-            Auth::Digest => ("digestAuth".into(), json!({"type": "http", "scheme": "digest"})),
-            Auth::Bearer => ("bearerAuth".into(), json!({"type": "http", "scheme": "bearer"})),
+            Auth::Basic => (
+                "basicAuth".into(),
+                json!({"type": "http", "scheme": "basic"}),
+            ),
+            Auth::Digest => (
+                "digestAuth".into(),
+                json!({"type": "http", "scheme": "digest"}),
+            ),
+            Auth::Bearer => (
+                "bearerAuth".into(),
+                json!({"type": "http", "scheme": "bearer"}),
+            ),
             Auth::BearerJwt { .. } => (
                 "bearerJwt".into(),
                 json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),

@@ -118,7 +118,11 @@ pub fn scan_each(text: &[u8], mut found: impl FnMut(SensitiveKind, std::ops::Ran
     while i < text.len() {
         let prev = i.checked_sub(1).and_then(|p| text.get(p)).copied();
         let starts_token = prev.is_none_or(|p| !p.is_ascii_alphanumeric());
-        let hit = if starts_token { token_at(text, i) } else { None };
+        let hit = if starts_token {
+            token_at(text, i)
+        } else {
+            None
+        };
         match hit {
             Some((kind, len)) => {
                 found(kind, i..i + len);
@@ -235,7 +239,7 @@ pub fn luhn_valid(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// A US social security number written `AAA-GG-SSSS`, with the number
@@ -250,10 +254,8 @@ fn ssn(rest: &[u8]) -> Option<usize> {
     if !shape || !ends_token(rest, 11) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| {
-        s[r].iter()
-            .fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'))
-    };
+    let num =
+        |r: std::ops::Range<usize>| s[r].iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
     let (area, group, serial) = (num(0..3), num(4..6), num(7..11));
     let valid = area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
     valid.then_some(11)
@@ -291,8 +293,7 @@ fn nanp_area_ok(s: &[u8]) -> bool {
 /// groups of four when spaced), whose ISO 7064 mod 97-10 check gives 1.
 fn iban(rest: &[u8]) -> Option<usize> {
     let head = rest.get(..4)?;
-    if !(head[..2].iter().all(u8::is_ascii_uppercase) && head[2..].iter().all(u8::is_ascii_digit))
-    {
+    if !(head[..2].iter().all(u8::is_ascii_uppercase) && head[2..].iter().all(u8::is_ascii_digit)) {
         return None;
     }
     let mut chars = Vec::with_capacity(34);

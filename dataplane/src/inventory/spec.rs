@@ -101,7 +101,10 @@ impl Spec {
 
     /// A spec from a parsed OpenAPI 3 document.
     pub fn from_document(doc: &Value, host: &str) -> Result<Spec> {
-        let version = doc.get("openapi").and_then(Value::as_str).unwrap_or_default();
+        let version = doc
+            .get("openapi")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !version.starts_with("3.") {
             bail!("not an OpenAPI 3 document (no `openapi: 3.x` at the top)");
         }
@@ -248,7 +251,10 @@ fn operations(doc: &Value, item: &Value) -> BTreeMap<String, Operation> {
             .map(|r| r.keys().cloned().collect())
             .unwrap_or_default();
         let operation = Operation {
-            deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+            deprecated: op
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             params,
             body: op.get("requestBody").map(|b| body(doc, resolve(doc, b))),
             responses,
@@ -275,7 +281,10 @@ fn params(doc: &Value, list: Option<&Value>) -> Vec<SpecParam> {
                 },
                 required: p.get("required").and_then(Value::as_bool).unwrap_or(false)
                     || location == "path",
-                schema: p.get("schema").map(|s| resolve(doc, s).clone()).unwrap_or_default(),
+                schema: p
+                    .get("schema")
+                    .map(|s| resolve(doc, s).clone())
+                    .unwrap_or_default(),
                 location,
             })
         })

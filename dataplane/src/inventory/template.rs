@@ -220,7 +220,9 @@ fn decode(raw: &str) -> Vec<u8> {
 fn is_name(seg: &[u8]) -> bool {
     seg.len() <= 40
         && seg.iter().any(u8::is_ascii_alphabetic)
-        && seg.iter().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(b))
+        && seg
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(b))
 }
 
 /// Words that are values, not names, in a path.
@@ -235,7 +237,10 @@ fn method_count(node: &Node) -> u64 {
     fn walk<'a>(node: &'a Node, depth: u8, seen: &mut std::collections::BTreeSet<&'a str>) {
         seen.extend(node.methods.keys().map(String::as_str));
         if depth < 2 && seen.len() < 9 {
-            node.children.values().take(64).for_each(|c| walk(c, depth + 1, seen));
+            node.children
+                .values()
+                .take(64)
+                .for_each(|c| walk(c, depth + 1, seen));
         }
     }
     let mut seen = std::collections::BTreeSet::new();

@@ -150,10 +150,14 @@ fn is_uuid(v: &[u8]) -> bool {
 /// Hex strings of a hash or id length (at least 16 digits, even length)
 /// with at least one digit and one letter, in one case.
 fn is_hex_id(v: &[u8]) -> bool {
-    let lower = v.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
-    let upper = v.iter().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
+    let lower = v
+        .iter()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+    let upper = v
+        .iter()
+        .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
     v.len() >= 16
-        && v.len() % 2 == 0
+        && v.len().is_multiple_of(2)
         && (lower || upper)
         && v.iter().any(u8::is_ascii_digit)
         && v.iter().any(u8::is_ascii_alphabetic)
@@ -183,7 +187,8 @@ fn is_time_byte(b: &u8) -> bool {
 }
 
 fn two_digits(b: &[u8]) -> u32 {
-    b.iter().fold(0, |a, d| a * 10 + u32::from(d.wrapping_sub(b'0')))
+    b.iter()
+        .fold(0, |a, d| a * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
 fn is_email(v: &[u8]) -> bool {
@@ -194,7 +199,9 @@ fn is_email(v: &[u8]) -> bool {
     !local.is_empty()
         && domain.contains(&b'.')
         && !domain.contains(&b'@')
-        && domain.iter().all(|b| b.is_ascii_alphanumeric() || b"-.".contains(b))
+        && domain
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.".contains(b))
 }
 
 /// An opaque token: 16 or more URL-safe base64 characters mixing letters and

@@ -3,10 +3,10 @@
 //! example IBANs, the SSA's never-issued SSN ranges, RFC 7519's example
 //! JWTs, AWS's documented example key id, RFC 7468's PEM labels.
 
+use crate::http::Header;
 use crate::inventory::auth::{jwt_alg, schemes, Auth};
 use crate::inventory::sensitive::{iban_mod97, luhn_valid, mask, scan, SensitiveKind as K};
 use crate::inventory::value::{classify, ValueType as T};
-use crate::http::Header;
 
 fn kinds(text: &str) -> Vec<K> {
     scan(text.as_bytes()).iter().collect()
@@ -47,7 +47,9 @@ fn numbers_failing_luhn_or_issuer_are_not_cards() {
     assert!(kinds("4111111111111112").is_empty());
     assert!(kinds("5555555555554445").is_empty());
     // Luhn-valid but no network issues it (prefix 9, length 16).
-    assert!(luhn_valid(&[9, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]));
+    assert!(luhn_valid(&[
+        9, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0
+    ]));
     assert!(kinds("9111111111111110").is_empty());
     // Part of a longer digit run, or glued to letters.
     assert!(kinds("41111111111111110").is_empty());
@@ -99,7 +101,13 @@ fn ssns_outside_the_never_issued_ranges_are_found() {
     assert_eq!(kinds("ssn=078-05-1120"), [K::UsSsn]);
     assert_eq!(kinds("\"219-09-9999\""), [K::UsSsn]);
     // The SSA never issues area 000, 666 or 900-999, group 00, serial 0000.
-    for never in ["000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000"] {
+    for never in [
+        "000-12-3456",
+        "666-12-3456",
+        "900-12-3456",
+        "123-00-4567",
+        "123-45-0000",
+    ] {
         assert!(kinds(never).is_empty(), "{never}");
     }
     // Dates and versions are not SSNs.
@@ -114,7 +122,12 @@ fn emails_and_phones_are_found() {
         assert!(kinds(not_email).is_empty(), "{not_email}");
     }
     // E.164 and North American writings.
-    for phone in ["+14155552671", "+44 20 7946 0958", "(415) 555-2671", "415-555-2671"] {
+    for phone in [
+        "+14155552671",
+        "+44 20 7946 0958",
+        "(415) 555-2671",
+        "415-555-2671",
+    ] {
         assert_eq!(kinds(phone), [K::Phone], "{phone}");
     }
     // NANP area codes never start with 0 or 1; E.164 country codes never 0.
@@ -145,23 +158,38 @@ fn rfc7519_jwts_are_found_with_their_alg() {
 #[test]
 fn keys_are_found() {
     // AWS's documented example access key id.
-    assert_eq!(kinds("aws_access_key_id = AKIAIOSFODNN7EXAMPLE"), [K::CloudKey]);
+    assert_eq!(
+        kinds("aws_access_key_id = AKIAIOSFODNN7EXAMPLE"),
+        [K::CloudKey]
+    );
     assert!(kinds("AKIAIOSFODNN7EXAMPLEX").is_empty());
     // A Google API key has `AIza` and 35 URL-safe characters (shape only).
-    assert_eq!(kinds("key=AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe"), [K::CloudKey]);
+    assert_eq!(
+        kinds("key=AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe"),
+        [K::CloudKey]
+    );
     // RFC 7468 private key labels, and labels that are not secret.
-    for label in ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"] {
+    for label in [
+        "PRIVATE KEY",
+        "RSA PRIVATE KEY",
+        "EC PRIVATE KEY",
+        "ENCRYPTED PRIVATE KEY",
+    ] {
         let pem = format!("-----BEGIN {label}-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\n");
         assert_eq!(kinds(&pem), [K::PrivateKey], "{label}");
     }
     for label in ["CERTIFICATE", "PUBLIC KEY"] {
-        assert!(kinds(&format!("-----BEGIN {label}-----\n")).is_empty(), "{label}");
+        assert!(
+            kinds(&format!("-----BEGIN {label}-----\n")).is_empty(),
+            "{label}"
+        );
     }
 }
 
 #[test]
 fn several_kinds_in_one_body_and_masking() {
-    let body = r#"{"email":"a.b@example.com","card":"5555555555554444","iban":"NL91ABNA0417164300"}"#;
+    let body =
+        r#"{"email":"a.b@example.com","card":"5555555555554444","iban":"NL91ABNA0417164300"}"#;
     assert_eq!(kinds(body), [K::CardNumber, K::Iban, K::Email]);
     assert_eq!(mask(b"4111111111111111"), "************1111");
     assert_eq!(mask(b"secret"), "******");
@@ -203,13 +231,25 @@ fn auth_schemes() {
     let none = schemes(&[], std::iter::empty(), std::iter::empty());
     assert_eq!(none, [Auth::None]);
     // RFC 7617's example credentials.
-    let basic = [header("Authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")];
-    assert_eq!(schemes(&basic, std::iter::empty(), std::iter::empty()), [Auth::Basic]);
-    let bearer = [header("authorization", &format!("Bearer {}", JWT_NONE.replace(' ', "")))];
+    let basic = [header(
+        "Authorization",
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    )];
+    assert_eq!(
+        schemes(&basic, std::iter::empty(), std::iter::empty()),
+        [Auth::Basic]
+    );
+    let bearer = [header(
+        "authorization",
+        &format!("Bearer {}", JWT_NONE.replace(' ', "")),
+    )];
     let got = schemes(&bearer, std::iter::empty(), std::iter::empty());
     assert_eq!(got, [Auth::BearerJwt { alg: "none".into() }]);
     let opaque = [header("Authorization", "Bearer mF_9.B5f-4.1JqM")];
-    assert_eq!(schemes(&opaque, std::iter::empty(), std::iter::empty()), [Auth::Bearer]);
+    assert_eq!(
+        schemes(&opaque, std::iter::empty(), std::iter::empty()),
+        [Auth::Bearer]
+    );
     let keyed = [header("X-API-Key", "abc")];
     let query = [&b"api_key"[..]];
     let cookies = [&b"JSESSIONID"[..], &b"theme"[..]];
@@ -217,9 +257,15 @@ fn auth_schemes() {
     assert_eq!(
         got,
         [
-            Auth::ApiKeyHeader { name: "x-api-key".into() },
-            Auth::ApiKeyQuery { name: "api_key".into() },
-            Auth::SessionCookie { name: "JSESSIONID".into() },
+            Auth::ApiKeyHeader {
+                name: "x-api-key".into()
+            },
+            Auth::ApiKeyQuery {
+                name: "api_key".into()
+            },
+            Auth::SessionCookie {
+                name: "JSESSIONID".into()
+            },
         ]
     );
 }

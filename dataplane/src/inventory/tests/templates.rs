@@ -123,7 +123,10 @@ fn figures_add_up_across_merged_paths() {
     assert_eq!(ep.statuses.get(&200), Some(&4));
     assert_eq!(ep.statuses.get(&404), Some(&1));
     assert!(ep.params[0].required);
-    assert_eq!(ep.sensitive.response.iter().collect::<Vec<_>>(), [SensitiveKind::Email]);
+    assert_eq!(
+        ep.sensitive.response.iter().collect::<Vec<_>>(),
+        [SensitiveKind::Email]
+    );
     let latency = ep.latency_us.unwrap();
     assert_eq!((latency.mean, latency.max, latency.samples), (112, 114, 5));
     assert_eq!(ep.first_seen, "1970-01-01T00:00:00.000000+0000");
@@ -173,8 +176,11 @@ fn a_transaction_becomes_a_compact_observation() {
     assert_eq!(o.status, Some(201));
     assert_eq!(o.auth, [Auth::Basic]);
     assert_eq!(o.latency_us, Some(50));
-    let params: Vec<(&str, Location, ValueType)> =
-        o.params.iter().map(|p| (p.name.as_str(), p.location, p.ty)).collect();
+    let params: Vec<(&str, Location, ValueType)> = o
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.location, p.ty))
+        .collect();
     assert_eq!(
         params,
         [
@@ -191,7 +197,10 @@ fn a_transaction_becomes_a_compact_observation() {
     assert!(o.response_sensitive.is_empty());
     // Nothing of the values travels in the observation.
     let text = serde_json::to_string(&o).unwrap();
-    assert!(!text.contains("4111") && !text.contains("a@example"), "{text}");
+    assert!(
+        !text.contains("4111") && !text.contains("a@example"),
+        "{text}"
+    );
     let back: Observation = serde_json::from_str(&text).unwrap();
     assert_eq!(back, o);
 }
@@ -204,13 +213,19 @@ fn openapi_export_has_paths_parameters_bodies_and_security() {
     let doc = openapi::openapi(&inv.report().hosts[0]);
     assert_eq!(doc["openapi"], "3.0.3");
     let op = &doc["paths"]["/api/v1/users"]["post"];
-    assert_eq!(op["responses"]["201"]["content"]["application/json"], serde_json::json!({}));
+    assert_eq!(
+        op["responses"]["201"]["content"]["application/json"],
+        serde_json::json!({})
+    );
     let body = &op["requestBody"]["content"]["application/json"]["schema"];
     assert_eq!(body["properties"]["tags"]["type"], "array");
     assert_eq!(op["parameters"][0]["name"], "email");
     assert_eq!(op["parameters"][0]["schema"]["format"], "email");
     assert_eq!(op["security"], serde_json::json!([{ "basicAuth": [] }]));
-    assert_eq!(doc["components"]["securitySchemes"]["basicAuth"]["scheme"], "basic");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["basicAuth"]["scheme"],
+        "basic"
+    );
 }
 
 const SPEC: &str = r#"
@@ -235,13 +250,22 @@ fn spec_lookup_prefers_static_segments_and_findings_follow_the_policy() {
     let spec = Spec::from_document(&doc, "API.example").unwrap();
     assert!(matches!(
         spec.lookup("GET", "/v2/items/latest"),
-        Lookup::Found { template: "/v2/items/latest", .. }
+        Lookup::Found {
+            template: "/v2/items/latest",
+            ..
+        }
     ));
     assert!(matches!(
         spec.lookup("GET", "/v2/items/7"),
-        Lookup::Found { template: "/v2/items/{id}", .. }
+        Lookup::Found {
+            template: "/v2/items/{id}",
+            ..
+        }
     ));
-    assert!(matches!(spec.lookup("PUT", "/v2/items/7"), Lookup::NoMethod { .. }));
+    assert!(matches!(
+        spec.lookup("PUT", "/v2/items/7"),
+        Lookup::NoMethod { .. }
+    ));
     assert!(matches!(spec.lookup("GET", "/items/7"), Lookup::NoPath));
 
     let mut policy = Policy::default();
@@ -257,10 +281,16 @@ fn spec_lookup_prefers_static_segments_and_findings_follow_the_policy() {
     o.status = Some(500);
     let f = c.check(&o);
     assert_eq!(f.len(), 1);
-    assert_eq!((f[0].kind, f[0].action), (FindingKind::UndocumentedStatus, Action::Alert));
+    assert_eq!(
+        (f[0].kind, f[0].action),
+        (FindingKind::UndocumentedStatus, Action::Alert)
+    );
     o.path = "/v2/orders/1".into();
     let f = c.check(&o);
-    assert_eq!((f[0].kind, f[0].action), (FindingKind::ShadowEndpoint, Action::Block));
+    assert_eq!(
+        (f[0].kind, f[0].action),
+        (FindingKind::ShadowEndpoint, Action::Block)
+    );
     o.path = "/v2/orders/2".into();
     assert!(c.check(&o).is_empty(), "a shadow endpoint is reported once");
     o.path = "/v2/items/latest".into();
