@@ -177,9 +177,9 @@ impl Compliance {
                 }
             }
             Lookup::Found { template, op } => {
-                let key = (obs.host.clone(), obs.method.clone(), template.to_owned());
                 let answered = obs.status.is_some_and(|s| s != 404 && s != 410);
-                if op.deprecated && answered && self.reported.insert(key) {
+                let key = || (obs.host.clone(), obs.method.clone(), template.to_owned());
+                if op.deprecated && answered && self.reported.insert(key()) {
                     let detail = "deprecated in the spec, still answering";
                     found.push(raw(FindingKind::ZombieEndpoint, None, None, detail));
                 }

@@ -166,17 +166,46 @@ fn numeric(rest: &[u8]) -> Option<(SensitiveKind, usize)> {
     phone(rest).map(|n| (SensitiveKind::Phone, n))
 }
 
-/// Digits with single spaces or dashes between groups, as cards are written.
-/// Returns the digits (at most `max`) and the bytes taken.
-fn grouped_digits(rest: &[u8], max: usize) -> (Vec<u8>, usize) {
-    let mut digits = Vec::with_capacity(max);
+/// Up to 34 characters kept on the stack while a candidate is read (the
+/// longest IBAN; card numbers take 19), so scanning never allocates.
+struct Chars {
+    bytes: [u8; 34],
+    len: usize,
+}
+
+impl Chars {
+    fn new() -> Self {
+        Chars {
+            bytes: [0; 34],
+            len: 0,
+        }
+    }
+
+    /// Appends `b`; false when `max` characters are held already.
+    fn push(&mut self, b: u8, max: usize) -> bool {
+        if self.len >= max.min(self.bytes.len()) {
+            return false;
+        }
+        self.bytes[self.len] = b;
+        self.len += 1;
+        true
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// Digits with single spaces or dashes between groups, as cards are written:
+/// their values and the bytes taken; none when more than `max` digits run.
+fn grouped_digits(rest: &[u8], max: usize) -> Option<(Chars, usize)> {
+    let mut digits = Chars::new();
     let mut taken = 0;
     for (i, &b) in rest.iter().enumerate() {
         if b.is_ascii_digit() {
-            if digits.len() == max {
-                return (digits, usize::MAX);
+            if !digits.push(b - b'0', max) {
+                return None;
             }
-            digits.push(b - b'0');
             taken = i + 1;
         } else {
             let prev_digit = i > 0 && rest[i - 1].is_ascii_digit();
@@ -186,17 +215,18 @@ fn grouped_digits(rest: &[u8], max: usize) -> (Vec<u8>, usize) {
             }
         }
     }
-    (digits, taken)
+    Some((digits, taken))
 }
 
 /// A payment card number: 13 to 19 digits with a known issuer prefix whose
 /// Luhn check digit is right.
 fn card(rest: &[u8]) -> Option<usize> {
-    let (digits, taken) = grouped_digits(rest, 19);
-    if taken == usize::MAX || !(13..=19).contains(&digits.len()) || !ends_token(rest, taken) {
+    let (digits, taken) = grouped_digits(rest, 19)?;
+    let digits = digits.as_slice();
+    if !(13..=19).contains(&digits.len()) || !ends_token(rest, taken) {
         return None;
     }
-    (known_issuer(&digits) && luhn_valid(&digits)).then_some(taken)
+    (known_issuer(digits) && luhn_valid(digits)).then_some(taken)
 }
 
 /// True for digit strings whose prefix and length belong to a card network
@@ -265,9 +295,9 @@ fn ssn(rest: &[u8]) -> Option<usize> {
 /// between groups) or the North American `(AAA) EEE-NNNN` / `AAA-EEE-NNNN`.
 fn phone(rest: &[u8]) -> Option<usize> {
     if rest.first() == Some(&b'+') {
-        let (digits, taken) = grouped_digits(&rest[1..], 15);
-        let ok = taken != usize::MAX
-            && (8..=15).contains(&digits.len())
+        let (digits, taken) = grouped_digits(&rest[1..], 15)?;
+        let digits = digits.as_slice();
+        let ok = (8..=15).contains(&digits.len())
             && digits.first() != Some(&0)
             && ends_token(rest, taken + 1);
         return ok.then_some(taken + 1);
@@ -296,23 +326,22 @@ fn iban(rest: &[u8]) -> Option<usize> {
     if !(head[..2].iter().all(u8::is_ascii_uppercase) && head[2..].iter().all(u8::is_ascii_digit)) {
         return None;
     }
-    let mut chars = Vec::with_capacity(34);
+    let mut chars = Chars::new();
     let mut taken = 0;
     for (i, &b) in rest.iter().enumerate() {
         if b.is_ascii_uppercase() || b.is_ascii_digit() {
-            if chars.len() == 34 {
+            if !chars.push(b, 34) {
                 return None;
             }
-            chars.push(b);
             taken = i + 1;
-        } else if !(b == b' ' && chars.len() % 4 == 0 && rest.get(i + 1).is_some_and(is_upalnum)) {
+        } else if !(b == b' ' && chars.len % 4 == 0 && rest.get(i + 1).is_some_and(is_upalnum)) {
             break;
         }
     }
-    if !(15..=34).contains(&chars.len()) || !ends_token(rest, taken) {
+    if !(15..=34).contains(&chars.len) || !ends_token(rest, taken) {
         return None;
     }
-    (iban_mod97(&chars) == Some(1)).then_some(taken)
+    (iban_mod97(chars.as_slice()) == Some(1)).then_some(taken)
 }
 
 fn is_upalnum(b: &u8) -> bool {
