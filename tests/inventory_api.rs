@@ -519,3 +519,72 @@ fn crafted_violations_and_leaks_give_their_events_and_clean_traffic_none() {
         "{marks:?}"
     );
 }
+
+/// Runs `capture` over a corpus capture with `args`; it must fail with
+/// every needle in its error, before writing any output.
+fn refused(dir: &Path, args: &[&str], needles: &[&str]) {
+    let input = palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap");
+    let inventory = dir.join("never.json");
+    let _ = std::fs::remove_file(&inventory);
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&input)
+        .arg("--inventory")
+        .arg(&inventory)
+        .args(args));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} was accepted");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: `{n}` not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !inventory.exists(),
+        "an inventory was written though refused"
+    );
+}
+
+#[test]
+fn bad_specs_and_api_options_are_refused_with_their_reason() {
+    let dir = scratch("inventory-errors");
+    let spec = root().join("tests/data/inventory/httpbin-subset.yaml");
+    let spec = spec.to_str().unwrap();
+    refused(
+        &dir,
+        &["--spec", spec],
+        &["--spec and --spec-host come in pairs"],
+    );
+    refused(
+        &dir,
+        &["--api-action", "shadow=block"],
+        &["unknown finding kind `shadow`", "shadow_endpoint"],
+    );
+    refused(
+        &dir,
+        &["--api-action", "zombie_endpoint=drop"],
+        &["not alert or block"],
+    );
+    let missing = dir.join("missing.yaml");
+    let missing = missing.to_str().unwrap();
+    refused(
+        &dir,
+        &["--spec", missing, "--spec-host", "h"],
+        &["missing.yaml", "cannot read"],
+    );
+    let swagger = dir.join("swagger.json");
+    std::fs::write(&swagger, r#"{"swagger": "2.0", "paths": {}}"#).unwrap();
+    let swagger = swagger.to_str().unwrap();
+    refused(
+        &dir,
+        &["--spec", swagger, "--spec-host", "h"],
+        &["swagger.json", "OpenAPI 3"],
+    );
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "openapi: 3.0.3\npaths: [unclosed\n").unwrap();
+    let broken = broken.to_str().unwrap();
+    refused(
+        &dir,
+        &["--spec", broken, "--spec-host", "h"],
+        &["broken.yaml", "line 2"],
+    );
+}

@@ -85,6 +85,11 @@ impl ApiRecorder {
         if !opts.enabled() {
             return Ok(None);
         }
+        let specs = opts
+            .specs
+            .iter()
+            .map(|(path, host)| Spec::load(path, host))
+            .collect::<Result<Vec<_>>>()?;
         for (flag, path) in [
             ("--inventory", &opts.inventory),
             ("--openapi", &opts.openapi),
@@ -94,11 +99,6 @@ impl ApiRecorder {
                     .with_context(|| format!("{flag} {}", path.display()))?;
             }
         }
-        let specs = opts
-            .specs
-            .iter()
-            .map(|(path, host)| Spec::load(path, host))
-            .collect::<Result<Vec<_>>>()?;
         Ok(Some(ApiRecorder {
             inventory: Inventory::new(),
             compliance: Compliance::new(specs, opts.policy.clone()),
