@@ -220,6 +220,7 @@ fn learned_templates_match_the_servers_own_spec() {
     // `/schemathesis-probe...` path): real traffic outside the spec, which
     // counts against precision like any other learned template.
     let st = run(Command::new(format!("{VENV}/schemathesis"))
+        .current_dir(&dir)
         .arg("run")
         .arg(&spec_file)
         .args(["--url", &rec.url("")])
