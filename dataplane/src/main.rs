@@ -49,6 +49,8 @@ enum Command {
         /// base64, as `http_request_body` and `http_response_body`.
         #[arg(long)]
         http_bodies: bool,
+        #[command(flatten)]
+        api: ApiArgs,
     },
     /// Load and compile rule files as `run` and `capture` do (no DPDK):
     /// exit 0 when they would load, 1 with every error otherwise.
@@ -181,6 +183,7 @@ fn execute(command: Command) -> Result<()> {
             stats_json,
             events,
             http_bodies,
+            api,
         } => {
             let config = Config::load(&config)?;
             check_stats_path(stats_json.as_ref())?;
@@ -194,6 +197,7 @@ fn execute(command: Command) -> Result<()> {
                 http_events: HttpEventOptions {
                     bodies: http_bodies,
                 },
+                api: api.options()?,
             };
             let report = run(&config, &opts, stop_flag()?)?;
             finish(&report, stats_json.as_ref())

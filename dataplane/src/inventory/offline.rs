@@ -31,20 +31,10 @@ pub fn on_event(
     sink: &Mutex<Option<Sink>>,
     pcap: Option<&str>,
 ) {
-    let Event::Http(r) = event else {
-        return;
-    };
     let mut api = api.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(api) = api.as_mut() else {
-        return;
-    };
-    let events = api.record(r);
-    if events.is_empty() {
-        return;
-    }
-    if let Some(out) = sink.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-        // A failed write shows again, with its reason, at the final flush.
-        let _ = write_events(out, events, pcap);
+    if let Some(api) = api.as_mut() {
+        let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
+        api.handle(event, sink.as_mut(), pcap);
     }
 }
 
@@ -104,6 +94,20 @@ impl ApiRecorder {
             compliance: Compliance::new(specs, opts.policy.clone()),
             opts: opts.clone(),
         }))
+    }
+
+    /// Observes the transaction of an [`Event::Http`] and writes its `api`
+    /// events to `sink`, if there is one; other events are ignored.
+    pub fn handle(&mut self, event: &Event, sink: Option<&mut Sink>, pcap: Option<&str>) {
+        let Event::Http(r) = event else {
+            return;
+        };
+        let events = self.record(r);
+        if let (Some(out), false) = (sink, events.is_empty()) {
+            if let Err(e) = write_events(out, events, pcap) {
+                tracing::warn!("cannot write an api event: {e}");
+            }
+        }
     }
 
     /// Observes one finished transaction; returns its `api` events.

@@ -334,7 +334,10 @@ fn iban(rest: &[u8]) -> Option<usize> {
                 return None;
             }
             taken = i + 1;
-        } else if !(b == b' ' && chars.len % 4 == 0 && rest.get(i + 1).is_some_and(is_upalnum)) {
+        } else if !(b == b' '
+            && chars.len.is_multiple_of(4)
+            && rest.get(i + 1).is_some_and(is_upalnum))
+        {
             break;
         }
     }
