@@ -17,7 +17,8 @@ use super::auth::{self, Auth};
 use super::sensitive::{self, SensitiveSet};
 use super::value::{classify, classify_json, ValueType};
 use crate::http::normalize::{
-    flatten_json, media_type, parse_cookies, parse_query, parse_urlencoded, split_target, Limits,
+    flatten_json, media_type, parse_cookies, parse_query, parse_urlencoded, percent_decode,
+    split_target, Limits,
 };
 use crate::http::{Header, Transaction};
 
@@ -61,7 +62,8 @@ pub struct Observation {
     /// request names none.
     pub host: String,
     pub method: String,
-    /// The path as sent (still percent-encoded), without the query.
+    /// The path as sent (still percent-encoded), without the query; a
+    /// segment holding sensitive data is masked.
     pub path: String,
     pub params: Vec<ParamSeen>,
     /// Media type of the request body, when it has one.
@@ -156,7 +158,7 @@ pub fn observe(tx: &Transaction, server: SocketAddr) -> Observation {
         time_ns: tx.request_started_ns,
         host: host_of(tx, server),
         method: String::from_utf8_lossy(tx.method.as_bytes()).into_owned(),
-        path: String::from_utf8_lossy(target.path).into_owned(),
+        path: masked_path(target.path),
         params,
         request_content_type,
         status: tx.status,
@@ -169,6 +171,32 @@ pub fn observe(tx: &Transaction, server: SocketAddr) -> Observation {
         response_sensitive: scan_message(b"", &tx.response_headers, &tx.response_body.data),
         latency_us: latency_us(tx),
     }
+}
+
+/// The path as sent, with each segment that holds sensitive data masked
+/// (see [`sensitive::mask`]): observations, the inventory and events never
+/// carry such a value.
+fn masked_path(raw: &[u8]) -> String {
+    let path = String::from_utf8_lossy(raw);
+    if !path
+        .bytes()
+        .any(|b| b.is_ascii_digit() || b == b'@' || b == b'%')
+    {
+        return path.into_owned();
+    }
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|seg| {
+            let mut decoded = Vec::new();
+            percent_decode(seg.as_bytes(), false, &mut decoded);
+            if sensitive::scan(&decoded).is_empty() {
+                seg.to_owned()
+            } else {
+                sensitive::mask(&decoded)
+            }
+        })
+        .collect();
+    segments.join("/")
 }
 
 /// True for header names every client sends, which are not API parameters.

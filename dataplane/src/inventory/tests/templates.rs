@@ -206,6 +206,16 @@ fn a_transaction_becomes_a_compact_observation() {
 }
 
 #[test]
+fn sensitive_path_segments_are_masked() {
+    let server: SocketAddr = "10.0.0.2:80".parse().unwrap();
+    let mut tx = transaction();
+    tx.uri = b"/cards/4111111111111111/owner/jane%40example.com/v1".to_vec();
+    let o = observe(&tx, server);
+    assert_eq!(o.path, "/cards/************1111/owner/************.com/v1");
+    assert!(o.request_sensitive.contains(SensitiveKind::CardNumber));
+}
+
+#[test]
 fn openapi_export_has_paths_parameters_bodies_and_security() {
     let server: SocketAddr = "10.0.0.2:8080".parse().unwrap();
     let mut inv = Inventory::new();
