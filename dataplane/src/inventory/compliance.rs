@@ -168,9 +168,8 @@ impl Compliance {
             Lookup::NoPath | Lookup::NoMethod { .. } => {
                 let key = (obs.host.clone(), obs.method.clone(), shadow_key(&obs.path));
                 if self.reported.insert(key) {
-                    found.push(raw(
+                    found.push(finding(
                         FindingKind::ShadowEndpoint,
-                        None,
                         None,
                         "not in the spec",
                     ));
@@ -181,7 +180,7 @@ impl Compliance {
                 let key = || (obs.host.clone(), obs.method.clone(), template.to_owned());
                 if op.deprecated && answered && self.reported.insert(key()) {
                     let detail = "deprecated in the spec, still answering";
-                    found.push(raw(FindingKind::ZombieEndpoint, None, None, detail));
+                    found.push(finding(FindingKind::ZombieEndpoint, None, detail));
                 }
                 check_request(op, obs, &mut found);
                 check_status(op, obs, &mut found);
@@ -191,7 +190,7 @@ impl Compliance {
             }
         }
         if !obs.response_sensitive.is_empty() {
-            let mut f = raw(FindingKind::SensitiveData, None, None, "in the response");
+            let mut f = finding(FindingKind::SensitiveData, None, "in the response");
             f.sensitive = obs.response_sensitive;
             found.push(f);
         }
@@ -202,11 +201,12 @@ impl Compliance {
     }
 }
 
-fn raw(kind: FindingKind, template: Option<String>, param: Option<&str>, detail: &str) -> Finding {
+/// A finding without a template yet, with the default action.
+fn finding(kind: FindingKind, param: Option<&str>, detail: &str) -> Finding {
     Finding {
         kind,
         action: Action::Alert,
-        template,
+        template: None,
         parameter: param.map(str::to_owned),
         sensitive: SensitiveSet::EMPTY,
         detail: detail.to_owned(),
@@ -244,9 +244,8 @@ fn check_request(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {
         match seen(loc, &p.name) {
             None if p.required && !is_freeform(&p.schema) => {
                 let detail = format!("required {} parameter absent", p.location);
-                out.push(raw(
+                out.push(finding(
                     FindingKind::MissingParameter,
-                    None,
                     Some(&p.name),
                     &detail,
                 ));
@@ -257,9 +256,8 @@ fn check_request(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {
                     ty.name(),
                     want(&p.schema)
                 );
-                out.push(raw(
+                out.push(finding(
                     FindingKind::WrongParameterType,
-                    None,
                     Some(&p.name),
                     &detail,
                 ));
@@ -278,9 +276,8 @@ fn check_request(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {
             .any(|p| p.location == "query" && p.name == q.name);
         if !known && !freeform_query {
             let detail = "query parameter not in the spec";
-            out.push(raw(
+            out.push(finding(
                 FindingKind::UnknownParameter,
-                None,
                 Some(&q.name),
                 detail,
             ));
@@ -294,14 +291,14 @@ fn check_body(body: Option<&SpecBody>, obs: &Observation, out: &mut Vec<Finding>
     let Some(body) = body else {
         if let Some(media) = sent {
             let detail = format!("{media} body where the spec documents none");
-            out.push(raw(FindingKind::WrongContentType, None, None, &detail));
+            out.push(finding(FindingKind::WrongContentType, None, &detail));
         }
         return;
     };
     let Some(media) = sent else {
         if body.required {
             let detail = "required request body absent";
-            out.push(raw(FindingKind::MissingParameter, None, None, detail));
+            out.push(finding(FindingKind::MissingParameter, None, detail));
         }
         return;
     };
@@ -310,7 +307,7 @@ fn check_body(body: Option<&SpecBody>, obs: &Observation, out: &mut Vec<Finding>
             "{media} body where the spec wants {}",
             body.media.join(" or ")
         );
-        out.push(raw(FindingKind::WrongContentType, None, None, &detail));
+        out.push(finding(FindingKind::WrongContentType, None, &detail));
         return;
     }
     let props = |name: &str| {
@@ -321,16 +318,15 @@ fn check_body(body: Option<&SpecBody>, obs: &Observation, out: &mut Vec<Finding>
     for name in &body.required_properties {
         if props(name).is_none() {
             let detail = "required body property absent";
-            out.push(raw(FindingKind::MissingParameter, None, Some(name), detail));
+            out.push(finding(FindingKind::MissingParameter, Some(name), detail));
         }
     }
     for p in obs.params.iter().filter(|p| p.location == Location::Body) {
         match body.properties.get(&p.name) {
             None if !body.additional => {
                 let detail = "body property not in the spec";
-                out.push(raw(
+                out.push(finding(
                     FindingKind::UnknownParameter,
-                    None,
                     Some(&p.name),
                     detail,
                 ));
@@ -341,9 +337,8 @@ fn check_body(body: Option<&SpecBody>, obs: &Observation, out: &mut Vec<Finding>
                     p.ty.name(),
                     want(schema)
                 );
-                out.push(raw(
+                out.push(finding(
                     FindingKind::WrongParameterType,
-                    None,
                     Some(&p.name),
                     &detail,
                 ));
@@ -365,7 +360,7 @@ fn check_status(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {
         .any(|r| r == &code || r.eq_ignore_ascii_case(&range) || r == "default");
     if !documented {
         let detail = format!("status {status} is not among the documented responses");
-        out.push(raw(FindingKind::UndocumentedStatus, None, None, &detail));
+        out.push(finding(FindingKind::UndocumentedStatus, None, &detail));
     }
 }
 
