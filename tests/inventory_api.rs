@@ -140,6 +140,56 @@ fn mend_int_types(v: &mut Value) {
     }
 }
 
+/// The JSON type a learned value type stands for.
+fn json_type(learned: &str) -> &str {
+    match learned {
+        "integer" => "integer",
+        "number" => "number",
+        "boolean" => "boolean",
+        _ => "string",
+    }
+}
+
+/// The declared type of a Swagger 2 path parameter (`type`, or
+/// `schema.type`; untyped ones are strings).
+fn declared_type<'a>(spec: &'a Value, path: &str, name: &str) -> &'a str {
+    let ops = spec["paths"][path].as_object().into_iter().flatten();
+    ops.flat_map(|(_, op)| op["parameters"].as_array().into_iter().flatten())
+        .find(|p| p["in"] == "path" && p["name"] == name)
+        .and_then(|p| p["type"].as_str().or_else(|| p["schema"]["type"].as_str()))
+        .unwrap_or("string")
+}
+
+/// Path parameters of learned templates that are spec paths whose learned
+/// type agrees with the declared one: (agreeing, compared, mismatches).
+fn type_agreement(spec: &Value, inv: &Value) -> (usize, usize, Vec<String>) {
+    let spec_paths: Vec<&String> = spec["paths"].as_object().unwrap().keys().collect();
+    let (mut agree, mut compared, mut wrong) = (0, 0, Vec::new());
+    let endpoints = inv["hosts"].as_array().unwrap().iter();
+    for ep in endpoints.flat_map(|h| h["endpoints"].as_array().unwrap()) {
+        let learned = ep["path"].as_str().unwrap();
+        let Some(sp) = spec_paths.iter().find(|p| shape(p) == shape(learned)) else {
+            continue;
+        };
+        let names = sp.split('/').filter(|s| s.starts_with('{'));
+        let learned_params = ep["path_params"].as_array().unwrap();
+        for (name, lp) in names.zip(learned_params) {
+            let want = declared_type(spec, sp, name.trim_matches(|c| c == '{' || c == '}'));
+            let got = json_type(lp["type"].as_str().unwrap());
+            compared += 1;
+            if want == got || (want == "number" && got == "integer") {
+                agree += 1;
+            } else {
+                wrong.push(format!(
+                    "{} {sp} {name}: spec {want}, learned {got}",
+                    ep["method"]
+                ));
+            }
+        }
+    }
+    (agree, compared, wrong)
+}
+
 /// A spec path with its parameters written `{}`, for comparing templates.
 fn shape(path: &str) -> String {
     path.split('/')
@@ -308,6 +358,12 @@ fn learned_templates_match_the_servers_own_spec() {
     );
     assert!(precision >= 0.95, "precision {precision:.3}: {wrong:?}");
     assert!(recall >= 0.95, "recall {recall:.3}: {missed:?}");
+
+    // Path parameter types: the spec's integers must be learned as integers,
+    // its strings as any text type.
+    let (agree, compared, mismatches) = type_agreement(&spec, &inv);
+    println!("path parameter types agreeing with the spec: {agree} of {compared}");
+    assert!(agree * 100 >= compared * 90, "types: {mismatches:?}");
 
     let valid = run(Command::new(format!("{VENV}/openapi-spec-validator")).arg(&openapi));
     assert!(

@@ -124,9 +124,11 @@ pub fn classify_json(v: &[u8]) -> ValueType {
     }
 }
 
+/// Decimal digits with an optional minus, of any size (JSON Schema's
+/// integers are not bounded).
 fn is_integer(v: &[u8]) -> bool {
     let digits = v.strip_prefix(b"-").unwrap_or(v);
-    !digits.is_empty() && digits.len() <= 19 && digits.iter().all(u8::is_ascii_digit)
+    !digits.is_empty() && digits.len() <= 64 && digits.iter().all(u8::is_ascii_digit)
 }
 
 fn is_number(v: &[u8]) -> bool {

@@ -198,9 +198,10 @@ fn several_kinds_in_one_body_and_masking() {
 
 #[test]
 fn value_types() {
-    let cases: [(&str, T); 14] = [
+    let cases: [(&str, T); 15] = [
         ("42", T::Integer),
         ("-7", T::Integer),
+        ("123456789012345678901234567890", T::Integer),
         ("3.25", T::Number),
         ("true", T::Boolean),
         ("123e4567-e89b-12d3-a456-426614174000", T::Uuid),
