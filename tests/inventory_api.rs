@@ -447,6 +447,11 @@ const CASES: &[Case] = &[
     },
     Case {
         args: &[],
+        path: "/anything/abc?q=5",
+        want: Some("wrong_parameter_type"),
+    },
+    Case {
+        args: &[],
         path: "/anything/45?q=5&debug=1",
         want: Some("unknown_parameter"),
     },

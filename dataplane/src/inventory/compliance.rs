@@ -18,6 +18,7 @@ use super::observe::{is_plain_header, Location, Observation};
 use super::sensitive::SensitiveSet;
 use super::spec::{Lookup, Operation, Spec, SpecBody};
 use super::value::{classify, ValueType};
+use crate::http::normalize::percent_decode;
 
 /// What a finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -182,6 +183,7 @@ impl Compliance {
                     let detail = "deprecated in the spec, still answering";
                     found.push(finding(FindingKind::ZombieEndpoint, None, detail));
                 }
+                check_path(op, template, &obs.path, &mut found);
                 check_request(op, obs, &mut found);
                 check_status(op, obs, &mut found);
                 for f in &mut found {
@@ -226,6 +228,38 @@ fn shadow_key(path: &str) -> String {
         })
         .collect();
     segs.join("/")
+}
+
+/// Path parameters whose segment's type does not fit their schema.
+fn check_path(op: &Operation, template: &str, path: &str, out: &mut Vec<Finding>) {
+    let pairs = super::path_segments(template).zip(super::path_segments(path));
+    for (t, seg) in pairs {
+        let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
+            continue;
+        };
+        let Some(p) = op
+            .params
+            .iter()
+            .find(|p| p.location == "path" && p.name == name)
+        else {
+            continue;
+        };
+        let mut decoded = Vec::new();
+        percent_decode(seg.as_bytes(), false, &mut decoded);
+        let ty = classify(&decoded);
+        if !type_fits(&p.schema, ty) {
+            let detail = format!(
+                "{} path segment where the spec wants {}",
+                ty.name(),
+                want(&p.schema)
+            );
+            out.push(finding(
+                FindingKind::WrongParameterType,
+                Some(name),
+                &detail,
+            ));
+        }
+    }
 }
 
 fn check_request(op: &Operation, obs: &Observation, out: &mut Vec<Finding>) {

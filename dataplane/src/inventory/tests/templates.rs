@@ -295,6 +295,12 @@ fn spec_lookup_prefers_static_segments_and_findings_follow_the_policy() {
         (f[0].kind, f[0].action),
         (FindingKind::UndocumentedStatus, Action::Alert)
     );
+    o.path = "/v2/items/seven".into();
+    o.status = Some(200);
+    let f = c.check(&o);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].kind, FindingKind::WrongParameterType);
+    assert_eq!(f[0].parameter.as_deref(), Some("id"));
     o.path = "/v2/orders/1".into();
     let f = c.check(&o);
     assert_eq!(
