@@ -31,12 +31,17 @@ readonly APT_PACKAGES=(
 )
 
 # The lab's API server. Flask and Werkzeug are pinned too so that a new release of
-# either cannot break httpbin between two installs.
+# either cannot break httpbin between two installs. flasgger lets httpbin serve its
+# own API description (/spec.json); schemathesis (traffic generated from that
+# description) and openapi-spec-validator serve the inventory tests.
 readonly VENV_PINS=(
     httpbin==0.10.4
     gunicorn==23.0.0
     Flask==3.1.3
     Werkzeug==3.1.9
+    flasgger==0.9.7.1
+    schemathesis==4.32.5
+    openapi-spec-validator==0.9.0
 )
 
 QUIET=0
@@ -144,7 +149,7 @@ for pin in sys.argv[1:]:
     name, want = pin.split("==")
     if metadata.version(name) != want:
         sys.exit(1)
-import httpbin, gunicorn  # noqa: E401,F401  (both must import, not just be listed)
+import httpbin, gunicorn, flasgger, schemathesis, openapi_spec_validator  # noqa: E401,F401
 EOF
 }
 

@@ -16,6 +16,7 @@ use crate::config::Inspection;
 use crate::events::EventContext;
 use crate::flow::HashSeed;
 use crate::inspect::{HttpEventOptions, Inspector, LoadedRules};
+use crate::inventory::offline::{self, ApiOptions, ApiRecorder};
 use crate::pipeline::{LinkType, Pipeline};
 use crate::runtime::{attach_pipeline_stats, port_snapshot};
 use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
@@ -45,6 +46,8 @@ pub struct CaptureOptions {
     pub http_events: HttpEventOptions,
     /// Rule files to match transactions against (loaded together).
     pub rules: Vec<PathBuf>,
+    /// API inventory and spec compliance outputs.
+    pub api: ApiOptions,
 }
 
 /// Runs every input through the pipeline and returns the report.
@@ -70,8 +73,12 @@ pub fn capture(opts: &CaptureOptions, stop: Arc<AtomicBool>) -> Result<Report> {
         .map(|p| capture_input::link_type(p))
         .collect::<Result<Vec<_>>>()?;
     let rules = load_rules(&opts.rules)?;
+    let api = Arc::new(Mutex::new(ApiRecorder::new(&opts.api)?));
     let vdevs = vdev_strings(opts);
-    let result = run_capture(opts, &vdevs, &link_types, events, rules, stop);
+    let result = run_capture(opts, &vdevs, &link_types, events, rules, &api, stop);
+    if let (Ok(_), Some(api)) = (&result, &*api.lock().unwrap_or_else(|e| e.into_inner())) {
+        api.finish()?;
+    }
     eal_args::remove_runtime_dir();
     result
 }
@@ -99,6 +106,7 @@ fn run_capture(
     link_types: &[LinkType],
     events: Option<events::Sink>,
     rules: Option<Arc<LoadedRules>>,
+    api: &offline::SharedRecorder,
     stop: Arc<AtomicBool>,
 ) -> Result<Report> {
     let eal = Eal::init(&eal_args::for_capture(opts.core, vdevs))?;
@@ -166,6 +174,7 @@ fn run_capture(
     inspect_cfg.rules = rules;
     let inspector = Inspector::new(inspect_cfg).context("rules: cannot allocate scratch space")?;
     let record_sink = Arc::clone(&sink);
+    let api = Arc::clone(api);
     let names: Vec<String> = opts
         .inputs
         .iter()
@@ -194,6 +203,7 @@ fn run_capture(
                 // A failed write shows again, with its reason, at the final flush.
                 let _ = events::write_event(out, &event, &cx);
             }
+            offline::on_event(&api, &event, &record_sink, cx.pcap_filename.as_deref());
         }),
         counters: Arc::clone(&counters),
         shared: Arc::clone(&shared),

@@ -20,6 +20,7 @@ pub mod frag;
 pub mod guard;
 pub mod http;
 pub mod inspect;
+pub mod inventory;
 pub mod limit;
 pub mod pipeline;
 pub mod runtime;

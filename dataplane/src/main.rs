@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use palisade_dataplane::capture::{capture, CaptureOptions};
 use palisade_dataplane::config::{Config, Inspection};
 use palisade_dataplane::inspect::HttpEventOptions;
+use palisade_dataplane::inventory::{ApiOptions, Policy};
 use palisade_dataplane::runtime::{run, RunOptions};
 use palisade_dataplane::stats::Report;
 
@@ -48,6 +49,8 @@ enum Command {
         /// base64, as `http_request_body` and `http_response_body`.
         #[arg(long)]
         http_bodies: bool,
+        #[command(flatten)]
+        api: ApiArgs,
     },
     /// Load and compile rule files as `run` and `capture` do (no DPDK):
     /// exit 0 when they would load, 1 with every error otherwise.
@@ -81,7 +84,59 @@ enum Command {
         /// base64, as `http_request_body` and `http_response_body`.
         #[arg(long)]
         http_bodies: bool,
+        #[command(flatten)]
+        api: ApiArgs,
     },
+}
+
+/// The API inventory and compliance options of `capture`.
+#[derive(Debug, clap::Args)]
+struct ApiArgs {
+    /// Write the API inventory learned from the traffic (JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    inventory: Option<PathBuf>,
+    /// Write an OpenAPI 3 document of one host's inventory to this file.
+    #[arg(long, value_name = "FILE")]
+    openapi: Option<PathBuf>,
+    /// The host of the --openapi document (default: the busiest).
+    #[arg(long, value_name = "HOST", requires = "openapi")]
+    openapi_host: Option<String>,
+    /// An OpenAPI 3 spec (JSON or YAML) to check traffic against; repeat,
+    /// each with its --spec-host.
+    #[arg(long, value_name = "FILE")]
+    spec: Vec<PathBuf>,
+    /// The host the --spec of the same position is bound to.
+    #[arg(long, value_name = "HOST")]
+    spec_host: Vec<String>,
+    /// The action of a kind of finding, KIND=alert|block (all=... for every
+    /// kind); repeat.
+    #[arg(long, value_name = "KIND=ACTION")]
+    api_action: Vec<String>,
+}
+
+impl ApiArgs {
+    fn options(self) -> Result<ApiOptions> {
+        if self.spec.len() != self.spec_host.len() {
+            anyhow::bail!(
+                "--spec and --spec-host come in pairs ({} --spec, {} --spec-host)",
+                self.spec.len(),
+                self.spec_host.len()
+            );
+        }
+        let mut policy = Policy::default();
+        for a in &self.api_action {
+            policy
+                .set_from(a)
+                .map_err(|e| anyhow::anyhow!("--api-action {e}"))?;
+        }
+        Ok(ApiOptions {
+            inventory: self.inventory,
+            openapi: self.openapi,
+            openapi_host: self.openapi_host,
+            specs: self.spec.into_iter().zip(self.spec_host).collect(),
+            policy,
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -128,6 +183,7 @@ fn execute(command: Command) -> Result<()> {
             stats_json,
             events,
             http_bodies,
+            api,
         } => {
             let config = Config::load(&config)?;
             check_stats_path(stats_json.as_ref())?;
@@ -141,6 +197,7 @@ fn execute(command: Command) -> Result<()> {
                 http_events: HttpEventOptions {
                     bodies: http_bodies,
                 },
+                api: api.options()?,
             };
             let report = run(&config, &opts, stop_flag()?)?;
             finish(&report, stats_json.as_ref())
@@ -153,6 +210,7 @@ fn execute(command: Command) -> Result<()> {
             core,
             http_bodies,
             rules,
+            api,
         } => {
             let opts = CaptureOptions {
                 inputs: input,
@@ -164,6 +222,7 @@ fn execute(command: Command) -> Result<()> {
                     bodies: http_bodies,
                 },
                 rules,
+                api: api.options()?,
             };
             check_stats_path(stats_json.as_ref())?;
             let report = capture(&opts, stop_flag()?)?;

@@ -15,6 +15,7 @@ use crate::config::{Config, Mode};
 use crate::events::EventContext;
 use crate::flow::HashSeed;
 use crate::inspect::{HttpEventOptions, Inspector, LoadedRules, RulesSlot};
+use crate::inventory::ApiRecorder;
 use crate::pipeline::{LinkType, Pipeline};
 use crate::stats::{PortSnapshot, Report, WorkerCounters, WorkerSnapshot};
 use crate::worker::{Clock, Event, Link, SharedStats, Worker, WorkerParts};
@@ -29,6 +30,8 @@ pub struct RunOptions {
     pub events: Option<PathBuf>,
     /// Options of `http` events.
     pub http_events: HttpEventOptions,
+    /// API inventory and spec compliance outputs.
+    pub api: crate::inventory::ApiOptions,
 }
 
 /// Events queued between the workers and the event writer.
@@ -40,8 +43,12 @@ pub fn run(config: &Config, opts: &RunOptions, stop: Arc<AtomicBool>) -> Result<
     // Opened before DPDK starts, so a bad path costs nothing.
     let events = opts.events.as_deref().map(events::open_sink).transpose()?;
     let rules = crate::capture::load_rules(&config.rules)?;
-    let result = run_with_eal(config, opts, stop, &args, events, rules);
+    let mut api = ApiRecorder::new(&opts.api)?;
+    let result = run_with_eal(config, opts, stop, &args, events, rules, api.as_mut());
     eal_args::remove_runtime_dir();
+    if let (Ok(_), Some(api)) = (&result, &api) {
+        api.finish()?;
+    }
     result
 }
 
@@ -52,6 +59,7 @@ fn run_with_eal(
     args: &[String],
     mut events: Option<events::Sink>,
     rules: Option<Arc<LoadedRules>>,
+    mut api: Option<&mut ApiRecorder>,
 ) -> Result<Report> {
     let eal = Eal::init(args)?;
     let lcores = check_lcores(&eal, config)?;
@@ -132,14 +140,14 @@ fn run_with_eal(
         if reload.swap(false, Ordering::Relaxed) {
             reload_rules(&config.rules, &rules_slot);
         }
-        drain_records(&record_rx, events.as_mut(), &cx)
+        drain_records(&record_rx, events.as_mut(), &cx, api.as_deref_mut())
     });
     stop.store(true, Ordering::SeqCst);
     let failed = lcores
         .iter()
         .filter(|l| lcore::wait(&eal, **l) != 0)
         .count();
-    drain_records(&record_rx, events.as_mut(), &cx);
+    drain_records(&record_rx, events.as_mut(), &cx, api);
     let mut report = build_report(config, &ports, &lcores, &counters, started.elapsed());
     attach_pipeline_stats(&mut report, &shared);
     if let Some(sink) = events.as_mut() {
@@ -292,12 +300,16 @@ fn drain_records(
     rx: &mpsc::Receiver<Event>,
     mut sink: Option<&mut events::Sink>,
     cx: &EventContext,
+    mut api: Option<&mut ApiRecorder>,
 ) {
     while let Ok(event) = rx.try_recv() {
         if let Some(sink) = sink.as_mut() {
             if let Err(e) = events::write_event(sink, &event, cx) {
                 tracing::warn!("cannot write an event: {e}");
             }
+        }
+        if let Some(api) = api.as_deref_mut() {
+            api.handle(&event, sink.as_deref_mut(), None);
         }
     }
 }
