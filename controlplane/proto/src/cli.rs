@@ -64,19 +64,32 @@ pub enum Response {
         rules: usize,
         sent_to: Vec<String>,
     },
-    Versions { versions: Vec<VersionInfo> },
+    Versions {
+        versions: Vec<VersionInfo>,
+    },
     Ruleset {
         info: VersionInfo,
         files: Vec<RuleFile>,
     },
-    Diff { a: u64, b: u64, text: String },
+    Diff {
+        a: u64,
+        b: u64,
+        text: String,
+    },
     Status {
         current: Option<u64>,
         dataplanes: Vec<DataplaneStatus>,
     },
-    Stats { dataplanes: Vec<DataplaneStats> },
-    Events { events: Vec<StoredEvent> },
-    Error { kind: ErrorKind, message: String },
+    Stats {
+        dataplanes: Vec<DataplaneStats>,
+    },
+    Events {
+        events: Vec<StoredEvent>,
+    },
+    Error {
+        kind: ErrorKind,
+        message: String,
+    },
 }
 
 /// What went wrong with a request.

@@ -19,8 +19,8 @@ pub mod message;
 pub mod telemetry;
 
 pub use cli::{
-    DataplaneStats,
-    DataplaneStatus, ErrorKind, EventQuery, Request, Response, StoredEvent, VersionInfo,
+    DataplaneStats, DataplaneStatus, ErrorKind, EventQuery, Request, Response, StoredEvent,
+    VersionInfo,
 };
 pub use frame::{
     decode, encode, read_frame, write_frame, FrameError, MAX_FRAME_BYTES, MIN_VERSION, VERSION,

@@ -25,7 +25,9 @@ pub enum Message {
     Request(Request),
     Response(Response),
     /// The peer sent something this side refuses; the connection closes.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 /// A dataplane introduces itself.

@@ -143,7 +143,10 @@ fn malformed_and_truncated_frames_give_errors() {
     let mut junk = 5u32.to_be_bytes().to_vec();
     junk.extend_from_slice(&VERSION.to_be_bytes());
     junk.extend_from_slice(b"{{{{{");
-    assert!(matches!(read_frame(&mut &junk[..]), Err(FrameError::Malformed(_))));
+    assert!(matches!(
+        read_frame(&mut &junk[..]),
+        Err(FrameError::Malformed(_))
+    ));
 
     let mut unknown = Vec::new();
     let body = br#"{"type":"launch_missiles"}"#;
@@ -177,8 +180,7 @@ fn unknown_fields_are_ignored_and_later_fields_default() {
         other => panic!("{other:?}"),
     }
     let ack: Message =
-        serde_json::from_str(r#"{"type":"ack","version":3,"ok":true,"extra":[1,2]}"#)
-            .expect("ack");
+        serde_json::from_str(r#"{"type":"ack","version":3,"ok":true,"extra":[1,2]}"#).expect("ack");
     assert_eq!(
         ack,
         Message::Ack(Ack {
