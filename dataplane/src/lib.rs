@@ -9,6 +9,7 @@
 pub mod capture;
 pub mod capture_input;
 pub mod config;
+pub mod control;
 pub mod decode;
 pub mod eal_args;
 pub mod engine;

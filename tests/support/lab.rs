@@ -14,6 +14,12 @@ pub const SERVER: &str = "10.77.0.2";
 /// Where lab.sh keeps logs and files.
 pub const LAB_DIR: &str = "/run/palisade-lab";
 
+/// The lab's namespace prefix: `$PAL_LAB_PREFIX` (as scripts/lab.sh reads
+/// it), `pal` by default.
+pub fn prefix() -> String {
+    std::env::var("PAL_LAB_PREFIX").unwrap_or_else(|_| "pal".into())
+}
+
 /// A running lab; dropping it tears the lab down.
 #[derive(Debug)]
 pub struct Lab {
@@ -34,10 +40,10 @@ impl Lab {
         Lab { _private: () }
     }
 
-    /// A command to run in namespace `pal-<ns>` (cli, srv or dp).
+    /// A command to run in namespace `<prefix>-<ns>` (cli, srv or dp).
     pub fn cmd(&self, ns: &str, program: &str) -> Command {
         let mut c = Command::new("ip");
-        c.args(["netns", "exec", &format!("pal-{ns}"), program]);
+        c.args(["netns", "exec", &format!("{}-{ns}", prefix()), program]);
         c
     }
 

@@ -289,18 +289,21 @@ pub fn stats(ctx: &Ctx) -> ExitCode {
 }
 
 /// `events`: one query, or with `follow` new events as they come until
-/// interrupted. JSON output is one event object per line.
+/// interrupted. JSON output with `follow` is one event object per line.
 pub fn events(ctx: &Ctx, mut q: EventQuery, follow: bool) -> ExitCode {
     loop {
-        let Response::Events { events } = tri!(ctx.ask(Request::Events(q.clone()))) else {
+        let r = tri!(ctx.ask(Request::Events(q.clone())));
+        let Response::Events { events } = &r else {
             return unexpected();
         };
-        if ctx.json {
-            for e in &events {
+        if ctx.json && !follow {
+            print_json(&r);
+        } else if ctx.json {
+            for e in events {
                 println!("{}", serde_json::to_string(e).unwrap_or_default());
             }
         } else {
-            output::events(&events);
+            output::events(events);
         }
         if !follow {
             return ExitCode::SUCCESS;
