@@ -19,12 +19,14 @@ readonly VENV=/opt/palisade/venv
 readonly SYSTEM_PYTHON=/usr/bin/python3
 
 # Debian packages. prometheus is here for `promtool` only; its service is disabled.
+# libsqlite3-dev is the control plane's database; sqlite3 reads it back in tests.
 readonly APT_PACKAGES=(
     dpdk dpdk-dev libdpdk-dev libvectorscan-dev
     clang libclang-dev pkg-config build-essential libpcap-dev
     tcpdump tshark iproute2 ethtool curl wrk jq ca-certificates
     python3 python3-venv python3-pip
     prometheus
+    libsqlite3-dev sqlite3
 )
 
 # The lab's API server. Flask and Werkzeug are pinned too so that a new release of

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use palisade_proto::{read_frame, write_frame, Ack, Counters, FrameError, Message, Register};
 
-use super::{check_register, lock, mask, name, refuse, refused_frame, Hub, Latest, Writer};
+use super::{check_register, lock, mask, name, refuse, refused_frame, Hub, Writer};
 
 /// A dataplane silent this long (it sends counters every second) is taken
 /// for gone.
@@ -118,7 +118,7 @@ fn ack(id: &str, a: &Ack, hub: &Hub) {
 fn counters(id: &str, c: Counters, hub: &Hub) {
     hub.metrics.update(id, &c);
     let mut latest = hub.latest();
-    let entry = latest.entry(id.to_owned()).or_insert_with(Latest::default);
+    let entry = latest.entry(id.to_owned()).or_default();
     entry.before = entry.now.take();
     entry.now = Some((Instant::now(), c));
     drop(latest);

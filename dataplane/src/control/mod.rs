@@ -151,10 +151,7 @@ impl ControlLink {
     /// Once a second: sends the counters `report` gives (called only then).
     pub fn tick(&mut self, report: impl FnOnce() -> telemetry::Snapshot) {
         self.flush_events();
-        let due = self
-            .last_counters
-            .map_or(true, |t| t.elapsed() >= COUNTERS_EVERY);
-        if !due {
+        if matches!(self.last_counters, Some(t) if t.elapsed() < COUNTERS_EVERY) {
             return;
         }
         self.last_counters = Some(Instant::now());
