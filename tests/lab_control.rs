@@ -188,3 +188,105 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
     assert_eq!(report["totals"]["inspect"]["rule_reloads"], 1, "{report}");
     cp.stop();
 }
+
+/// Version `v` of the reload test: three alerting rules that all hold on
+/// every `/get` request, with ids `1000 * v + 1..=3`.
+fn versioned_rules(v: u64) -> String {
+    let mut out = String::from("rules:\n");
+    for k in 1..=3 {
+        out += &format!(
+            "  - id: {}\n    kind: signature\n    name: version {v} rule {k}\n    severity: info\n    \
+             action: alert\n    match: {{field: path, prefix: /get}}\n",
+            1000 * v + k
+        );
+    }
+    out
+}
+
+/// Pushes `versioned_rules(v)` and waits until the dataplane runs it.
+fn push_version(cp: &ControlPlane, file: &Path, v: u64) {
+    std::fs::write(file, versioned_rules(v)).expect("write rules");
+    let out = cp.json(&["rules", "push", file.to_str().expect("utf-8"), "--wait", "60"]);
+    assert_eq!(out["version"], v, "{out}");
+}
+
+#[test]
+fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
+    let _lock = exclusive();
+    let dir = scratch("lab-control-pushes");
+    let cp = ControlPlane::start(&dir);
+    let file = dir.join("versioned.yaml");
+    push_version(&cp, &file, 1);
+    std::fs::write(dir.join("dataplane.yaml"), config(&cp.socket)).expect("config");
+    let lab = Lab::up();
+    let dp = lab.start_dataplane_with_events(&dir.join("dataplane.yaml"), &dir);
+    wait_until("version 1 acknowledged", || runs(&cp, 1));
+    wait_until("traffic passes", || status(&lab, "warm-up") == "200");
+
+    // Bounded load: one wrk thread, four connections, 45 s at most.
+    let wrk = lab
+        .cmd("cli", "wrk")
+        .args(["-t1", "-c4", "-d45s", "--timeout", "5s"])
+        .arg(format!("http://{SERVER}/get"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("wrk");
+    std::thread::sleep(Duration::from_secs(1));
+    let started = Instant::now();
+    for v in 2..=101 {
+        push_version(&cp, &file, v);
+    }
+    let pushing = started.elapsed();
+    let wrk = wrk.wait_with_output().expect("wrk");
+    let wrk = String::from_utf8_lossy(&wrk.stdout).into_owned();
+    assert!(!wrk.contains("Socket errors"), "{wrk}");
+    assert!(!wrk.contains("Non-2xx"), "{wrk}");
+
+    // Nothing lost by the dataplane: every packet received was sent on.
+    let report = dp.stop();
+    let t = &report["totals"];
+    assert_eq!(t["rx_packets"], t["tx_packets"], "{report}");
+    for reason in ["tx_queue_full", "malformed", "blocked"] {
+        assert_eq!(t["dropped"][reason], 0, "{reason}: {report}");
+    }
+    for p in report["ports"].as_array().expect("ports") {
+        assert_eq!(p["device_rx_missed"], 0, "{report}");
+    }
+    assert_eq!(t["inspect"]["rule_reloads"], 101, "{report}");
+
+    // Every transaction was inspected by all three rules of one version.
+    let events = std::fs::read_to_string(dir.join("events.json")).expect("events");
+    let mut per_tx: std::collections::HashMap<(u64, u64), Vec<u64>> = Default::default();
+    let mut transactions = 0;
+    for line in events.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).expect("event json");
+        let key = || (e["flow_id"].as_u64().unwrap_or(0), e["tx_id"].as_u64().unwrap_or(0));
+        match e["event_type"].as_str() {
+            Some("http") if e["http"]["url"].as_str().is_some_and(|u| u.starts_with("/get")) => {
+                transactions += 1
+            }
+            Some("alert") => per_tx
+                .entry(key())
+                .or_default()
+                .push(e["alert"]["signature_id"].as_u64().expect("id")),
+            _ => {}
+        }
+    }
+    assert!(transactions > 1000, "too little load: {transactions}\n{wrk}");
+    assert_eq!(per_tx.len(), transactions, "a transaction without alerts");
+    let mut versions = std::collections::BTreeSet::new();
+    for (tx, ids) in &per_tx {
+        let mut ids = ids.clone();
+        ids.sort_unstable();
+        let v = ids[0] / 1000;
+        assert_eq!(ids, [1000 * v + 1, 1000 * v + 2, 1000 * v + 3], "{tx:?}");
+        versions.insert(v);
+    }
+    // The load outlasted the pushes: every version inspected requests.
+    assert_eq!(versions.len(), 101, "load saw only versions {versions:?}");
+    println!(
+        "{transactions} transactions over {} versions in {pushing:?} of pushes\n{wrk}",
+        versions.len()
+    );
+    cp.stop();
+}

@@ -192,7 +192,7 @@ fn wait_for(ctx: &Ctx, version: u64, ids: &[String], limit: Duration) -> ExitCod
             progress(running, ids.len(), version, start.elapsed());
             shown = true;
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
