@@ -12,7 +12,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use palisade_proto::{
-    read_frame, write_frame, Counters, Events, Message, PortCounters, Register, WorkerCounters,
+    read_frame, write_frame, Counters, Events, Histogram, Message, PortCounters, Register,
+    WorkerCounters,
 };
 use palisade_tests::control::ControlPlane;
 use palisade_tests::{run, run_ok, scratch};
@@ -200,6 +201,12 @@ fn counters() -> Counters {
         flows_created: 4,
         flows_active: 1,
         transactions: 6,
+        latency: Some(Histogram {
+            bounds: vec![1e-6, 1e-5],
+            counts: vec![3, 4],
+            count: 5,
+            sum: 2.5e-5,
+        }),
         ..Default::default()
     };
     w.drops.insert("blocked".into(), 2);
@@ -271,6 +278,11 @@ fn counters_become_metrics_promtool_accepts_and_events_are_masked() {
         r#"palisade_dropped_packets_total{dataplane="edge-1",reason="blocked",worker="0"} 2"#,
         r#"palisade_rule_hits_total{dataplane="edge-1",rule="100001"} 2"#,
         r#"palisade_dataplane_connected{dataplane="edge-1"} 1"#,
+        r#"palisade_packet_processing_seconds_bucket{dataplane="edge-1",worker="0",le="0.000001"} 3"#,
+        r#"palisade_packet_processing_seconds_bucket{dataplane="edge-1",worker="0",le="0.00001"} 4"#,
+        r#"palisade_packet_processing_seconds_bucket{dataplane="edge-1",worker="0",le="+Inf"} 5"#,
+        r#"palisade_packet_processing_seconds_sum{dataplane="edge-1",worker="0"} 0.000025"#,
+        r#"palisade_packet_processing_seconds_count{dataplane="edge-1",worker="0"} 5"#,
     ] {
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }

@@ -144,6 +144,11 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
         })
         .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
     assert!(client_rx.is_some_and(|n| n > 0), "{metrics}");
+    let timed = metrics
+        .lines()
+        .find(|l| l.starts_with(r#"palisade_packet_processing_seconds_count{dataplane="lab-dp""#))
+        .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
+    assert!(timed.is_some_and(|n| n > 0), "{metrics}");
     let path = dir.join("metrics.txt");
     std::fs::write(&path, &metrics).expect("write");
     let check = run(Command::new("sh")
@@ -206,7 +211,13 @@ fn versioned_rules(v: u64) -> String {
 /// Pushes `versioned_rules(v)` and waits until the dataplane runs it.
 fn push_version(cp: &ControlPlane, file: &Path, v: u64) {
     std::fs::write(file, versioned_rules(v)).expect("write rules");
-    let out = cp.json(&["rules", "push", file.to_str().expect("utf-8"), "--wait", "60"]);
+    let out = cp.json(&[
+        "rules",
+        "push",
+        file.to_str().expect("utf-8"),
+        "--wait",
+        "60",
+    ]);
     assert_eq!(out["version"], v, "{out}");
 }
 
@@ -223,10 +234,10 @@ fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
     wait_until("version 1 acknowledged", || runs(&cp, 1));
     wait_until("traffic passes", || status(&lab, "warm-up") == "200");
 
-    // Bounded load: one wrk thread, four connections, 45 s at most.
+    // Bounded load: one wrk thread, four connections, 25 s at most.
     let wrk = lab
         .cmd("cli", "wrk")
-        .args(["-t1", "-c4", "-d45s", "--timeout", "5s"])
+        .args(["-t1", "-c4", "-d25s", "--timeout", "5s"])
         .arg(format!("http://{SERVER}/get"))
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -260,9 +271,18 @@ fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
     let mut transactions = 0;
     for line in events.lines() {
         let e: serde_json::Value = serde_json::from_str(line).expect("event json");
-        let key = || (e["flow_id"].as_u64().unwrap_or(0), e["tx_id"].as_u64().unwrap_or(0));
+        let key = || {
+            (
+                e["flow_id"].as_u64().unwrap_or(0),
+                e["tx_id"].as_u64().unwrap_or(0),
+            )
+        };
         match e["event_type"].as_str() {
-            Some("http") if e["http"]["url"].as_str().is_some_and(|u| u.starts_with("/get")) => {
+            Some("http")
+                if e["http"]["url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("/get")) =>
+            {
                 transactions += 1
             }
             Some("alert") => per_tx
@@ -272,7 +292,10 @@ fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
             _ => {}
         }
     }
-    assert!(transactions > 1000, "too little load: {transactions}\n{wrk}");
+    assert!(
+        transactions > 1000,
+        "too little load: {transactions}\n{wrk}"
+    );
     assert_eq!(per_tx.len(), transactions, "a transaction without alerts");
     let mut versions = std::collections::BTreeSet::new();
     for (tx, ids) in &per_tx {

@@ -18,6 +18,7 @@ pub mod flow;
 pub mod frag;
 pub mod http;
 pub mod inspect;
+pub mod latency;
 pub mod pipeline;
 pub mod runtime;
 pub mod stats;

@@ -141,7 +141,12 @@ fn run_with_eal(
                     build_report(config, &ports, &lcores, &counters, started.elapsed());
                 attach_pipeline_stats(&mut report, &shared);
                 let ports = crate::control::telemetry::per_port(&counters, &port_names);
-                crate::control::telemetry::Snapshot { report, ports }
+                let latency = crate::control::telemetry::latency(&counters, eal.tsc_hz());
+                crate::control::telemetry::Snapshot {
+                    report,
+                    ports,
+                    latency,
+                }
             });
         }
     });

@@ -6,13 +6,16 @@
 //! received (a dataplane that restarted starts again from zero, which
 //! Prometheus reads as a counter reset).
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use palisade_proto::Counters;
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::{self, Bucket, LabelPair, Metric, MetricFamily, MetricType};
 use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 
 /// Every metric the control plane exports.
@@ -31,6 +34,7 @@ pub struct Metrics {
     rule_hits: IntCounterVec,
     connected: IntGaugeVec,
     running: IntGaugeVec,
+    latency: LatencyCollector,
     pub ruleset_version: IntGauge,
     pub frames_refused: prometheus::IntCounter,
 }
@@ -63,7 +67,10 @@ impl Metrics {
             "Frames refused on the control socket (malformed, oversized, wrong version).",
         )?;
         r.register(Box::new(frames_refused.clone()))?;
+        let latency = LatencyCollector::new()?;
+        r.register(Box::new(latency.clone()))?;
         Ok(Metrics {
+            latency,
             rx_packets: counter(
                 &r,
                 "palisade_rx_packets_total",
@@ -124,6 +131,7 @@ impl Metrics {
 
     /// Takes up a dataplane's counters.
     pub fn update(&self, dataplane: &str, c: &Counters) {
+        self.latency.update(dataplane, c);
         for w in &c.workers {
             let worker = w.worker.to_string();
             for p in &w.ports {
@@ -243,4 +251,92 @@ fn answer(stream: TcpStream, metrics: &Metrics) -> std::io::Result<()> {
     )?;
     out.write_all(&body)?;
     out.flush()
+}
+
+/// The dataplanes' latency histograms as one Prometheus histogram,
+/// `palisade_packet_processing_seconds{dataplane,worker}`, built from the
+/// buckets the dataplanes send (the `prometheus` crate's own histogram only
+/// takes single observations).
+#[derive(Debug, Clone)]
+pub struct LatencyCollector {
+    desc: Desc,
+    latest: Arc<Mutex<BTreeMap<(String, u32), palisade_proto::Histogram>>>,
+}
+
+impl LatencyCollector {
+    fn new() -> Result<Self> {
+        let desc = Desc::new(
+            "palisade_packet_processing_seconds".into(),
+            "Per-packet processing time in the pipeline (burst average).".into(),
+            vec!["dataplane".into(), "worker".into()],
+            HashMap::new(),
+        )?;
+        Ok(LatencyCollector {
+            desc,
+            latest: Arc::default(),
+        })
+    }
+
+    fn update(&self, dataplane: &str, c: &Counters) {
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        for w in &c.workers {
+            if let Some(h) = &w.latency {
+                latest.insert((dataplane.to_owned(), w.worker), h.clone());
+            }
+        }
+    }
+}
+
+impl Collector for LatencyCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        vec![&self.desc]
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        if latest.is_empty() {
+            return Vec::new();
+        }
+        let metrics = latest
+            .iter()
+            .map(|((dataplane, worker), h)| histogram_metric(dataplane, *worker, h))
+            .collect();
+        let mut family = MetricFamily::default();
+        family.set_name(self.desc.fq_name.clone());
+        family.set_help(self.desc.help.clone());
+        family.set_field_type(MetricType::HISTOGRAM);
+        family.set_metric(metrics);
+        vec![family]
+    }
+}
+
+fn histogram_metric(dataplane: &str, worker: u32, h: &palisade_proto::Histogram) -> Metric {
+    let label = |name: &str, value: String| {
+        let mut l = LabelPair::default();
+        l.set_name(name.to_owned());
+        l.set_value(value);
+        l
+    };
+    let buckets = h
+        .bounds
+        .iter()
+        .zip(&h.counts)
+        .map(|(bound, count)| {
+            let mut b = Bucket::default();
+            b.set_upper_bound(*bound);
+            b.set_cumulative_count(*count);
+            b
+        })
+        .collect();
+    let mut hist = proto::Histogram::default();
+    hist.set_sample_count(h.count);
+    hist.set_sample_sum(h.sum);
+    hist.set_bucket(buckets);
+    let mut m = Metric::default();
+    m.set_label(vec![
+        label("dataplane", dataplane.to_owned()),
+        label("worker", worker.to_string()),
+    ]);
+    m.set_histogram(hist);
+    m
 }

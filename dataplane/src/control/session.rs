@@ -37,7 +37,7 @@ pub(super) fn run(
                 tracing::info!(socket = %socket.display(), "connected to the control plane");
                 backoff = BACKOFF_MIN;
                 warned = false;
-                let why = connected(stream, slot, running, rx, stop);
+                let why = connected(stream, who, slot, running, rx, stop);
                 if !stop.load(Ordering::Relaxed) {
                     tracing::warn!("control plane connection lost ({why}); running on the current rules, reconnecting");
                 }
@@ -74,6 +74,7 @@ fn connect(socket: &Path, who: &Identity, running: &Running) -> Result<UnixStrea
 /// Serves one connection until it fails; returns why.
 fn connected(
     stream: UnixStream,
+    who: &Identity,
     slot: &Arc<RulesSlot>,
     running: &Running,
     rx: &Receiver<Outbound>,
@@ -85,6 +86,7 @@ fn connected(
         Err(e) => return e.to_string(),
     };
     let dead = Arc::new(AtomicBool::new(false));
+    let workers = who.cores.len();
     let why = Arc::new(Mutex::new(String::new()));
     let reading = {
         let (writer, slot, running) = (Arc::clone(&writer), Arc::clone(slot), Arc::clone(running));
@@ -92,7 +94,7 @@ fn connected(
         std::thread::Builder::new()
             .name("control-rx".into())
             .spawn(move || {
-                let reason = read_loop(&reader, &writer, &slot, &running);
+                let reason = read_loop(&reader, &writer, &slot, &running, workers);
                 *lock(&why) = reason;
                 dead.store(true, Ordering::SeqCst);
             })
@@ -124,6 +126,7 @@ fn read_loop(
     writer: &Mutex<UnixStream>,
     slot: &RulesSlot,
     running: &Mutex<Option<u64>>,
+    workers: usize,
 ) -> String {
     let mut r = reader;
     loop {
@@ -132,7 +135,7 @@ fn read_loop(
             Err(e) => return e.to_string(),
         };
         let ack = match m {
-            Message::Ruleset(set) => take_ruleset(&set, slot, running),
+            Message::Ruleset(set) => take_ruleset(&set, slot, running, workers),
             Message::Error { message } => {
                 return format!("refused by the control plane: {message}")
             }
@@ -144,8 +147,29 @@ fn read_loop(
     }
 }
 
-/// Compiles and publishes a ruleset; the answer says whether it runs.
-fn take_ruleset(set: &Ruleset, slot: &RulesSlot, running: &Mutex<Option<u64>>) -> Ack {
+/// How long the workers may take to pick up a published ruleset.
+const TAKE_UP: Duration = Duration::from_secs(10);
+
+/// Waits until `workers` workers took up `generation`.
+fn wait_taken(slot: &RulesSlot, generation: u64, workers: usize) -> bool {
+    let start = std::time::Instant::now();
+    while !slot.taken_by(generation, workers) {
+        if start.elapsed() >= TAKE_UP || slot.generation() != generation {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    true
+}
+
+/// Compiles and publishes a ruleset, then waits for every worker to take
+/// it up; the answer says whether it runs.
+fn take_ruleset(
+    set: &Ruleset,
+    slot: &RulesSlot,
+    running: &Mutex<Option<u64>>,
+    workers: usize,
+) -> Ack {
     if *lock(running) == Some(set.version) {
         return Ack {
             version: set.version,
@@ -163,7 +187,21 @@ fn take_ruleset(set: &Ruleset, slot: &RulesSlot, running: &Mutex<Option<u64>>) -
         Ok(rules) => {
             let count = rules.snapshot.rule_count();
             slot.publish(Arc::new(rules));
+            let generation = slot.generation();
             *lock(running) = Some(set.version);
+            if !wait_taken(slot, generation, workers) {
+                let error = format!(
+                    "version {} was published but not every worker took it up within {} s",
+                    set.version,
+                    TAKE_UP.as_secs()
+                );
+                tracing::warn!("{error}");
+                return Ack {
+                    version: set.version,
+                    ok: false,
+                    error: Some(error),
+                };
+            }
             tracing::info!(
                 version = set.version,
                 rules = count,

@@ -4,15 +4,33 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_proto::{Counters, PortCounters, WorkerCounters as Sent};
+use palisade_proto::{Counters, Histogram, PortCounters, WorkerCounters as Sent};
 
 use crate::stats::{Report, WorkerCounters, WorkerSnapshot};
 
-/// One reading: the report and, per worker, its per-port counts.
+/// One reading: the report and, per worker, its per-port counts and its
+/// latency histogram.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub report: Report,
     pub ports: Vec<Vec<PortCounters>>,
+    pub latency: Vec<Histogram>,
+}
+
+/// Reads each worker's latency histogram; `hz` is the TSC frequency.
+pub fn latency(counters: &[Arc<WorkerCounters>], hz: u64) -> Vec<Histogram> {
+    counters
+        .iter()
+        .map(|c| {
+            let (bounds, counts, count, sum) = c.latency.read(hz);
+            Histogram {
+                bounds,
+                counts,
+                count,
+                sum,
+            }
+        })
+        .collect()
 }
 
 /// Reads each worker's per-port counters; `ports` are (port id, name).
@@ -47,7 +65,11 @@ pub fn counters(s: &Snapshot, running: Option<u64>, hits: &BTreeMap<u64, u64>) -
         .workers
         .iter()
         .enumerate()
-        .map(|(i, w)| worker(i, w, s.ports.get(i).cloned().unwrap_or_default()))
+        .map(|(i, w)| {
+            let mut sent = worker(i, w, s.ports.get(i).cloned().unwrap_or_default());
+            sent.latency = s.latency.get(i).cloned();
+            sent
+        })
         .collect();
     Counters {
         uptime_secs: s.report.elapsed_secs,
