@@ -297,6 +297,39 @@ fn counters_become_metrics_promtool_accepts_and_events_are_masked() {
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr)
     );
+
+    // --follow prints events stored after it started, one JSON per line.
+    let mut follow = cp
+        .cli()
+        .args(["events", "--follow", "--type", "alert", "--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("follow");
+    let stdout = follow.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the stored alert");
+    assert!(first.contains("100001"), "{first}");
+    let later = r#"{"event_type":"alert","alert":{"signature_id":100002}}"#;
+    let lines = vec![later.to_owned()];
+    write_frame(&mut &s, &Message::Events(Events { lines })).expect("events");
+    let next: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).expect("followed"))
+            .expect("json line");
+    assert_eq!(next["event"]["alert"]["signature_id"], 100002);
+    assert_eq!(next["dataplane"], "edge-1");
+    let _ = follow.kill();
+    let _ = follow.wait();
     drop(s);
     cp.stop();
 }

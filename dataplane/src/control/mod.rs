@@ -167,3 +167,38 @@ impl ControlLink {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    const BASE: &str = "mode: tap\nports:\n  - {name: a, device: net_null0}\n";
+
+    #[test]
+    fn the_control_section_is_optional_and_checked() {
+        let alone = Config::parse(BASE).expect("parses");
+        assert!(alone.control.is_none());
+
+        let text = format!("{BASE}control: {{socket: run/cp.sock, id: edge-7}}\n");
+        let dir = std::env::temp_dir().join(format!("palisade-control-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("dp.yaml");
+        std::fs::write(&file, text).expect("write");
+        let cfg = Config::load(&file).expect("loads");
+        let control = cfg.control.expect("control");
+        assert_eq!(
+            control.socket,
+            dir.join("run/cp.sock"),
+            "relative to the file"
+        );
+        assert_eq!(control.id.as_deref(), Some("edge-7"));
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let bad = format!("{BASE}control: {{sock: /x}}\n");
+        let err = format!("{:#}", Config::parse(&bad).expect_err("unknown key"));
+        assert!(
+            err.contains("unknown field `sock`") && err.contains("line 4"),
+            "{err}"
+        );
+    }
+}
