@@ -37,7 +37,11 @@ fn ruleset_history_lives_in_sqlite_and_survives_a_kill() {
     std::fs::write(&file, rule(7, "/admin")).expect("write");
     let f = file.to_str().expect("utf-8");
 
-    let out = cp.run(&["rules", "push", f, "--comment", "first cut"]);
+    let out =
+        run(cp
+            .cli()
+            .env("USER", "alice")
+            .args(["rules", "push", f, "--comment", "first cut"]));
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::write(&file, rule(7, "/internal")).expect("write");
     let pushed = cp.json(&["rules", "push", f]);
@@ -50,6 +54,7 @@ fn ruleset_history_lives_in_sqlite_and_survives_a_kill() {
     assert_eq!(versions[0]["version"], 2);
     assert_eq!(versions[0]["current"], true);
     assert_eq!(versions[1]["comment"], "first cut");
+    assert_eq!(versions[1]["pushed_by"], "alice");
 
     let one = cp.json(&["rules", "show", "1"]);
     assert_eq!(one["files"][0]["text"], rule(7, "/admin"));

@@ -193,14 +193,27 @@ fn bind(path: &Path) -> Result<UnixListener> {
     Ok(listener)
 }
 
+/// Connections served at once; more are refused until some end.
+const MAX_CONNECTIONS: usize = 256;
+
 fn accept_until(listener: &UnixListener, hub: &Arc<Hub>, stop: &AtomicBool) -> Result<()> {
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => {
-                let hub = Arc::clone(hub);
+                if open.load(Ordering::Acquire) >= MAX_CONNECTIONS {
+                    let _ = stream.set_nonblocking(false);
+                    refuse(&stream, hub, "too many connections");
+                    continue;
+                }
+                open.fetch_add(1, Ordering::AcqRel);
+                let (hub, open) = (Arc::clone(hub), Arc::clone(&open));
                 std::thread::Builder::new()
                     .name("control-conn".into())
-                    .spawn(move || connection(stream, &hub))?;
+                    .spawn(move || {
+                        connection(stream, &hub);
+                        open.fetch_sub(1, Ordering::AcqRel);
+                    })?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(20));

@@ -13,6 +13,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 /// Events kept in the database; older ones are deleted as new ones come.
 pub const EVENTS_KEPT: i64 = 100_000;
+/// Most events one query returns (an answer must fit in one frame).
+pub const EVENTS_PER_QUERY: u32 = 5_000;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS rulesets (
@@ -259,7 +261,7 @@ impl Store {
                 q.since.as_deref().unwrap_or(""),
                 q.rule.map(|r| r as i64),
                 q.event_type,
-                q.limit.unwrap_or(100)
+                q.limit.unwrap_or(100).min(EVENTS_PER_QUERY)
             ],
             |r| {
                 let text: String = r.get(3)?;
