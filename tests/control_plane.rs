@@ -60,13 +60,24 @@ fn ruleset_history_lives_in_sqlite_and_survives_a_kill() {
     assert_eq!(one["files"][0]["text"], rule(7, "/admin"));
     assert_eq!(one["files"][0]["name"], f);
 
-    let diff = String::from_utf8(run_ok(cp.cli().args(["rules", "diff", "1", "2"])).into())
-        .expect("utf-8");
-    let expected_change = "-    name: path /admin\n+    name: path /internal\n";
-    assert!(diff.contains(expected_change), "{diff}");
-    assert!(diff.contains("-    match: {field: path, prefix: /admin}\n+    match: {field: path, prefix: /internal}\n"), "{diff}");
+    // The same as GNU diff's unified format of the two texts.
+    let diff = run_ok(cp.cli().args(["rules", "diff", "1", "2"]));
+    let (old, new) = (dir.join("v1.yaml"), dir.join("v2.yaml"));
+    std::fs::write(&old, rule(7, "/admin")).expect("write");
+    std::fs::write(&new, rule(7, "/internal")).expect("write");
+    let reference = run(Command::new("diff")
+        .args([
+            "-u",
+            "--label",
+            &format!("v1/{f}"),
+            "--label",
+            &format!("v2/{f}"),
+        ])
+        .arg(&old)
+        .arg(&new));
+    assert_eq!(diff, String::from_utf8_lossy(&reference.stdout));
     assert!(
-        diff.starts_with(&format!("--- v1/{f}\n+++ v2/{f}\n")),
+        diff.contains("+    match: {field: path, prefix: /internal}\n"),
         "{diff}"
     );
 

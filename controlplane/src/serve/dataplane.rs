@@ -107,7 +107,8 @@ fn ack(id: &str, a: &Ack, hub: &Hub) {
             hub.metrics.set_running(id, a.version);
         }
         Some(e) => {
-            tracing::warn!(dataplane = %id, version = a.version, "dataplane refused the ruleset: {e}")
+            let v = a.version;
+            tracing::warn!(dataplane = %id, version = v, "dataplane refused the ruleset: {e}")
         }
     }
     if let Err(e) = hub.store().ack(id, a.version, error) {

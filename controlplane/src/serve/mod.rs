@@ -169,7 +169,8 @@ pub fn serve(opts: &ServeOptions, stop: Arc<AtomicBool>) -> Result<()> {
         tracing::info!(%local, "serving /metrics");
     }
     let listener = bind(&opts.socket)?;
-    tracing::info!(socket = %opts.socket.display(), state = %opts.state.display(), "control plane running");
+    let (socket, state) = (opts.socket.display(), opts.state.display());
+    tracing::info!(%socket, %state, "control plane running");
     accept_until(&listener, &hub, &stop)?;
     let _ = std::fs::remove_file(&opts.socket);
     tracing::info!("control plane stopped");

@@ -39,13 +39,17 @@ pub(super) fn run(
                 warned = false;
                 let why = connected(stream, who, slot, running, rx, stop);
                 if !stop.load(Ordering::Relaxed) {
-                    tracing::warn!("control plane connection lost ({why}); running on the current rules, reconnecting");
+                    tracing::warn!(
+                        "control plane connection lost ({why}); \
+                         running on the current rules, reconnecting"
+                    );
                 }
             }
             Err(e) => {
                 // Logged once per outage, not once per attempt.
                 if !warned {
-                    tracing::warn!(socket = %socket.display(), "control plane unreachable, retrying with backoff: {e}");
+                    let socket = socket.display();
+                    tracing::warn!(%socket, "control plane unreachable, retrying: {e}");
                     warned = true;
                 }
             }
