@@ -221,11 +221,13 @@ fn push_version(cp: &ControlPlane, file: &Path, v: u64) {
     assert_eq!(out["version"], v, "{out}");
 }
 
+/// 100 pushes in a row under a bounded wrk load, with the control plane
+/// killed and restarted halfway.
 #[test]
 fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
     let _lock = exclusive();
     let dir = scratch("lab-control-pushes");
-    let cp = ControlPlane::start(&dir);
+    let mut cp = ControlPlane::start(&dir);
     let file = dir.join("versioned.yaml");
     push_version(&cp, &file, 1);
     std::fs::write(dir.join("dataplane.yaml"), config(&cp.socket)).expect("config");
@@ -246,6 +248,14 @@ fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
     let started = Instant::now();
     for v in 2..=101 {
         push_version(&cp, &file, v);
+        if v == 51 {
+            // Killed and restarted halfway, under load: the dataplane
+            // keeps running version 51 and reconnects.
+            cp.kill();
+            std::thread::sleep(Duration::from_secs(1));
+            cp.restart();
+            wait_until("reconnected on version 51", || runs(&cp, 51));
+        }
     }
     let pushing = started.elapsed();
     let wrk = wrk.wait_with_output().expect("wrk");
