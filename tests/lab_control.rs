@@ -159,6 +159,22 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
         "promtool: {check:?}"
     );
 
+    // Version 3 parses but Vectorscan refuses its pattern (a code point
+    // above 0xFF): the dataplane refuses it with its place and keeps 2.
+    let wide = "  - id: 9\n    kind: signature\n    name: wide\n    severity: low\n    \
+                action: block\n    match: {field: path, regex: '\\x{263a}'}\n";
+    std::fs::write(&file, rules(&["forbidden-one"]) + wide).expect("write");
+    let f = file.to_str().expect("utf-8");
+    let out = cp.run(&["rules", "push", f, "--wait", "60"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("lab-dp refused version 3"), "{err}");
+    assert!(err.contains(&format!("{f}:8:5: rule 9: pattern")), "{err}");
+    let d = dataplane(&cp);
+    assert_eq!(d["running"], 2, "{d}");
+    assert_eq!(d["refused"][0], 3, "{d}");
+    assert_eq!(status(&lab, "forbidden-two"), "000", "version 2 still runs");
+
     // The control plane dies: the dataplane keeps its rules.
     cp.kill();
     assert_eq!(status(&lab, "fine"), "200");
@@ -167,7 +183,7 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
     cp.restart();
     wait_until("reconnected on version 2", || runs(&cp, 2));
     let list = cp.json(&["rules", "list"]);
-    assert_eq!(list["versions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(list["versions"].as_array().map(Vec::len), Some(3));
     assert_eq!(status(&lab, "forbidden-one"), "000");
 
     push(
@@ -185,7 +201,7 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
     // A new dataplane process gets the current version on connect.
     wait_until("disconnect seen", || dataplane(&cp)["connected"] == false);
     let dp = lab.start_dataplane(&dir.join("dataplane.yaml"), &dir);
-    wait_until("version 3 on restart", || runs(&cp, 3));
+    wait_until("version 4 on restart", || runs(&cp, 4));
     wait_until("fine passes", || status(&lab, "fine") == "200");
     assert_eq!(status(&lab, "forbidden-three"), "000");
     assert_eq!(status(&lab, "forbidden-one"), "000");
