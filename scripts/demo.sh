@@ -73,7 +73,10 @@ if in_ns cli curl -s --fail --max-time 5 -H 'Content-Type: application/json' \
 attack=$(in_ns cli curl -s -o /dev/null -w '%{http_code}' --max-time 3 \
     "http://$server/anything/products?q=1%27%20UNION%20SELECT%20password%20FROM%20users--" || true)
 attack_result="NOT BLOCKED: the server answered $attack"
-[[ $attack == 000 ]] && attack_result="blocked: the request never reached the server, no answer"
+if ! grep -q UNION /run/palisade-lab/httpbin-access.log 2>/dev/null; then
+    [[ $attack == 000 ]] && attack_result="blocked: the request never reached the server, no answer"
+    [[ $attack == 403 ]] && attack_result="blocked: the dataplane answered 403, the server never saw it"
+fi
 want=$(cat /run/palisade-lab/files/3mb.bin.sha256)
 got=$(in_ns cli curl -s --max-time 30 "http://$server:8000/3mb.bin" | sha256sum | cut -d' ' -f1)
 download="sha256 mismatch"

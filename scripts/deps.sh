@@ -23,7 +23,7 @@ readonly SYSTEM_PYTHON=/usr/bin/python3
 readonly APT_PACKAGES=(
     dpdk dpdk-dev libdpdk-dev libvectorscan-dev
     clang libclang-dev pkg-config build-essential libpcap-dev
-    tcpdump tshark iproute2 ethtool curl wrk jq ca-certificates
+    tcpdump tshark iproute2 ethtool curl wrk jq ca-certificates hping3
     python3 python3-venv python3-pip
     prometheus
     libsqlite3-dev sqlite3

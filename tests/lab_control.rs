@@ -283,8 +283,10 @@ fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
     let report = dp.stop();
     let t = &report["totals"];
     assert_eq!(t["rx_packets"], t["tx_packets"], "{report}");
-    for reason in ["tx_queue_full", "malformed", "blocked"] {
-        assert_eq!(t["dropped"][reason], 0, "{reason}: {report}");
+    let dropped = t["dropped"].as_object().expect("drop reasons");
+    assert!(dropped.contains_key("tx_queue_full"), "{report}");
+    for (reason, n) in dropped {
+        assert_eq!(n, 0, "{reason}: {report}");
     }
     for p in report["ports"].as_array().expect("ports") {
         assert_eq!(p["device_rx_missed"], 0, "{report}");

@@ -157,6 +157,8 @@ fn run_capture(
         None => bail!("the pcap device gives no packet timestamps"),
     };
     let mut pipe_cfg = opts.inspection.pipeline_config();
+    // Offline: verdicts are counted, nothing is crafted.
+    pipe_cfg.enforce.craft = false;
     pipe_cfg.decode.verify_checksums = false;
     let pipeline = Pipeline::new(pipe_cfg, 0, HashSeed::new(0, 0))
         .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?;
@@ -198,6 +200,8 @@ fn run_capture(
         stop,
         inspect: true,
         rules: Arc::default(),
+        pool: None,
+        reply_tx: None,
     })
     .drain_in_order();
     let mut report = capture_report(opts, &ports, &counters, started);

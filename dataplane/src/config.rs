@@ -9,7 +9,9 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::decode::DecodeOptions;
+use crate::enforce::EnforceSettings;
 use crate::flow::{FlowConfig, FullPolicy, Timeouts};
+use crate::guard::GuardSettings;
 use crate::http::HttpConfig;
 use crate::inspect::InspectConfig;
 use crate::pipeline::{MalformedPolicy, PipelineConfig};
@@ -53,6 +55,12 @@ pub struct Config {
     /// configuration file's directory.
     #[serde(default)]
     pub rules: Vec<std::path::PathBuf>,
+    /// How block verdicts are carried out.
+    #[serde(default)]
+    pub enforcement: EnforceSettings,
+    /// L3/L4 protection: source ACL, rate limits, SYN flood.
+    #[serde(default)]
+    pub guard: GuardSettings,
     /// The control plane to register with (rules, telemetry); none: run
     /// alone on the rules above.
     #[serde(default)]
@@ -346,6 +354,21 @@ impl PortSpec {
 }
 
 impl Config {
+    /// The pipeline settings of this configuration.
+    pub fn pipeline_config(&self) -> PipelineConfig {
+        PipelineConfig {
+            enforce: self.enforcement.config(self.mode == Mode::Inline),
+            guard: self.guard.config(self.mode == Mode::Inline),
+            ..self.inspection.pipeline_config()
+        }
+    }
+
+    /// The index of the port resets leave by in tap mode.
+    pub fn reset_port(&self) -> Option<usize> {
+        let name = self.enforcement.reset_port.as_deref()?;
+        self.ports.iter().position(|p| p.name == name)
+    }
+
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
@@ -403,6 +426,10 @@ impl Config {
                 self.pool.data_room
             );
         }
+        let names: Vec<&str> = self.ports.iter().map(|p| p.name.as_str()).collect();
+        self.enforcement
+            .validate(self.mode == Mode::Inline, &names)?;
+        self.guard.validate()?;
         if self.mode == Mode::Inline {
             self.inline_pairs()?;
         } else if !self.pairs.is_empty() {

@@ -16,15 +16,16 @@ use crate::worker::Event;
 /// Where events go: a file, or stdout.
 pub type Sink = Box<dyn Write + Send>;
 
-/// Opens an event sink: a file, or stdout for `-`.
+/// Opens an event sink: a file (created or truncated; a FIFO or a device
+/// such as `/dev/null` is written as it is), or stdout for `-`.
 pub fn open_sink(path: &Path) -> Result<Sink> {
     if path == Path::new("-") {
         return Ok(Box::new(BufWriter::new(std::io::stdout())));
     }
-    let file = File::create(path).with_context(|| format!("--events {}", path.display()))?;
-    if file.metadata().is_ok_and(|m| !m.is_file()) {
-        anyhow::bail!("--events {}: not a regular file", path.display());
+    if path.is_dir() {
+        anyhow::bail!("--events {}: is a directory", path.display());
     }
+    let file = File::create(path).with_context(|| format!("--events {}", path.display()))?;
     Ok(Box::new(BufWriter::new(file)))
 }
 

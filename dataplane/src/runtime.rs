@@ -75,7 +75,7 @@ fn run_with_eal(
     };
     let started = Instant::now();
     let mut pipelines = (0..lcores.len())
-        .map(|w| Pipeline::new(config.inspection.pipeline_config(), w as u16, random_seed()))
+        .map(|w| Pipeline::new(config.pipeline_config(), w as u16, random_seed()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("inspection: {e:?}"))?
         .into_iter();
@@ -88,6 +88,8 @@ fn run_with_eal(
             break;
         };
         let tx = record_tx.clone();
+        // Tap mode: the reset port's tx queue is the last one.
+        let reply_tx = config.reset_port().map(|_| txs.len().saturating_sub(1));
         let mut worker = Worker::new(WorkerParts {
             links,
             txs,
@@ -104,6 +106,8 @@ fn run_with_eal(
             stop: Arc::clone(&stop),
             inspect: config.inspection.enabled,
             rules: Arc::clone(&rules_slot),
+            pool: Some(pool),
+            reply_tx,
         });
         let launched = lcore::launch(&eal, *lcore_id, move || {
             worker.run();
@@ -257,9 +261,15 @@ fn assign_links(
             }
             Mode::Tap => {
                 for p in 0..config.ports.len() {
-                    link(p, None)?;
+                    if Some(p) != config.reset_port() {
+                        link(p, None)?;
+                    }
                 }
             }
+        }
+        if let Some(p) = config.reset_port() {
+            // The reset port's tx queue comes last (`reply_tx`).
+            txs.push(tx[p][w].take().context("tx queue missing")?);
         }
         out.push((links, txs));
     }

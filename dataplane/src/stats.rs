@@ -46,14 +46,22 @@ pub enum DropReason {
     Malformed,
     /// The packet's flow was blocked by a verdict.
     Blocked,
+    /// A frame crafted by a verdict (reset, answer) that no mbuf or tx
+    /// queue took.
+    CraftedLost,
+    /// Dropped by the L3/L4 guards (ACL, rate limits, SYN flood); the
+    /// reason is counted in the pipeline's `guard`.
+    Guarded,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 3] = [
+    pub const ALL: [DropReason; 5] = [
         DropReason::TxQueueFull,
         DropReason::Malformed,
         DropReason::Blocked,
+        DropReason::CraftedLost,
+        DropReason::Guarded,
     ];
 
     /// Stable snake_case name, used as a metric label and a JSON key.
@@ -62,6 +70,8 @@ impl DropReason {
             DropReason::TxQueueFull => "tx_queue_full",
             DropReason::Malformed => "malformed",
             DropReason::Blocked => "blocked",
+            DropReason::CraftedLost => "crafted_lost",
+            DropReason::Guarded => "guarded",
         }
     }
 

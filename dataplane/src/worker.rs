@@ -7,7 +7,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use palisade_hw::{lcore, Burst, RxQueue, TxQueue};
+use palisade_hw::{lcore, Burst, Mbuf, Mempool, RxQueue, TxQueue};
+
+use crate::enforce::Toward;
 
 use crate::inspect::{AlertRecord, HttpRecord, InspectStats, Inspector, RulesSlot};
 use crate::pipeline::{FlowRecord, Frame, LinkType, Pipeline, PipelineStats, Verdict, BURST_MAX};
@@ -95,6 +97,12 @@ pub struct Worker {
     rules_seen: u64,
     now: u64,
     last_publish: u64,
+    /// Frames crafted by verdicts are built in mbufs from this pool.
+    pool: Option<Mempool>,
+    /// Per link: the tx queue back out of its rx port (inline).
+    back: Vec<Option<usize>>,
+    /// Tap mode: the tx queue crafted frames leave by.
+    reply_tx: Option<usize>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -123,6 +131,11 @@ pub struct WorkerParts {
     pub inspect: bool,
     /// Rulesets published while running (reloads).
     pub rules: Arc<RulesSlot>,
+    /// The pool crafted frames (resets, answers) are built in; none: they
+    /// are not sent.
+    pub pool: Option<Mempool>,
+    /// Tap mode: the tx queue (index into `txs`) crafted frames leave by.
+    pub reply_tx: Option<usize>,
 }
 
 /// Flows ended between two drains of the records at shutdown or at the end
@@ -135,7 +148,15 @@ const PUBLISH_EVERY_NS: u64 = 100_000_000;
 impl Worker {
     /// A worker over `links`, whose `tx` fields index `txs`.
     pub fn new(p: WorkerParts) -> Worker {
+        let back = p
+            .links
+            .iter()
+            .map(|l| p.txs.iter().position(|t| t.port() == l.rx.port()))
+            .collect();
         Worker {
+            pool: p.pool,
+            back,
+            reply_tx: p.reply_tx,
             links: p.links,
             txs: p.txs,
             pipeline: p.pipeline,
@@ -222,7 +243,11 @@ impl Worker {
     /// Hands on alerts, finished transactions, then finished flows (a
     /// flow's transactions come before its end).
     fn flush_records(&mut self) {
-        for a in self.inspector.drain_alerts() {
+        for mut a in self.inspector.drain_alerts() {
+            if let Some((verdict, carried_out)) = self.pipeline.verdict_of(&a.hit) {
+                a.verdict = Some(verdict);
+                a.blocked &= carried_out;
+            }
             (self.records)(Event::Alert(Box::new(a)));
         }
         for r in self.inspector.drain() {
@@ -271,6 +296,7 @@ impl Worker {
         self.inspect(link_type);
         let took = lcore::tsc().wrapping_sub(started);
         self.counters.latency.observe(took, n as u64);
+        self.send_crafted(i);
         match tx.and_then(|t| self.txs.get_mut(t)) {
             Some(tx) => transmit(tx, &mut self.burst, &self.counters),
             None => {
@@ -326,7 +352,55 @@ impl Worker {
         let after = self.pipeline.drops();
         c.count_drop(DropReason::Malformed, after.malformed - before.malformed);
         c.count_drop(DropReason::Blocked, after.blocked - before.blocked);
+        c.count_drop(DropReason::Guarded, after.guarded - before.guarded);
     }
+}
+
+impl Worker {
+    /// Sends the frames verdicts crafted during link `i`'s burst: those
+    /// towards the offender's receiver with the burst, those back to its
+    /// sender out of the rx port (inline); both out of the reset port (tap).
+    fn send_crafted(&mut self, i: usize) {
+        let outbox = self.pipeline.outbox();
+        if outbox.is_empty() {
+            return;
+        }
+        let forward = self.links[i].tx;
+        let (forward, back) = match forward {
+            Some(t) => (Some(t), self.back.get(i).copied().flatten()),
+            None => (self.reply_tx, self.reply_tx),
+        };
+        let mut bursts = [Burst::new(), Burst::new()];
+        let mut lost = 0;
+        for (toward, frame) in outbox.frames() {
+            let (queue, at) = match toward {
+                Toward::Receiver => (forward, 0),
+                Toward::Sender => (back, 1),
+            };
+            let mbuf = queue
+                .and(self.pool)
+                .and_then(|pool| crafted_mbuf(&pool, frame));
+            match mbuf.map(|m| bursts[at].push(m)) {
+                Some(Ok(())) => {}
+                _ => lost += 1,
+            }
+        }
+        outbox.clear();
+        self.counters.count_drop(DropReason::CraftedLost, lost);
+        for (queue, burst) in [forward, back].into_iter().zip(&mut bursts) {
+            if let Some(tx) = queue.and_then(|q| self.txs.get_mut(q)) {
+                transmit(tx, burst, &self.counters);
+            }
+        }
+    }
+}
+
+/// An mbuf from `pool` holding a copy of `frame`.
+fn crafted_mbuf(pool: &Mempool, frame: &[u8]) -> Option<Mbuf> {
+    let mut m = Mbuf::alloc(pool)?;
+    let len = u16::try_from(frame.len()).ok()?;
+    m.append(len)?.copy_from_slice(frame);
+    Some(m)
 }
 
 /// Sends the whole burst on `tx`, retrying briefly, and drops what the queue

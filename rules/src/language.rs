@@ -26,7 +26,8 @@
 //! | `severity`    | yes      | `info`, `low`, `medium`, `high`, `critical` | |
 //! | `tags`        | no       | list of strings      | none      |
 //! | `action`      | yes      | `log`, `alert`, `block` |        |
-//! | `respond`     | no       | `{status: N}`, only with `action: block` | |
+//! | `verdict`     | no       | `drop`, `reset`, `respond`, `tarpit`, only with `action: block` | config |
+//! | `respond`     | no       | `{status: N, retry-after: S}`, only with `verdict: respond` | |
 //! | `mode`        | no       | `enforce`, `shadow`  | `enforce` |
 //! | `enabled`     | no       | `true`, `false`      | `true`    |
 //!
@@ -36,9 +37,15 @@
 //!
 //! Actions: `log` records the match as a low-priority event; `alert` raises
 //! an alert and lets the transaction go on; `block` raises an alert and stops
-//! the transaction. `respond: {status: 403}` (any status from 100 to 599)
-//! makes a block answer the client with that HTTP status instead of only
-//! cutting the connection. In `mode: shadow` a rule is evaluated and its
+//! the transaction. `verdict` says how a block stops it in inline mode:
+//! `drop` drops the packet and the rest of the flow; `reset` drops and sends
+//! a TCP reset to both ends; `respond` drops, answers the client with an
+//! HTTP response and resets the server; `tarpit` drops, resets the server
+//! and holds the client's connection open answering nothing. Without
+//! `verdict` the dataplane's `enforcement.verdict` applies. `respond:
+//! {status: 403}` (any status from 100 to 599; `retry-after` in seconds, 0 to
+//! 86400, adds a `Retry-After` header, which a 429 always carries) sets the
+//! answer and implies `verdict: respond`. In `mode: shadow` a rule is evaluated and its
 //! matches are reported with the action it would have taken, but nothing is
 //! done. A rule with `enabled: false` is kept but never evaluated.
 //!

@@ -38,7 +38,9 @@ pub use condition::{
 };
 pub use diag::{Diagnostic, Diagnostics, Location};
 pub use field::{Field, JsonPath, JsonSegment};
-pub use model::{Action, Block, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature};
+pub use model::{
+    Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
+};
 pub use ruleset::{load_files, parse_sources, Ruleset, MAX_FILE_BYTES};
 
 /// Parses one rule file's text; `source_name` names it in diagnostics and in

@@ -149,11 +149,53 @@ impl Action {
 
 /// How a blocked transaction is stopped.
 ///
-/// Without `respond` the dataplane chooses (drop and reset in inline mode).
+/// Without `verdict` the dataplane's configured default applies (`respond`
+/// when `respond` is given).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Block {
-    /// Answer the client with this HTTP response instead of only cutting it off.
+    /// How the connection is stopped.
+    pub verdict: Option<BlockVerdict>,
+    /// The HTTP answer of a `respond` verdict.
     pub respond: Option<Respond>,
+}
+
+/// The ways a blocked connection is stopped (inline mode; in tap mode they
+/// are reported, and resets may be sent out of a separate port).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockVerdict {
+    /// Drop the packet and every later packet of the flow.
+    Drop,
+    /// Drop, and send a TCP reset to both ends.
+    Reset,
+    /// Drop, answer the client with an HTTP response, reset the server.
+    Respond,
+    /// Drop, reset the server, and hold the client's connection open
+    /// answering nothing.
+    Tarpit,
+}
+
+impl BlockVerdict {
+    pub const ALL: &'static [BlockVerdict] = &[
+        BlockVerdict::Drop,
+        BlockVerdict::Reset,
+        BlockVerdict::Respond,
+        BlockVerdict::Tarpit,
+    ];
+    /// The names used in rule files.
+    pub const NAMES: &'static [&'static str] = &["drop", "reset", "respond", "tarpit"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockVerdict::Drop => "drop",
+            BlockVerdict::Reset => "reset",
+            BlockVerdict::Respond => "respond",
+            BlockVerdict::Tarpit => "tarpit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<BlockVerdict> {
+        Self::ALL.iter().copied().find(|v| v.name() == name)
+    }
 }
 
 /// An HTTP answer sent to a blocked client.
@@ -161,6 +203,9 @@ pub struct Block {
 pub struct Respond {
     /// HTTP status code, 100 to 599 (403 and 429 are usual).
     pub status: u16,
+    /// Seconds for a `Retry-After` header; `None`: the dataplane's default
+    /// for a 429, no header for other statuses.
+    pub retry_after: Option<u32>,
 }
 
 /// Whether a rule acts or only reports.

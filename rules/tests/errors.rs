@@ -405,7 +405,54 @@ rules:
         [
             "t.yaml:7:5: rule 1: `respond` applies only to `action: block`",
             "t.yaml:14:23: rule 2: `status` must be from 100 to 599, found `999`",
-            "t.yaml:14:28: rule 2: unknown key `body` in `respond`; expected one of: status",
+            "t.yaml:14:28: rule 2: unknown key `body` in `respond`; expected one of: status, retry-after",
+        ]
+    );
+}
+
+#[test]
+fn verdict_rules() {
+    let text = "\
+rules:
+  - id: 1
+    kind: signature
+    name: t
+    severity: low
+    action: alert
+    verdict: reset
+    match: {field: path, prefix: /}
+  - id: 2
+    kind: signature
+    name: t
+    severity: low
+    action: block
+    verdict: bounce
+    match: {field: path, prefix: /}
+  - id: 3
+    kind: signature
+    name: t
+    severity: low
+    action: block
+    verdict: reset
+    respond: {status: 429}
+    match: {field: path, prefix: /}
+  - id: 4
+    kind: signature
+    name: t
+    severity: low
+    action: block
+    verdict: respond
+    respond: {status: 429, retry-after: 90000}
+    match: {field: path, prefix: /}
+";
+    assert_eq!(
+        errors(text),
+        [
+            "t.yaml:7:5: rule 1: `verdict` applies only to `action: block`",
+            "t.yaml:14:14: rule 2: unknown verdict `bounce`; expected one of: drop, reset, \
+             respond, tarpit",
+            "t.yaml:22:5: rule 3: `respond` applies only to `verdict: respond`, not `reset`",
+            "t.yaml:30:41: rule 4: `retry-after` must be from 0 to 86400, found `90000`",
         ]
     );
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use palisade_rules::{
-    load_files, parse_str, Action, Block, Cidr, Comparison, Condition, Field, InList, JsonPath,
-    Literal, Location, Mode, Operator, Pattern, PatternFlags, Respond, Rule, RuleBody, RuleKind,
-    Ruleset, Severity, Signature, Test, Transform,
+    load_files, parse_str, Action, Block, BlockVerdict, Cidr, Comparison, Condition, Field, InList,
+    JsonPath, Literal, Location, Mode, Operator, Pattern, PatternFlags, Respond, Rule, RuleBody,
+    RuleKind, Ruleset, Severity, Signature, Test, Transform,
 };
 
 const FULL: &str = "\
@@ -119,7 +119,11 @@ fn expected_42() -> Rule {
         severity: Severity::Critical,
         tags: vec!["owasp-api:API2".into(), "auth".into()],
         action: Action::Block(Block {
-            respond: Some(Respond { status: 403 }),
+            verdict: Some(BlockVerdict::Respond),
+            respond: Some(Respond {
+                status: 403,
+                retry_after: None,
+            }),
         }),
         mode: Mode::Shadow,
         enabled: false,

@@ -1,6 +1,8 @@
 //! The network-namespace lab from the tests' side: bring it up and down
 //! (`scripts/lab.sh`), run commands in its namespaces, read interface
-//! counters, and run a dataplane inside `pal-dp`.
+//! counters, and run a dataplane inside `pal-dp`. With `PAL_LAB_PREFIX`
+//! set, the lab's namespaces and directory take that prefix instead of
+//! `pal` (as in scripts/lab.sh), so several labs can run on one host.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,13 +13,20 @@ use crate::{dataplane_bin, root, run, run_ok};
 /// Client and server addresses (fixed by scripts/lab.sh).
 pub const CLIENT: &str = "10.77.0.1";
 pub const SERVER: &str = "10.77.0.2";
-/// Where lab.sh keeps logs and files.
+/// Where lab.sh keeps logs and files (with the default prefix).
 pub const LAB_DIR: &str = "/run/palisade-lab";
 
-/// The lab's namespace prefix: `$PAL_LAB_PREFIX` (as scripts/lab.sh reads
-/// it), `pal` by default.
+/// The lab's name prefix: `$PAL_LAB_PREFIX`, default `pal`.
 pub fn prefix() -> String {
-    std::env::var("PAL_LAB_PREFIX").unwrap_or_else(|_| "pal".into())
+    std::env::var("PAL_LAB_PREFIX").unwrap_or_else(|_| "pal".to_owned())
+}
+
+/// Where lab.sh keeps logs and files for [`prefix`].
+pub fn lab_dir() -> String {
+    match prefix().as_str() {
+        "pal" => LAB_DIR.to_owned(),
+        p => format!("/run/palisade-lab-{p}"),
+    }
 }
 
 /// A running lab; dropping it tears the lab down.

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::source::{top_level_member, Source};
+use super::source::{top_level_member, Phase, Source};
 use crate::http::normalize::{
     flatten_json, media_type, parse_cookies, parse_multipart, parse_query, parse_urlencoded,
     split_target, Limits, Param,
@@ -62,6 +62,19 @@ impl<'a> TxFields<'a> {
             .get(at)
             .and_then(Option::as_deref)
             .unwrap_or_default()
+    }
+
+    /// The body kept for body phase `phase` and its `Content-Type`; `None`
+    /// for the other phases.
+    pub(crate) fn raw_body(&self, phase: Phase) -> Option<(&'a [u8], Option<&'a [u8]>)> {
+        let tx = self.tx;
+        match phase {
+            Phase::RequestBody => Some((&tx.request_body.data, tx.request_header("content-type"))),
+            Phase::ResponseBody => {
+                Some((&tx.response_body.data, tx.response_header("content-type")))
+            }
+            _ => None,
+        }
     }
 
     fn extract(&mut self, source: Source) -> Vec<Value<'a>> {

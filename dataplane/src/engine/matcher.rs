@@ -31,6 +31,8 @@ pub struct MatcherStats {
     /// Database scans run: one per sweep pass, and one per value and
     /// database the sweep names (or per value, for a database not swept).
     pub scans: u64,
+    /// Body phases cleared by screening the raw body (see `scan`).
+    pub screened: u64,
     /// Scans Vectorscan refused (should stay 0).
     pub scan_errors: u64,
     /// Prefilter reports confirmed by the regex.

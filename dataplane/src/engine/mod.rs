@@ -45,7 +45,10 @@
 //! phase with anchors dropped (see `sweep`). Only the values a sweep
 //! reports are then scanned one by one by the exact databases above, so a
 //! transaction costs a handful of Vectorscan calls, not one per value and
-//! database.
+//! database. A body phase goes further: when the raw body holds nothing
+//! that decoding or unescaping would change, the sweeps scan the body as
+//! it is, and a body they report nothing on is never split into parameters
+//! or flattened JSON at all (see `sweep` and `scan`).
 //!
 //! Rule logic runs only for rules with a pattern that hit, plus the few
 //! rules that can hold without any pattern hit (a lone `not`, numeric or

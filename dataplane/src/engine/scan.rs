@@ -1,7 +1,12 @@
 //! Running a phase's databases over a transaction's values.
 //!
-//! The phase's [`super::sweep::Sweep`], when it has one, runs first (see
-//! [`Batch`]) and names the (database, value) pairs that can match; each
+//! A body phase whose sweeps can screen (see [`super::sweep::Screen`])
+//! first tries its raw body: when the body holds nothing to decode and no
+//! sweep reports on it, no value of the phase can match a swept database,
+//! and the body is not split into values at all.
+//!
+//! Otherwise the phase's [`super::sweep::Sweep`], when it has one, runs
+//! first (see [`Batch`]) and names the (database, value) pairs that can match; each
 //! swept database then scans only those values, one by one, transformed by
 //! its chain. A database outside the sweep, or every database when the
 //! sweep gave up, scans each value of its source. Streaming databases of a
@@ -17,12 +22,14 @@ use hyperscan::{Matching, Scratch};
 
 use super::batch::Batch;
 use super::extract::{TxFields, Value};
+use super::html;
 use super::inspection::Inspection;
 use super::matcher::MatcherStats;
 use super::snapshot::{Group, Snapshot, StreamGroup};
 use super::source::{Phase, Source};
-use super::sweep::Sweep;
+use super::sweep::{Screen, Sweep};
 use super::transform::apply;
+use crate::http::normalize::media_type;
 
 /// What a scan needs from the worker's matcher.
 pub(crate) struct Scanner<'m> {
@@ -54,6 +61,7 @@ impl Scanner<'_> {
         for (t, _) in targets.enumerate().filter(|(_, s)| s.phase() == phase) {
             let target = u32::try_from(t).unwrap_or(u32::MAX);
             let values = match swept.binary_search(&target) {
+                Ok(_) if !names(&pairs, target) => continue,
                 Ok(_) => Values::Only(&pairs),
                 Err(_) => Values::All,
             };
@@ -83,6 +91,12 @@ impl Scanner<'_> {
         if sweeps().next().is_none() {
             return swept;
         }
+        if self.screened(sweeps(), fields, phase) {
+            self.stats.screened += 1;
+            swept.extend(sweeps().flat_map(|s| s.targets.iter().copied()));
+            swept.sort_unstable();
+            return swept;
+        }
         let sources = sweeps().flat_map(|s| s.sources.iter().copied());
         let needed =
             sources.filter(|source| sweeps().any(|sweep| needs(snapshot, insp, sweep, *source)));
@@ -95,6 +109,89 @@ impl Scanner<'_> {
         self.batch.sort();
         swept.sort_unstable();
         swept
+    }
+
+    /// True when the raw body of body phase `phase` clears every sweep of
+    /// the phase: each can screen, the body holds nothing that the chains
+    /// or the extraction of values would decode, and no sweep reports on
+    /// it. A `+` (a space once URL-decoded) is allowed: the body is then
+    /// also scanned with each `+` read as a space.
+    fn screened<'s>(
+        &mut self,
+        sweeps: impl Iterator<Item = &'s Sweep> + Clone,
+        fields: &TxFields<'_>,
+        phase: Phase,
+    ) -> bool {
+        let mut needs = Screen::default();
+        for sweep in sweeps.clone() {
+            let Some(screen) = &sweep.screen else {
+                return false;
+            };
+            needs.url |= screen.url;
+            needs.html |= screen.html;
+        }
+        let Some((body, content_type)) = fields.raw_body(phase) else {
+            return false;
+        };
+        let media = content_type.map(media_type).unwrap_or_default();
+        match media.as_slice() {
+            b"multipart/form-data" => return false,
+            b"application/x-www-form-urlencoded" => needs.url = true,
+            _ => {}
+        }
+        if body.is_empty() || memchr::memchr(b'\\', body).is_some() {
+            return false;
+        }
+        let plus = needs.url && memchr::memchr(b'+', body).is_some();
+        if needs.url && memchr::memchr(b'%', body).is_some() {
+            return false;
+        }
+        if needs.html && memchr::memchr(b'&', body).is_some() && html::decode(body) != body {
+            return false;
+        }
+        let mut spaced = Vec::new();
+        if plus {
+            spaced = body
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
+        }
+        for sweep in sweeps {
+            if let Some(Screen {
+                base64_run: Some(run),
+                names,
+                ..
+            }) = &sweep.screen
+            {
+                let named = names
+                    .iter()
+                    .any(|n| memchr::memmem::find(body, n).is_some());
+                if named || base64_run(body) >= *run {
+                    return false;
+                }
+                continue;
+            }
+            for text in [body, &spaced[..]] {
+                if text.is_empty() {
+                    continue;
+                }
+                self.stats.scans += 1;
+                let mut reported = false;
+                let scanned = sweep.db.scan(text, self.scratch, |id, _, _, _| {
+                    let named = sweep.named.get(id as usize).and_then(Option::as_ref);
+                    let found = |n: &Vec<u8>| memchr::memmem::find(body, n).is_some();
+                    if named.is_some_and(|names| !names.iter().any(found)) {
+                        return Matching::Continue;
+                    }
+                    reported = true;
+                    Matching::Terminate
+                });
+                if reported || scanned.is_err() {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     fn group(
@@ -180,6 +277,21 @@ impl Scanner<'_> {
     }
 }
 
+/// The longest run of base64 characters in `text`, whitespace between
+/// them allowed (see [`super::transform`]'s `base64-decode`).
+fn base64_run(text: &[u8]) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for &b in text {
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_') {
+            run += 1;
+            longest = longest.max(run);
+        } else if !b.is_ascii_whitespace() {
+            run = 0;
+        }
+    }
+    longest
+}
+
 /// Whether some database of `sweep` still needs the values of `source`:
 /// a body's streaming database needs none once the body was streamed.
 fn needs(snapshot: &Snapshot, insp: &Inspection, sweep: &Sweep, source: Source) -> bool {
@@ -198,6 +310,14 @@ fn target_source(snapshot: &Snapshot, target: u32) -> Option<Source> {
         None => snapshot.groups.get(t).map(|g| g.source),
         Some(s) => snapshot.streams.get(s).map(|s| s.source),
     }
+}
+
+/// Whether the sorted sweep `pairs` name a value for `target`; a swept
+/// target named by none has nothing to scan, and its source need not even
+/// be extracted.
+fn names(pairs: &[(u32, u32)], target: u32) -> bool {
+    let from = pairs.partition_point(|(p, _)| *p < target);
+    pairs.get(from).is_some_and(|(p, _)| *p == target)
 }
 
 /// The values target `t` scans, with their indexes, in order.

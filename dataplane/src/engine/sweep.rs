@@ -7,10 +7,25 @@
 //! them, after each transform chain (see [`super::batch`]), and scanned by
 //! a sweep database holding the patterns of those databases, rewritten so
 //! that a value matching a pattern on its own always matches inside the
-//! joined text: start and end anchors (`\A`, `^`, `\z`, `\Z`, `$`) are
-//! dropped, which can only widen a pattern. The separator is not a word
-//! byte, so `\b` and `\B` hold at a value's edges as they do alone; it is
-//! the candidate byte the sweep reports least on. Reports go on without
+//! joined text: end anchors (`\z`, `\Z`, `$`) are dropped and start
+//! anchors (`\A`, `^`) become "the start, or a byte that is not a word
+//! byte", which can only widen a pattern, since every value in a joined
+//! text follows a separator. The separator is not a word byte, so `\b` and
+//! `\B` hold at a value's edges as they do alone; it is the candidate byte
+//! the sweep reports least on.
+//!
+//! A chain's final `lowercase` is not applied to the joined text: its
+//! patterns are compiled caseless instead, which matches whatever the
+//! lower-cased text would match (ASCII case only). Chains that differ only
+//! by it then read one joined text, so a phase is usually one scan.
+//!
+//! The same rewriting makes a sweep usable on a raw body: every value that
+//! parameters or flattened JSON take from a body is a piece of it, after a
+//! quote, `=`, `:` or another byte that is not a word byte. When the
+//! body holds nothing the chains or the extraction would decode (see
+//! [`Screen`]), a sweep that reports nothing on the raw body would report
+//! nothing on its values either, and the body is never split into values
+//! at all. Reports go on without
 //! single-match mode, so each value a pattern hits is seen. The joined text
 //! can only add reports (a match across two values, an anchor no longer
 //! checked), never lose one; each value reported is then scanned alone by
@@ -33,7 +48,7 @@ use palisade_rules::Transform;
 use super::compile::PatternTest;
 use super::pattern::Expression;
 use super::snapshot::{Check, Group, StreamGroup, TestSpec};
-use super::source::{Phase, Source};
+use super::source::{Phase, Selector, Source};
 
 /// The sweep of one phase.
 pub(crate) struct Sweep {
@@ -49,6 +64,37 @@ pub(crate) struct Sweep {
     pub(crate) sources: Vec<Source>,
     /// Swept databases, as targets (see [`Target`]), in order.
     pub(crate) targets: Vec<u32>,
+    /// Per sweep pattern id, the parameter names every test behind it
+    /// selects (`None`: some test reads values of any name). A report on a
+    /// raw body that holds none of them cannot come from a value the
+    /// pattern's tests read.
+    pub(crate) named: Vec<Option<Vec<Vec<u8>>>>,
+    /// Whether and how the sweep can screen a raw body; `None` outside
+    /// the body phases or when a chain does more than decode.
+    pub(crate) screen: Option<Screen>,
+}
+
+/// What must be absent from a raw body for a sweep's report-free scan of
+/// it to clear the whole phase: bytes the sweep's chains would decode.
+/// Escapes in JSON strings and form encoding are checked always (see
+/// [`super::scan`]).
+///
+/// A sweep whose chain is `base64-decode` alone is not scanned on the raw
+/// body at all: a value can only decode to a match if it starts with a run
+/// of base64 characters (whitespace allowed between them) long enough to
+/// decode to the pattern's shortest match, or, for a test of named
+/// parameters, if the body holds the name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Screen {
+    /// Some chain URL-decodes (`%XX`, `+`).
+    pub(crate) url: bool,
+    /// Some chain decodes HTML character references.
+    pub(crate) html: bool,
+    /// For a base64 sweep: the shortest run of base64 characters that can
+    /// decode to a match of a test not limited to named parameters.
+    pub(crate) base64_run: Option<usize>,
+    /// For a base64 sweep: the parameter names its other tests select.
+    pub(crate) names: Vec<Vec<u8>>,
 }
 
 /// A transform chain of a sweep and the sources read through it.
@@ -144,11 +190,20 @@ impl Kind {
     fn of(target: &Target<'_>) -> Kind {
         let decoding =
             |t: &&Transform| matches!(t, Transform::UrlDecode | Transform::HtmlEntityDecode);
+        let chain = swept_chain(target.chain);
         Kind {
             phase: target.source.phase(),
             body: target.source.is_body(),
-            chain: target.chain.iter().skip_while(decoding).copied().collect(),
+            chain: chain.iter().skip_while(decoding).copied().collect(),
         }
+    }
+}
+
+/// The chain a sweep applies for `chain`: all but a final `lowercase`.
+fn swept_chain(chain: &[Transform]) -> &[Transform] {
+    match chain {
+        [rest @ .., Transform::Lowercase] => rest,
+        _ => chain,
     }
 }
 
@@ -163,12 +218,14 @@ impl Planned<'_, '_> {
         let mut chains: Vec<SweepChain> = Vec::new();
         let mut entries: Vec<(String, HsFlags)> = Vec::new();
         let mut owners: Vec<Vec<Owner>> = Vec::new();
+        let mut named: Vec<Option<Vec<Vec<u8>>>> = Vec::new();
         let mut index: HashMap<(String, u32), usize> = HashMap::new();
         let mut swept = Vec::new();
 
         let of_kind = self.targets.iter().enumerate();
         for (t, target) in of_kind.filter(|(_, t)| Kind::of(t) == *kind) {
-            let Some(rewritten) = self.rewrite_all(target) else {
+            let caseless = swept_chain(target.chain).len() < target.chain.len();
+            let Some(rewritten) = self.rewrite_all(target, caseless) else {
                 continue;
             };
             let chain = chain_slot(&mut chains, target);
@@ -178,14 +235,25 @@ impl Planned<'_, '_> {
                 chain,
                 source: self.targets.get(t)?.source,
             };
-            for (text, flags) in rewritten {
+            let tests = self.targets.get(t)?.tests.iter();
+            for ((text, flags), test) in rewritten.into_iter().zip(tests) {
                 let key = (text, flags.bits());
                 let at = *index.entry(key.clone()).or_insert_with(|| {
                     entries.push((key.0, flags));
                     owners.push(Vec::new());
+                    named.push(Some(Vec::new()));
                     owners.len() - 1
                 });
                 owners.get_mut(at)?.push(owner);
+                let names = named.get_mut(at)?;
+                match (self.names_of(*test, kind.phase), names.as_mut()) {
+                    (Some(more), Some(list)) => {
+                        list.extend(more);
+                        list.sort_unstable();
+                        list.dedup();
+                    }
+                    _ => *names = None,
+                }
             }
             swept.push(target);
         }
@@ -202,18 +270,78 @@ impl Planned<'_, '_> {
             db,
             separator,
             owners,
+            screen: self.screen(kind.phase, &chains, &swept),
+            named,
             chains,
             sources,
             targets: swept,
         })
     }
 
-    /// The sweep form of every pattern of `target`; `None` if one has none.
-    fn rewrite_all(&self, target: &Target<'_>) -> Option<Vec<(String, HsFlags)>> {
-        target.tests.iter().map(|t| self.rewrite(*t)).collect()
+    /// How a sweep over `chains` and the databases `swept` may screen a
+    /// raw body of `phase`; `None` when it cannot.
+    fn screen(&self, phase: Phase, chains: &[SweepChain], swept: &[u32]) -> Option<Screen> {
+        if !matches!(phase, Phase::RequestBody | Phase::ResponseBody) {
+            return None;
+        }
+        let mut screen = Screen::default();
+        if chains.iter().all(|c| c.chain == [Transform::Base64Decode]) {
+            let mut run = usize::MAX;
+            for test in swept.iter().flat_map(|t| self.tests_of(*t)) {
+                if let Some(names) = self.names_of(test, phase) {
+                    screen.names.extend(names);
+                    continue;
+                }
+                let expr = self.by_test.get(test as usize).copied().flatten()?;
+                let info = HsPattern::with_flags(expr.text.clone(), expr.flags)
+                    .and_then(|p| p.info())
+                    .ok()?;
+                let width = usize::try_from(info.min_width).ok()?;
+                run = run.min((width * 8).div_ceil(6));
+            }
+            screen.names.sort_unstable();
+            screen.names.dedup();
+            screen.base64_run = Some(run);
+            return Some(screen);
+        }
+        for transform in chains.iter().flat_map(|c| c.chain.iter()) {
+            match transform {
+                Transform::UrlDecode => screen.url = true,
+                Transform::HtmlEntityDecode => screen.html = true,
+                _ => return None,
+            }
+        }
+        Some(screen)
     }
 
-    fn rewrite(&self, test: u32) -> Option<(String, HsFlags)> {
+    /// The parameter names test `test` selects among the sources of
+    /// `phase`; `None` when it reads values of any name there.
+    fn names_of(&self, test: u32, phase: Phase) -> Option<Vec<Vec<u8>>> {
+        let spec = self.tests.get(test as usize)?;
+        let of_phase = spec.targets.iter().filter(|(s, _)| s.phase() == phase);
+        let names: Option<Vec<Vec<u8>>> = of_phase
+            .map(|(_, selector)| match selector {
+                Selector::Name(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        names.filter(|n| !n.is_empty())
+    }
+
+    /// The tests of target `t`.
+    fn tests_of(&self, t: u32) -> impl Iterator<Item = u32> + '_ {
+        let tests = self.targets.get(t as usize).map(|t| t.tests);
+        tests.unwrap_or_default().iter().copied()
+    }
+
+    /// The sweep form of every pattern of `target`; `None` if one has none.
+    /// `caseless` when the sweep leaves out the chain's final `lowercase`.
+    fn rewrite_all(&self, target: &Target<'_>, caseless: bool) -> Option<Vec<(String, HsFlags)>> {
+        let rewrite = |t: &u32| self.rewrite(*t, caseless);
+        target.tests.iter().map(rewrite).collect()
+    }
+
+    fn rewrite(&self, test: u32, caseless: bool) -> Option<(String, HsFlags)> {
         let expr = self.by_test.get(test as usize).copied().flatten()?;
         let prefiltered = matches!(
             self.tests.get(test as usize).map(|t| &t.check),
@@ -223,6 +351,9 @@ impl Planned<'_, '_> {
         let mut flags = expr.flags;
         flags.remove(HsFlags::SINGLEMATCH);
         flags.set(HsFlags::PREFILTER, prefiltered);
+        if caseless {
+            flags.insert(HsFlags::CASELESS);
+        }
         let usable = HsPattern::with_flags(text.clone(), flags).and_then(|p| p.info());
         usable.is_ok().then_some((text, flags))
     }
@@ -231,11 +362,12 @@ impl Planned<'_, '_> {
 /// The index of `target`'s chain among `chains`, added if new; records
 /// the target's source under it.
 fn chain_slot(chains: &mut Vec<SweepChain>, target: &Target<'_>) -> u16 {
-    let at = match chains.iter().position(|c| c.chain == target.chain) {
+    let chain = swept_chain(target.chain);
+    let at = match chains.iter().position(|c| c.chain == chain) {
         Some(at) => at,
         None => {
             chains.push(SweepChain {
-                chain: target.chain.to_vec(),
+                chain: chain.to_vec(),
                 sources: Vec::new(),
             });
             chains.len() - 1
@@ -284,8 +416,13 @@ fn compile(entries: &[(String, HsFlags)]) -> Option<BlockDatabase> {
     patterns.build::<BlockMode>().ok()
 }
 
-/// `text` without its start and end anchors, or `None` when they cannot
-/// be told apart from literal text (`\Q` quoting).
+/// What a start anchor becomes: the start, or a byte that is not a word
+/// byte, as every value in a joined text or a raw body follows one.
+const VALUE_START: &str = "(?:^|[^a-zA-Z0-9_])";
+
+/// `text` with its end anchors dropped and its start anchors widened to
+/// [`VALUE_START`], or `None` when they cannot be told apart from literal
+/// text (`\Q` quoting) or inline flags could undo a caseless compile.
 pub(crate) fn sweep_text(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -294,14 +431,23 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
         match (c, in_class) {
             ('\\', _) => match chars.next() {
                 Some('Q') => return None,
-                Some('A' | 'z' | 'Z') if !in_class => {}
+                Some('A') if !in_class => out.push_str(VALUE_START),
+                Some('z' | 'Z') if !in_class => {}
                 Some(next) => {
                     out.push('\\');
                     out.push(next);
                 }
                 None => out.push('\\'),
             },
-            ('^' | '$', false) => {}
+            ('(', false) if chars.peek() == Some(&'?') => {
+                out.push_str("(?");
+                chars.next();
+                if chars.peek() != Some(&':') {
+                    return None;
+                }
+            }
+            ('^', false) => out.push_str(VALUE_START),
+            ('$', false) => {}
             ('[', false) => {
                 in_class = true;
                 out.push('[');
@@ -335,15 +481,24 @@ mod tests {
     use super::sweep_text;
 
     #[test]
-    fn anchors_are_dropped() {
-        assert_eq!(sweep_text(r"\Aab\x2fc\z").as_deref(), Some(r"ab\x2fc"));
-        assert_eq!(sweep_text(r"(?:^|&)a\Z$").as_deref(), Some(r"(?:|&)a"));
+    fn anchors_are_widened_or_dropped() {
+        assert_eq!(
+            sweep_text(r"\Aab\x2fc\z").as_deref(),
+            Some(r"(?:^|[^a-zA-Z0-9_])ab\x2fc")
+        );
+        assert_eq!(
+            sweep_text(r"(?:^|&)a\Z$").as_deref(),
+            Some(r"(?:(?:^|[^a-zA-Z0-9_])|&)a")
+        );
         assert_eq!(sweep_text(r"[^\A$]\\A\^").as_deref(), Some(r"[^\A$]\\A\^"));
         assert_eq!(sweep_text(r"[]\A]x").as_deref(), Some(r"[]\A]x"));
     }
 
     #[test]
-    fn quoted_text_is_not_swept() {
+    fn quoted_text_and_inline_flags_are_not_swept() {
         assert_eq!(sweep_text(r"\Qa$\E"), None);
+        assert_eq!(sweep_text(r"(?-i)A"), None);
+        assert_eq!(sweep_text(r"(?i:a)"), None);
+        assert_eq!(sweep_text(r"[(?]a").as_deref(), Some(r"[(?]a"));
     }
 }

@@ -112,6 +112,9 @@ pub struct AlertRecord {
     pub info: Option<RuleInfo>,
     /// The rule's block was carried out (inline, enforce mode).
     pub blocked: bool,
+    /// The verdict a block stands for (`drop`, `reset`, `respond`,
+    /// `tarpit`), carried out inline, reported in tap mode.
+    pub verdict: Option<&'static str>,
 }
 
 /// The EVE `alert` event of `a`.
@@ -150,6 +153,9 @@ pub fn alert_event(a: &AlertRecord) -> Value {
             "status": a.tx.status,
         },
     });
+    if let Some(v) = a.verdict {
+        event["alert"]["verdict"] = json!(v);
+    }
     if let Some(e) = &hit.evidence {
         let name = e
             .name

@@ -33,6 +33,7 @@ pub use eve::{anomaly_events, http_event, HttpEventOptions};
 pub use record::{HttpRecord, InspectCounters, InspectStats};
 pub use reload::RulesSlot;
 
+use crate::enforce::{Blocked, Decision};
 use crate::engine::Matcher;
 use crate::flow::{Direction, FlowId};
 use crate::http::{HttpConfig, HttpConnection};
@@ -85,8 +86,8 @@ enum App {
 struct Conn {
     ends: Endpoints,
     app: App,
-    /// A rule blocked the connection.
-    blocked: bool,
+    /// A rule blocked the connection, and what it asked for.
+    blocked: Blocked,
     /// Rule matching of transactions under way.
     pending: VecDeque<TxMatch>,
 }
@@ -188,7 +189,7 @@ impl Inspector {
                 let conn = Conn {
                     ends,
                     app,
-                    blocked: false,
+                    blocked: Blocked::default(),
                     pending: VecDeque::new(),
                 };
                 conns.entry(flow).or_insert(conn)
@@ -316,9 +317,13 @@ impl FlowSink for Inspector {
 
     fn verdict(&mut self, flow: FlowId) -> Verdict {
         match self.conns.get(&flow) {
-            Some(conn) if conn.blocked => Verdict::Drop,
+            Some(conn) if conn.blocked.is_blocked() => Verdict::Drop,
             _ => Verdict::Pass,
         }
+    }
+
+    fn decision(&mut self, flow: FlowId) -> Option<Decision> {
+        self.conns.get(&flow).and_then(|c| c.blocked.decision())
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 
 use super::alert::{self, AlertRecord, LoadedRules, TxSummary};
 use super::{HttpRecord, InspectCounters};
+use crate::enforce::Blocked;
 use crate::engine::{BodyStream, Hit, Inspection, Matcher, Phase};
 use crate::flow::{Direction, FlowId};
 use crate::http::{HttpObserver, Transaction};
@@ -34,7 +35,7 @@ pub(super) struct Queue<'a> {
     pub(super) max_queued: usize,
     pub(super) rules: Option<&'a LoadedRules>,
     pub(super) matcher: Option<&'a mut Matcher>,
-    pub(super) blocked: &'a mut bool,
+    pub(super) blocked: &'a mut Blocked,
     pub(super) pending: &'a mut VecDeque<TxMatch>,
 }
 
@@ -101,7 +102,7 @@ impl Queue<'_> {
 
     fn alert(&mut self, tx: &Transaction, hit: Hit) {
         let blocked = alert::blocks(&hit);
-        *self.blocked |= blocked;
+        self.blocked.record(&hit);
         self.counters.alerts += 1;
         if self.alerts.len() >= self.max_queued {
             self.counters.records_dropped += 1;
@@ -115,6 +116,7 @@ impl Queue<'_> {
             hit,
             info,
             blocked,
+            verdict: None,
         });
     }
 }

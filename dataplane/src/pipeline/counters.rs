@@ -107,6 +107,10 @@ pub struct PipelineStats {
     pub ip_fragments: BTreeMap<&'static str, u64>,
     pub reassembly_memory_used: u64,
     pub reassembly_memory_peak: u64,
+    /// Block verdicts carried out, by verdict, reason and rule.
+    pub enforcement: crate::enforce::EnforceStats,
+    /// L3/L4 guard drops by reason, and SYN flood events.
+    pub guard: crate::guard::GuardStats,
 }
 
 impl PipelineStats {
@@ -143,6 +147,8 @@ impl PipelineStats {
             ip_fragments: frag_map(fr),
             reassembly_memory_used: budget.used() as u64,
             reassembly_memory_peak: budget.peak() as u64,
+            enforcement: crate::enforce::EnforceStats::default(),
+            guard: crate::guard::GuardStats::default(),
         }
     }
 
@@ -176,11 +182,13 @@ impl PipelineStats {
         for (mine, theirs) in scalars {
             *mine += theirs;
         }
+        self.enforcement.add(&other.enforcement);
         for (mine, theirs) in [
             (&mut self.malformed, &other.malformed),
             (&mut self.flows, &other.flows),
             (&mut self.tcp_stream, &other.tcp_stream),
             (&mut self.ip_fragments, &other.ip_fragments),
+            (&mut self.guard, &other.guard),
         ] {
             for (k, v) in theirs {
                 *mine.entry(k).or_default() += v;

@@ -19,6 +19,7 @@
 //! passed per [`MalformedPolicy`].
 
 mod counters;
+mod guarded;
 mod link;
 mod record;
 mod sink;
@@ -28,11 +29,13 @@ use std::net::Ipv4Addr;
 use crate::decode::{
     self, decode_ip, DecodeError, DecodeOptions, Decoded, IpHeader, IpProtocol, TcpInfo, Transport,
 };
+use crate::enforce::{EnforceConfig, Enforcer, Outbox};
 use crate::flow::{
-    Direction, FlowConfig, FlowConfigError, FlowId, FlowSlot, FlowTable, FlowTuple, Found,
-    HashSeed, HashedKey, Removed, Side,
+    Direction, FlowConfig, FlowConfigError, FlowTable, FlowTuple, Found, HashSeed, HashedKey,
+    Removed, Side,
 };
 use crate::frag::{FragLimits, Fragment, Outcome as FragOutcome, Reassembler};
+use crate::guard::{Guard, GuardConfig};
 use crate::tcp::{
     initial_direction, Budget, Segment, SeqNum, TcpConfig, TcpConnection, TcpContext, TcpCounters,
     TcpFlags,
@@ -73,6 +76,8 @@ pub struct Drops {
     pub malformed: u64,
     /// Of flows blocked by a verdict.
     pub blocked: u64,
+    /// By the L3/L4 guards.
+    pub guarded: u64,
 }
 
 /// Most frames [`Pipeline::process_burst`] stages together (an rx burst);
@@ -142,6 +147,10 @@ pub struct PipelineConfig {
     /// this many flows; a smaller table stays in the caches, and frames go
     /// through one by one, which is then slightly faster.
     pub staging_min_flows: usize,
+    /// How block verdicts are carried out.
+    pub enforce: EnforceConfig,
+    /// L3/L4 guards run before decoding (ACL, rate limits, SYN flood).
+    pub guard: GuardConfig,
 }
 
 impl Default for PipelineConfig {
@@ -156,6 +165,8 @@ impl Default for PipelineConfig {
             expire_per_call: 64,
             max_records: 1 << 16,
             staging_min_flows: 2048,
+            enforce: EnforceConfig::default(),
+            guard: GuardConfig::default(),
         }
     }
 }
@@ -187,6 +198,12 @@ pub struct Pipeline {
     records: Vec<FlowRecord>,
     /// A reassembled datagram, copied out of the reassembler.
     datagram: Vec<u8>,
+    /// Carries out block verdicts (resets, answers, tarpits).
+    enforcer: Enforcer,
+    /// L3/L4 guards, before decoding.
+    guard: Guard,
+    /// The guards refused the flow the last lookup would have created.
+    refused: bool,
 }
 
 impl Pipeline {
@@ -200,6 +217,9 @@ impl Pipeline {
             counters: PipelineCounters::default(),
             records: Vec::with_capacity(cfg.max_records.min(1024)),
             datagram: Vec::new(),
+            enforcer: Enforcer::new(cfg.enforce.clone()),
+            guard: Guard::new(cfg.guard.clone()),
+            refused: false,
             cfg,
         })
     }
@@ -212,8 +232,11 @@ impl Pipeline {
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
+        if self.guard.is_on() && link == LinkType::Ethernet && !self.guarded(frame, now) {
+            return Verdict::Drop;
+        }
         let staged = self.stage(frame, link);
-        self.run(frame.len(), &staged, now, sink)
+        self.run(frame, &staged, now, sink)
     }
 
     /// Runs a burst of frames with link layer `link` through the pipeline,
@@ -231,12 +254,10 @@ impl Pipeline {
         let frames = frames.get(..n).unwrap_or_default();
         let verdicts = verdicts.get_mut(..n).unwrap_or_default();
         for (frames, verdicts) in frames.chunks(BURST_MAX).zip(verdicts.chunks_mut(BURST_MAX)) {
-            if self.flows.len() >= self.cfg.staging_min_flows {
-                self.run_burst(frames, link, verdicts, sink);
+            if self.guard.is_on() && link == LinkType::Ethernet {
+                self.guard_burst(frames, link, verdicts, sink);
             } else {
-                for (frame, verdict) in frames.iter().zip(verdicts) {
-                    *verdict = self.process(frame.bytes, link, frame.now, sink);
-                }
+                self.chunk(frames, link, verdicts, sink);
             }
         }
         n
@@ -272,7 +293,7 @@ impl Pipeline {
         }
 
         for ((frame, s), verdict) in frames.iter().zip(staged).zip(verdicts) {
-            *verdict = self.run(frame.bytes.len(), s, frame.now, sink);
+            *verdict = self.run(frame.bytes, s, frame.now, sink);
         }
     }
 
@@ -342,14 +363,15 @@ impl Pipeline {
     }
 
     /// Counts a staged frame and runs it through fragment reassembly or flow
-    /// tracking; `len` is the frame's length.
+    /// tracking.
     fn run(
         &mut self,
-        len: usize,
+        frame: &[u8],
         staged: &Staged<'_>,
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
+        let len = frame.len();
         self.counters.packets += 1;
         self.counters.bytes += len as u64;
         match staged {
@@ -357,11 +379,11 @@ impl Pipeline {
             Staged::NotIp => self.counters.non_ip += 1,
             Staged::Fragment { v4, frag } => {
                 self.counters.count_l3(*v4);
-                return self.fragment(frag.as_ref(), now, sink);
+                return self.fragment(frag.as_ref(), frame, now, sink);
             }
             Staged::Datagram(datagram) => {
                 self.counters.count_l3(datagram.v4);
-                return self.transport(datagram, len, now, sink);
+                return self.transport(datagram, frame, now, sink);
             }
         }
         Verdict::Pass
@@ -385,6 +407,7 @@ impl Pipeline {
     fn fragment(
         &mut self,
         frag: Option<&Fragment<'_>>,
+        frame: &[u8],
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
@@ -403,7 +426,7 @@ impl Pipeline {
             Ok(whole) => {
                 if let Some(ip) = whole.ip {
                     let datagram = self.datagram(&ip, &whole);
-                    verdict = self.transport(&datagram, buf.len(), now, sink);
+                    verdict = self.transport_of(&datagram, buf.len(), frame, now, sink);
                 }
             }
             Err(e) => self.counters.malformed[e.index()] += 1,
@@ -412,13 +435,26 @@ impl Pipeline {
         verdict
     }
 
-    /// Flow lookup and per-protocol tracking of a whole datagram;
-    /// `wire_len` is what the packet counts for in the flow's byte totals
-    /// (the whole frame).
+    /// Flow lookup and per-protocol tracking of the datagram of a whole
+    /// frame.
     fn transport(
         &mut self,
         datagram: &Datagram<'_>,
+        frame: &[u8],
+        now: u64,
+        sink: &mut impl FlowSink,
+    ) -> Verdict {
+        self.transport_of(datagram, frame.len(), frame, now, sink)
+    }
+
+    /// Flow lookup and per-protocol tracking of a whole datagram;
+    /// `wire_len` is what the packet counts for in the flow's byte totals,
+    /// `frame` the frame that carried it (or its last fragment).
+    fn transport_of(
+        &mut self,
+        datagram: &Datagram<'_>,
         wire_len: usize,
+        frame: &[u8],
         now: u64,
         sink: &mut impl FlowSink,
     ) -> Verdict {
@@ -427,6 +463,10 @@ impl Pipeline {
             _ => Direction::ToResponder,
         };
         let Some(found) = self.find_or_insert(&datagram.key, first_dir, now, sink) else {
+            // Untracked flows pass; flows the guards refused do not.
+            if std::mem::take(&mut self.refused) {
+                return Verdict::Drop;
+            }
             return Verdict::Pass;
         };
         let Some(flow) = self.flows.get_mut(found.slot) else {
@@ -438,11 +478,13 @@ impl Pipeline {
         self.counters.count_l4(&datagram.l4);
         if flow.data.blocked {
             self.counters.blocked += 1;
+            let from_client = found.dir == Direction::ToResponder;
+            self.enforcer.blocked_packet(found.id, frame, from_client);
             return Verdict::Drop;
         }
         sink.packet(found.id, now);
         let L4::Tcp(seg) = &datagram.l4 else {
-            return self.judge(found.slot, found.id, sink);
+            return self.judge(&found, frame, sink);
         };
         flow.data.flags[i] |= seg.flags.0;
 
@@ -456,19 +498,23 @@ impl Pipeline {
             self.flows
                 .set_class(found.slot, outcome.state.timeout_class());
         }
-        self.judge(found.slot, found.id, sink)
+        self.judge(&found, frame, sink)
     }
 
     /// Asks the sink for the verdict on the packet just delivered; a drop
-    /// blocks the rest of the flow.
-    fn judge(&mut self, slot: FlowSlot, id: FlowId, sink: &mut impl FlowSink) -> Verdict {
-        let verdict = sink.verdict(id);
+    /// blocks the rest of the flow and is carried out as the sink's
+    /// decision asks.
+    fn judge(&mut self, found: &Found, frame: &[u8], sink: &mut impl FlowSink) -> Verdict {
+        let verdict = sink.verdict(found.id);
         if verdict == Verdict::Drop {
-            if let Some(flow) = self.flows.get_mut(slot) {
+            if let Some(flow) = self.flows.get_mut(found.slot) {
                 flow.data.blocked = true;
             }
             self.counters.blocked += 1;
             self.counters.flows_blocked += 1;
+            let from_client = found.dir == Direction::ToResponder;
+            let decision = sink.decision(found.id);
+            self.enforcer.block(found.id, frame, from_client, decision);
         }
         verdict
     }
@@ -488,6 +534,10 @@ impl Pipeline {
         } else {
             other(key.side())
         };
+        if self.guard.is_on() && !self.guard_new_flow(key, initiator_side, now) {
+            self.refused = true;
+            return None;
+        }
         let state = FlowState {
             initiator_low: initiator_side == Side::Low,
             ..FlowState::default()
@@ -551,6 +601,7 @@ impl Pipeline {
         };
         removed.data.tcp.finish(&mut cx, &mut adapter);
         removed.data.tcp.release(&mut self.budget);
+        self.enforcer.closed(removed.id);
         sink.closed(removed.id);
         if self.records.len() < self.cfg.max_records {
             self.records.push(FlowRecord::new(&removed, end));
@@ -569,18 +620,33 @@ impl Pipeline {
         Drops {
             malformed: self.counters.malformed_dropped,
             blocked: self.counters.blocked,
+            guarded: self.guard.dropped(),
         }
+    }
+
+    /// The verdict name a blocking hit stands for, and whether it is
+    /// carried out (inline) or only reported (tap).
+    pub fn verdict_of(&self, hit: &crate::engine::Hit) -> Option<(&'static str, bool)> {
+        self.enforcer.verdict_of(hit)
+    }
+
+    /// Frames crafted by verdicts, for the I/O loop to send and clear.
+    pub fn outbox(&mut self) -> &mut Outbox {
+        self.enforcer.outbox()
     }
 
     /// A copy of every counter, for export.
     pub fn stats(&self) -> PipelineStats {
-        PipelineStats::new(
+        let mut stats = PipelineStats::new(
             &self.counters,
             self.flows.counters(),
             &self.tcp_counters,
             self.frags.counters(),
             &self.budget,
-        )
+        );
+        stats.enforcement = self.enforcer.stats();
+        stats.guard = self.guard.stats();
+        stats
     }
 }
 

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use super::Verdict;
+use crate::enforce::Decision;
 use crate::flow::{Direction, FlowId, FlowKey};
 use crate::tcp::{Gap, StreamSink};
 
@@ -80,6 +81,14 @@ pub trait FlowSink {
     fn verdict(&mut self, flow: FlowId) -> Verdict {
         let _ = flow;
         Verdict::Pass
+    }
+
+    /// Asked once when [`FlowSink::verdict`] first drops a packet of
+    /// `flow`: the rule that blocked it and how it is to be stopped (`None`:
+    /// the configured default).
+    fn decision(&mut self, flow: FlowId) -> Option<Decision> {
+        let _ = flow;
+        None
     }
 }
 

@@ -7,7 +7,9 @@
 
 use super::condition;
 use crate::diag::Sink;
-use crate::model::{Action, Block, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature};
+use crate::model::{
+    Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
+};
 use crate::reader::{self, Map};
 use crate::yaml::Node;
 
@@ -20,6 +22,7 @@ const COMMON_KEYS: &[&str] = &[
     "severity",
     "tags",
     "action",
+    "verdict",
     "respond",
     "mode",
     "enabled",
@@ -186,32 +189,59 @@ fn tags(sink: &mut Sink, node: &Node) -> Option<Vec<String>> {
     (sink.count() == before).then_some(tags)
 }
 
-/// Reads `action` and, for `block`, the optional `respond`.
+/// Reads `action` and, for `block`, the optional `verdict` and `respond`.
 fn action(sink: &mut Sink, map: &Map<'_>) -> Option<Action> {
     let node = map.require(sink, "action", "a rule")?;
     let name = reader::one_of(sink, node, "`action`", "action", Action::NAMES)?;
-    let respond_key = map.key("respond");
     if name != "block" {
-        if let Some(key) = respond_key {
-            sink.error(key.mark, "`respond` applies only to `action: block`");
-            return None;
+        for key in ["verdict", "respond"] {
+            if let Some(key_node) = map.key(key) {
+                sink.error(
+                    key_node.mark,
+                    format!("`{key}` applies only to `action: block`"),
+                );
+                return None;
+            }
         }
     }
     match name {
         "log" => Some(Action::Log),
         "alert" => Some(Action::Alert),
-        _ => {
-            let respond = optional(map, "respond", |n| respond(sink, n))?;
-            Some(Action::Block(Block { respond }))
-        }
+        _ => block(sink, map).map(Action::Block),
     }
 }
 
+/// The `verdict` and `respond` of a block; `respond` goes only with the
+/// `respond` verdict (or alone, which implies it).
+fn block(sink: &mut Sink, map: &Map<'_>) -> Option<Block> {
+    let verdict = optional(map, "verdict", |n| {
+        let name = reader::one_of(sink, n, "`verdict`", "verdict", BlockVerdict::NAMES)?;
+        BlockVerdict::from_name(name)
+    })?;
+    let respond = optional(map, "respond", |n| respond(sink, n))?;
+    if let (Some(v), Some(_), Some(key)) = (verdict, respond, map.key("respond")) {
+        if v != BlockVerdict::Respond {
+            let message = format!(
+                "`respond` applies only to `verdict: respond`, not `{}`",
+                v.name()
+            );
+            sink.error(key.mark, message);
+            return None;
+        }
+    }
+    let verdict = verdict.or(respond.map(|_| BlockVerdict::Respond));
+    Some(Block { verdict, respond })
+}
+
 fn respond(sink: &mut Sink, node: &Node) -> Option<Respond> {
-    let map = Map::read(sink, node, "`respond`", &["status"])?;
+    let map = Map::read(sink, node, "`respond`", &["status", "retry-after"])?;
     let status = map.require(sink, "status", "`respond`")?;
     let status = reader::bounded(sink, status, "`status`", 100, 599)?;
+    let retry_after = optional(&map, "retry-after", |n| {
+        reader::bounded(sink, n, "`retry-after`", 0, 86_400)
+    })?;
     Some(Respond {
         status: u16::try_from(status).ok()?,
+        retry_after: retry_after.and_then(|s| u32::try_from(s).ok()),
     })
 }

@@ -7,6 +7,7 @@ mod fields;
 mod logic;
 mod operators;
 mod prop;
+mod screen;
 mod streaming;
 mod transforms;
 

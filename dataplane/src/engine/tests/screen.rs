@@ -1,0 +1,125 @@
+//! The raw-body screen and the caseless sweep: bodies the screen clears
+//! match nothing, and every body that could match a rule after decoding,
+//! unescaping or splitting into values still reaches the exact databases.
+
+use super::{client, matcher, request, sig};
+use crate::engine::Matcher;
+use crate::http::Transaction;
+
+const JSON: &str = "POST /api HTTP/1.1\r\nHost: h\r\nContent-Type: application/json";
+const FORM: &str =
+    "POST /api HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded";
+
+/// The hit ids of `tx`, and whether the screen cleared its request body.
+fn inspect(m: &mut Matcher, tx: &Transaction) -> (Vec<u64>, bool) {
+    let before = m.stats().screened;
+    let hits = m.inspect_transaction(tx, client());
+    let ids = hits.iter().map(|h| h.rule_id).collect();
+    (ids, m.stats().screened > before)
+}
+
+fn sqli_rules() -> Vec<String> {
+    let chain = "transforms: [url-decode, html-entity-decode, lowercase]";
+    vec![
+        sig(
+            1,
+            "",
+            &format!("field: request-json\nname: '$.*'\n{chain}\nregex: 'union\\s+select'"),
+        ),
+        sig(
+            2,
+            "",
+            &format!("field: param-values\n{chain}\nregex: '^\\s*<script'"),
+        ),
+    ]
+}
+
+#[test]
+fn a_clean_json_body_is_cleared_without_a_hit() {
+    let mut m = matcher(&sqli_rules());
+    let body = br#"{"name":"Union Station","note":"select a plan","n":0}"#;
+    assert_eq!(inspect(&mut m, &request(JSON, body)), (vec![], true));
+}
+
+#[test]
+fn attacks_in_json_values_are_found_however_written() {
+    let mut m = matcher(&sqli_rules());
+    let cases: [&[u8]; 5] = [
+        br#"{"q":"1 UNION SELECT pw"}"#,
+        // Only the flattened value has the space: the screen must not clear.
+        br#"{"q":"1 union\u0020select pw"}"#,
+        br#"{"q":"1 union%20select pw"}"#,
+        br#"{"q":"1 union&#32;select pw"}"#,
+        br#"{"q":"1 union+select pw"}"#,
+    ];
+    for body in cases {
+        let (ids, screened) = inspect(&mut m, &request(JSON, body));
+        assert_eq!(ids, [1], "{}", String::from_utf8_lossy(body));
+        assert!(!screened, "{}", String::from_utf8_lossy(body));
+    }
+}
+
+#[test]
+fn a_value_start_anchor_holds_in_the_raw_body() {
+    let mut m = matcher(&sqli_rules());
+    let (ids, _) = inspect(&mut m, &request(JSON, br#"{"c":"  <SCRIPT>x"}"#));
+    assert_eq!(ids, [2]);
+    let (ids, _) = inspect(&mut m, &request(FORM, b"a=1&c=%3Cscript%3E"));
+    assert_eq!(ids, [2]);
+    // Not at a value's start: the widened anchor still rules it out, so
+    // the screen clears the body.
+    let (ids, screened) = inspect(&mut m, &request(JSON, br#"{"c":"a<script>"}"#));
+    assert_eq!((ids, screened), (vec![], true));
+}
+
+#[test]
+fn named_parameter_tests_only_stop_the_screen_when_the_name_is_there() {
+    let rules = [sig(
+        3,
+        "",
+        "field: param\nname: url\ntransforms: [lowercase]\nregex: '^\\s*0$'",
+    )];
+    let mut m = matcher(&rules);
+    assert_eq!(
+        inspect(&mut m, &request(JSON, br#"{"count":0,"id_0":1}"#)),
+        (vec![], true)
+    );
+    let (ids, screened) = inspect(&mut m, &request(JSON, br#"{"url":"0"}"#));
+    assert_eq!((ids, screened), (vec![3], false));
+}
+
+#[test]
+fn base64_values_are_decoded_when_long_enough_to_match() {
+    let rules = [sig(
+        4,
+        "",
+        "field: request-json\nname: '$.*'\ntransforms: [base64-decode]\ncontains: 'evil payload here'",
+    )];
+    let mut m = matcher(&rules);
+    // base64 of "evil payload here!"
+    let attack = br#"{"file":"ZXZpbCBwYXlsb2FkIGhlcmUh"}"#;
+    assert_eq!(inspect(&mut m, &request(JSON, attack)), (vec![4], false));
+    assert_eq!(
+        inspect(&mut m, &request(JSON, br#"{"a":"short","b":12}"#)),
+        (vec![], true)
+    );
+}
+
+#[test]
+fn lowercased_chains_are_swept_caseless_and_others_keep_case() {
+    let rules = [
+        sig(
+            5,
+            "",
+            "field: user-agent\ntransforms: [lowercase]\ncontains: sqlmap",
+        ),
+        sig(6, "", "field: user-agent\ncontains: Nikto"),
+    ];
+    let mut m = matcher(&rules);
+    let tx = super::get("/", "\r\nUser-Agent: SQLMap/1.7");
+    assert_eq!(inspect(&mut m, &tx).0, [5]);
+    let tx = super::get("/", "\r\nUser-Agent: nikto");
+    assert_eq!(inspect(&mut m, &tx).0, Vec::<u64>::new());
+    let tx = super::get("/", "\r\nUser-Agent: Nikto");
+    assert_eq!(inspect(&mut m, &tx).0, [6]);
+}
