@@ -21,6 +21,7 @@ readonly SYSTEM_PYTHON=/usr/bin/python3
 # Debian packages. prometheus is here for `promtool` only; its service is disabled.
 # chromium (headless), python3-requests and openssl are real TLS clients and servers
 # of the bot-mitigation tests.
+# libsqlite3-dev is the control plane's database; sqlite3 reads it back in tests.
 readonly APT_PACKAGES=(
     dpdk dpdk-dev libdpdk-dev libvectorscan-dev
     clang libclang-dev pkg-config build-essential libpcap-dev
@@ -28,6 +29,7 @@ readonly APT_PACKAGES=(
     python3 python3-venv python3-pip
     prometheus
     chromium python3-requests openssl
+    libsqlite3-dev sqlite3
 )
 
 # The lab's API server. Flask and Werkzeug are pinned too so that a new release of

@@ -2,10 +2,15 @@
 //! socket, Prometheus `/metrics`) and the `palisade` CLI for operators.
 //!
 //! It never touches packets or DPDK; it speaks to dataplanes only through the
-//! messages defined in `palisade-rules`.
+//! messages and frames defined in `palisade-proto`. [`serve`] is the daemon,
+//! [`cli`] the commands that talk to it, [`rules_test`] the offline rule
+//! checks.
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod diff;
 pub mod rules_test;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 

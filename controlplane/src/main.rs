@@ -1,17 +1,25 @@
 //! The `palisade` command line for operators.
 //!
-//! `palisade rules validate FILE...` loads rule files together exactly as the
-//! dataplane will (ids unique across them), has the dataplane compile their
-//! patterns, and prints every error as `path:line:column: rule <id>:
-//! message`; the exit status says whether the set may go live. `palisade rules test FILE... --pcap CAPTURE...` runs
-//! captures through the dataplane with those rules, prints which rules fired
-//! on which transactions and checks `--expect` against them.
+//! `palisade serve` runs the control plane. `palisade rules validate` and
+//! `rules test` check rule files offline (loaded together exactly as the
+//! dataplane will, patterns compiled by `palisade-dataplane check-rules`);
+//! `rules push|list|show|diff|rollback`, `status`, `stats` and `events`
+//! talk to a running control plane over its Unix socket. Exit codes are
+//! listed in [`palisade_controlplane::cli`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use palisade_controlplane::cli::{self, Ctx};
 use palisade_controlplane::rules_test::{self, Expect};
+use palisade_controlplane::serve::{self, ServeOptions};
+use palisade_proto::EventQuery;
+
+/// Where the CLI and `serve` look for the control socket by default.
+const DEFAULT_SOCKET: &str = "/run/palisade/control.sock";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,17 +28,65 @@ use palisade_controlplane::rules_test::{self, Expect};
     about = "Manage Palisade rules and appliances"
 )]
 struct Cli {
+    /// The control plane's Unix socket.
+    #[arg(long, global = true, env = "PALISADE_SOCKET", default_value = DEFAULT_SOCKET)]
+    socket: PathBuf,
+    /// `human` tables or `json`.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
+    output: Output,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Rule files: check them before they go live.
+    /// Run the control plane: state in SQLite, the control socket, /metrics.
+    Serve {
+        /// Directory of the state (palisade.db, events.json); created if missing.
+        #[arg(long)]
+        state: PathBuf,
+        /// Serve Prometheus metrics on this address (`127.0.0.1:9477`).
+        #[arg(long)]
+        metrics: Option<String>,
+        /// The JSON-lines event file (default: events.json in --state).
+        #[arg(long)]
+        events: Option<PathBuf>,
+    },
+    /// Rule files: check them, push them, look at their history.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Dataplanes, the ruleset version each runs, and their health.
+    Status,
+    /// Traffic rates, drops and top rules per dataplane.
+    Stats,
+    /// Stored events (alerts, HTTP transactions, flows, anomalies).
+    Events {
+        /// Keep printing new events as they arrive.
+        #[arg(long)]
+        follow: bool,
+        /// Only events since a time (RFC 3339) or for a duration back (`10m`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only alerts of this rule id.
+        #[arg(long)]
+        rule: Option<u64>,
+        /// Only events of this type (`alert`, `http`, `flow`, `anomaly`).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// At most this many (the newest).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,25 +112,131 @@ enum RulesCommand {
         #[arg(long)]
         expect: Vec<palisade_controlplane::rules_test::Expect>,
     },
+    /// Store rule files as a new version and send it to every dataplane.
+    Push {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Why (kept with the version).
+        #[arg(long)]
+        comment: Option<String>,
+        /// Wait up to SECS for every connected dataplane to run it; exit 1
+        /// if one refuses it or time runs out.
+        #[arg(long, value_name = "SECS")]
+        wait: Option<u64>,
+    },
+    /// Every stored version, newest first (* marks the current one).
+    List,
+    /// One version's files (the current one by default).
+    Show { version: Option<u64> },
+    /// Changes from version A to version B.
+    Diff { a: u64, b: u64 },
+    /// Make an earlier version current again (by default the one before the
+    /// current), stored as a new version.
+    Rollback {
+        version: Option<u64>,
+        #[arg(long, value_name = "SECS")]
+        wait: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let ctx = Ctx {
+        socket: cli.socket.clone(),
+        json: cli.output == Output::Json,
+    };
     match cli.command {
-        Command::Rules {
-            command: RulesCommand::Validate { files },
-        } => validate(&files),
-        Command::Rules {
-            command:
-                RulesCommand::Test {
-                    files,
-                    pcap,
-                    expect,
-                },
-        } => test(&files, &pcap, &expect),
+        Command::Serve {
+            state,
+            metrics,
+            events,
+        } => run_serve(ServeOptions {
+            state,
+            socket: cli.socket,
+            metrics,
+            events,
+        }),
+        Command::Rules { command } => rules(&ctx, command),
+        Command::Status => cli::status(&ctx),
+        Command::Stats => cli::stats(&ctx),
+        Command::Events {
+            follow,
+            since,
+            rule,
+            event_type,
+            limit,
+        } => {
+            let since = match since.as_deref().map(cli::parse_since).transpose() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("palisade: --since: {e}");
+                    return ExitCode::from(cli::USAGE);
+                }
+            };
+            let q = EventQuery {
+                after_id: None,
+                since,
+                rule,
+                event_type,
+                limit: Some(limit),
+            };
+            cli::events(&ctx, q, follow)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "palisade",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
     }
 }
 
+fn rules(ctx: &Ctx, command: RulesCommand) -> ExitCode {
+    match command {
+        RulesCommand::Validate { files } => validate(&files),
+        RulesCommand::Test {
+            files,
+            pcap,
+            expect,
+        } => test(&files, &pcap, &expect),
+        RulesCommand::Push {
+            files,
+            comment,
+            wait,
+        } => cli::push(ctx, &files, comment, wait),
+        RulesCommand::List => cli::list(ctx),
+        RulesCommand::Show { version } => cli::show(ctx, version),
+        RulesCommand::Diff { a, b } => cli::diff(ctx, a, b),
+        RulesCommand::Rollback { version, wait } => cli::rollback(ctx, version, wait),
+    }
+}
+
+fn run_serve(opts: ServeOptions) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&stop)) {
+            eprintln!("palisade: cannot install a signal handler: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match serve::serve(&opts, stop) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("palisade: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> ExitCode {
     let files = match palisade_controlplane::rule_files(paths) {
         Ok(files) => files,

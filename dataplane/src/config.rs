@@ -61,6 +61,10 @@ pub struct Config {
     /// L3/L4 protection: source ACL, rate limits, SYN flood.
     #[serde(default)]
     pub guard: GuardSettings,
+    /// The control plane to register with (rules, telemetry); none: run
+    /// alone on the rules above.
+    #[serde(default)]
+    pub control: Option<crate::control::ControlConfig>,
 }
 
 /// How the pipeline treats traffic.
@@ -378,6 +382,9 @@ impl Config {
         // Directories are listed again at each (re)load, not here.
         let base = path.parent().unwrap_or(Path::new("."));
         config.rules = config.rules.iter().map(|p| base.join(p)).collect();
+        if let Some(c) = config.control.as_mut() {
+            c.socket = base.join(&c.socket);
+        }
         Ok(config)
     }
 

@@ -135,19 +135,48 @@ fn run_with_eal(
         pcap_filename: None,
         http: opts.http_events,
     };
+    let mut control = start_control(config, &rules_slot, &stop)?;
+    let port_names: Vec<(u16, String)> = ports
+        .iter()
+        .zip(&config.ports)
+        .map(|(p, spec)| (p.id(), spec.name.clone()))
+        .collect();
     tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode, "dataplane running");
     wait_for_stop(&stop, opts.duration, || {
         if reload.swap(false, Ordering::Relaxed) {
             reload_rules(&config.rules, &rules_slot);
         }
-        drain_records(&record_rx, events.as_mut(), &cx, api.as_deref_mut())
+        drain_records(
+            &record_rx,
+            events.as_mut(),
+            &cx,
+            api.as_deref_mut(),
+            control.as_mut(),
+        );
+        if let Some(c) = control.as_mut() {
+            c.tick(|| {
+                let mut report =
+                    build_report(config, &ports, &lcores, &counters, started.elapsed());
+                attach_pipeline_stats(&mut report, &shared);
+                let ports = crate::control::telemetry::per_port(&counters, &port_names);
+                let latency = crate::control::telemetry::latency(&counters, eal.tsc_hz());
+                crate::control::telemetry::Snapshot {
+                    report,
+                    ports,
+                    latency,
+                }
+            });
+        }
     });
     stop.store(true, Ordering::SeqCst);
     let failed = lcores
         .iter()
         .filter(|l| lcore::wait(&eal, **l) != 0)
         .count();
-    drain_records(&record_rx, events.as_mut(), &cx, api);
+    drain_records(&record_rx, events.as_mut(), &cx, api, control.as_mut());
+    if let Some(c) = control.as_mut() {
+        c.flush_events();
+    }
     let mut report = build_report(config, &ports, &lcores, &counters, started.elapsed());
     attach_pipeline_stats(&mut report, &shared);
     if let Some(sink) = events.as_mut() {
@@ -295,14 +324,34 @@ fn reload_rules(paths: &[std::path::PathBuf], slot: &RulesSlot) {
     }
 }
 
-/// Writes the queued events (or discards them without an event file).
+/// Starts the link to the control plane when the configuration names one.
+fn start_control(
+    config: &Config,
+    slot: &Arc<RulesSlot>,
+    stop: &Arc<AtomicBool>,
+) -> Result<Option<crate::control::ControlLink>> {
+    let Some(cfg) = &config.control else {
+        return Ok(None);
+    };
+    let who = crate::control::Identity::of(cfg, config);
+    let link = crate::control::start(cfg, who, Arc::clone(slot), Arc::clone(stop))
+        .context("cannot start the control link")?;
+    Ok(Some(link))
+}
+
+/// Writes the queued events (or discards them without an event file) and
+/// hands them to the control link, if any.
 fn drain_records(
     rx: &mpsc::Receiver<Event>,
     mut sink: Option<&mut events::Sink>,
     cx: &EventContext,
     mut api: Option<&mut ApiRecorder>,
+    mut control: Option<&mut crate::control::ControlLink>,
 ) {
     while let Ok(event) = rx.try_recv() {
+        if let Some(c) = control.as_mut() {
+            c.event(&event, cx);
+        }
         if let Some(sink) = sink.as_mut() {
             if let Err(e) = events::write_event(sink, &event, cx) {
                 tracing::warn!("cannot write an event: {e}");

@@ -108,6 +108,8 @@ pub struct WorkerCounters {
     pub uninspected: Counter,
     drops: [Counter; DropReason::ALL.len()],
     pub ports: [PortCounters; MAX_PORTS],
+    /// Per-packet processing time in the pipeline.
+    pub latency: crate::latency::LatencyCounters,
 }
 
 impl Default for WorkerCounters {
@@ -123,6 +125,7 @@ impl Default for WorkerCounters {
             uninspected: Counter::default(),
             drops: Default::default(),
             ports: std::array::from_fn(|_| PortCounters::default()),
+            latency: Default::default(),
         }
     }
 }

@@ -231,7 +231,9 @@ impl Worker {
         self.rules_seen = generation;
         if let Err(e) = self.inspector.update_rules(rules) {
             tracing::error!("worker cannot take up the new rules, keeps the old: {e}");
+            return;
         }
+        self.rules.mark_taken(generation);
     }
 
     fn shutdown(&mut self) {
@@ -297,7 +299,10 @@ impl Worker {
         port.rx_packets.add(n as u64);
         port.rx_bytes.add(bytes);
         let (tx, link_type) = (link.tx, link.link_type);
+        let started = lcore::tsc();
         self.inspect(link_type);
+        let took = lcore::tsc().wrapping_sub(started);
+        self.counters.latency.observe(took, n as u64);
         self.send_crafted(i);
         match tx.and_then(|t| self.txs.get_mut(t)) {
             Some(tx) => transmit(tx, &mut self.burst, &self.counters),

@@ -43,7 +43,7 @@ pub use model::{
     Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
 };
 pub use policy::{BotRule, ClientClass, LimitKey, PathMatch, RateLimit, Scope};
-pub use ruleset::{load_files, Ruleset, MAX_FILE_BYTES};
+pub use ruleset::{load_files, parse_sources, Ruleset, MAX_FILE_BYTES};
 
 /// Parses one rule file's text; `source_name` names it in diagnostics and in
 /// each rule's [`Location`].

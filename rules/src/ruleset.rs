@@ -144,6 +144,42 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Ruleset, Diagnostics> {
     finish(rules, per_file)
 }
 
+/// Parses rule files given as (name, text) pairs into one ruleset, exactly
+/// as [`load_files`] does with files read from disk: every source is
+/// parsed, ids are unique across all of them, and any error refuses the
+/// whole set. A control plane pushes rules this way.
+pub fn parse_sources(sources: &[(String, String)]) -> Result<Ruleset, Diagnostics> {
+    let mut rules = Vec::new();
+    let mut ids = Vec::new();
+    let mut per_file: Vec<Vec<Diagnostic>> = Vec::with_capacity(sources.len());
+    for (name, text) in sources {
+        let mut found = Vec::new();
+        if text.len() as u64 > MAX_FILE_BYTES {
+            let message = format!(
+                "file is {} bytes, more than the {MAX_FILE_BYTES} allowed",
+                text.len()
+            );
+            found.push(whole_file(name, message));
+        } else {
+            let parsed = parse::file(name, text);
+            rules.extend(parsed.rules);
+            ids.extend(parsed.ids);
+            found.extend(parsed.diagnostics.into_vec());
+        }
+        per_file.push(found);
+    }
+    for duplicate in duplicate_ids(&ids).into_vec() {
+        let at = sources
+            .iter()
+            .position(|(n, _)| *n == duplicate.file)
+            .unwrap_or(0);
+        if let Some(list) = per_file.get_mut(at) {
+            list.push(duplicate);
+        }
+    }
+    finish(rules, per_file)
+}
+
 /// Sorts each file's errors by position and refuses the load if there is any.
 fn finish(rules: Vec<Rule>, per_file: Vec<Vec<Diagnostic>>) -> Result<Ruleset, Diagnostics> {
     let mut all = Vec::new();

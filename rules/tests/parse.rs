@@ -335,3 +335,32 @@ fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn sources_in_memory_load_like_files() {
+    let rule = |id: u64| {
+        format!(
+            "rules:\n  - id: {id}\n    kind: signature\n    name: x\n    severity: low\n    \
+             action: log\n    match: {{field: path, prefix: /}}\n"
+        )
+    };
+    let sources = vec![
+        ("a.yaml".to_string(), rule(1)),
+        ("b.yaml".to_string(), rule(2)),
+    ];
+    let set = palisade_rules::parse_sources(&sources).unwrap();
+    let ids: Vec<u64> = set.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(set.get(2).unwrap().origin.file.as_ref(), "b.yaml");
+
+    // The same id in both: refused at the second, naming the first.
+    let twice = vec![
+        ("a.yaml".to_string(), rule(1)),
+        ("b.yaml".to_string(), rule(1)),
+    ];
+    let found = palisade_rules::parse_sources(&twice).unwrap_err();
+    assert_eq!(
+        found.to_string(),
+        "b.yaml:2:5: rule 1: duplicate rule id 1 (first defined at a.yaml:2:5)"
+    );
+}

@@ -49,7 +49,7 @@ impl Lab {
         Lab { _private: () }
     }
 
-    /// A command to run in namespace `pal-<ns>` (cli, srv or dp).
+    /// A command to run in namespace `<prefix>-<ns>` (cli, srv or dp).
     pub fn cmd(&self, ns: &str, program: &str) -> Command {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &format!("{}-{ns}", prefix()), program]);

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod control;
 pub mod eve;
 pub mod lab;
 pub mod netns;

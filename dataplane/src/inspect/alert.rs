@@ -49,7 +49,19 @@ impl LoadedRules {
     /// (for a pattern Vectorscan refuses, the place of its rule).
     pub fn from_files(paths: &[impl AsRef<Path>]) -> Result<Self, String> {
         let ruleset = palisade_rules::load_files(paths).map_err(|d| d.to_string())?;
-        let snapshot = Snapshot::compile(&ruleset).map_err(|errors| {
+        Self::compile(&ruleset)
+    }
+
+    /// The same from (name, text) pairs held in memory (a ruleset pushed by
+    /// the control plane); errors name each source as its file.
+    pub fn from_sources(sources: &[(String, String)]) -> Result<Self, String> {
+        let ruleset = palisade_rules::parse_sources(sources).map_err(|d| d.to_string())?;
+        Self::compile(&ruleset)
+    }
+
+    /// Compiles a parsed ruleset.
+    fn compile(ruleset: &Ruleset) -> Result<Self, String> {
+        let snapshot = Snapshot::compile(ruleset).map_err(|errors| {
             let lines: Vec<String> = errors
                 .iter()
                 .map(|e| {
@@ -62,7 +74,7 @@ impl LoadedRules {
                 .collect();
             lines.join("\n")
         })?;
-        Ok(Self::new(&ruleset, snapshot))
+        Ok(Self::new(ruleset, snapshot))
     }
 
     /// Enabled rules of every kind.

@@ -13,13 +13,35 @@ use super::LoadedRules;
 pub struct RulesSlot {
     generation: AtomicU64,
     rules: Mutex<Option<Arc<LoadedRules>>>,
+    /// Workers that took each of the last few generations (by generation
+    /// modulo the length), so the publisher can tell when all have.
+    taken: [AtomicU64; TAKEN_RING],
 }
+
+/// Generations whose takers are counted at once.
+const TAKEN_RING: usize = 4;
 
 impl RulesSlot {
     /// Publishes `rules` to every worker.
     pub fn publish(&self, rules: Arc<LoadedRules>) {
-        *self.rules.lock().unwrap_or_else(|e| e.into_inner()) = Some(rules);
-        self.generation.fetch_add(1, Ordering::Release);
+        let mut slot = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(rules);
+        let next = self.generation() + 1;
+        self.taken[next as usize % TAKEN_RING].store(0, Ordering::Release);
+        self.generation.store(next, Ordering::Release);
+    }
+
+    /// A worker took up `generation`.
+    pub fn mark_taken(&self, generation: u64) {
+        self.taken[generation as usize % TAKEN_RING].fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// True once `workers` workers took up `generation` (and no newer one
+    /// was published since).
+    pub fn taken_by(&self, generation: u64, workers: usize) -> bool {
+        self.generation() == generation
+            && self.taken[generation as usize % TAKEN_RING].load(Ordering::Acquire)
+                >= workers as u64
     }
 
     /// The generation last published.
@@ -58,5 +80,25 @@ mod tests {
         assert!(slot.newer_than(seen).is_none());
         slot.publish(rules);
         assert!(slot.newer_than(seen).is_some());
+    }
+
+    #[test]
+    fn the_publisher_sees_when_every_worker_took_a_generation() {
+        let slot = RulesSlot::default();
+        let rules = Arc::new(LoadedRules::new(
+            &palisade_rules::Ruleset::new(Vec::new()).expect("empty"),
+            Snapshot::empty(),
+        ));
+        slot.publish(Arc::clone(&rules));
+        assert!(!slot.taken_by(1, 2));
+        slot.mark_taken(1);
+        assert!(!slot.taken_by(1, 2));
+        slot.mark_taken(1);
+        assert!(slot.taken_by(1, 2));
+        slot.publish(rules);
+        assert!(!slot.taken_by(1, 2), "superseded");
+        assert!(!slot.taken_by(2, 1));
+        slot.mark_taken(2);
+        assert!(slot.taken_by(2, 1));
     }
 }

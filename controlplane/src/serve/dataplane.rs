@@ -1,0 +1,145 @@
+//! A dataplane's session: registration, the current ruleset on connect,
+//! acknowledgements, counters and events, until the connection ends.
+//!
+//! Registration and every push hold the store's lock while they send, so a
+//! dataplane that connects during a push ends up with the newest version.
+
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use palisade_proto::{read_frame, write_frame, Ack, Counters, FrameError, Message, Register};
+
+use super::{check_register, lock, mask, name, refuse, refused_frame, Hub, Writer};
+
+/// A dataplane silent this long (it sends counters every second) is taken
+/// for gone.
+const SILENCE: Duration = Duration::from_secs(30);
+
+pub fn session(stream: UnixStream, r: Register, hub: &Hub) {
+    if let Err(why) = check_register(&r) {
+        refuse(&stream, hub, &why);
+        return;
+    }
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(SILENCE));
+    let writer: Writer = Arc::new(Mutex::new(clone));
+    if let Err(e) = start(&r, &writer, hub) {
+        tracing::warn!(dataplane = %r.id, "registration failed: {e:#}");
+        return;
+    }
+    tracing::info!(dataplane = %r.id, running = ?r.running, mode = %r.mode, "dataplane registered");
+    let mut reader = &stream;
+    loop {
+        match read_frame(&mut reader) {
+            Ok(m) => {
+                if let Err(why) = take(&r.id, m, hub) {
+                    refuse(&stream, hub, &why);
+                    break;
+                }
+            }
+            Err(FrameError::Closed) => break,
+            Err(e) => {
+                if !e.is_peer_fault() {
+                    tracing::info!(dataplane = %r.id, "connection ended: {e}");
+                }
+                refused_frame(&stream, hub, &e);
+                break;
+            }
+        }
+    }
+    hub.detach(&r.id, &writer);
+    tracing::info!(dataplane = %r.id, "dataplane disconnected");
+}
+
+/// Records the registration and sends the current ruleset unless the
+/// dataplane runs it already.
+fn start(r: &Register, writer: &Writer, hub: &Hub) -> anyhow::Result<()> {
+    let mut store = hub.store();
+    store.register(r)?;
+    hub.attach(&r.id, Arc::clone(writer));
+    if let Some(v) = r.running {
+        hub.metrics.set_running(&r.id, v);
+    }
+    let Some(current) = store.current()? else {
+        return Ok(());
+    };
+    if r.running == Some(current) {
+        return Ok(());
+    }
+    if let Some((_, files)) = store.get(current)? {
+        let m = Message::Ruleset(palisade_proto::Ruleset {
+            version: current,
+            files,
+        });
+        write_frame(&mut *lock(writer), &m)?;
+    }
+    Ok(())
+}
+
+/// Takes one message of a registered dataplane; an error refuses it.
+fn take(id: &str, m: Message, hub: &Hub) -> Result<(), String> {
+    match m {
+        Message::Ack(a) => ack(id, &a, hub),
+        Message::Counters(c) => counters(id, c, hub),
+        Message::Events(e) => events(id, &e.lines, hub),
+        other => {
+            return Err(format!(
+                "unexpected message {} from a dataplane",
+                name(&other)
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn ack(id: &str, a: &Ack, hub: &Hub) {
+    let error = if a.ok {
+        None
+    } else {
+        Some(a.error.as_deref().unwrap_or("refused"))
+    };
+    match error {
+        None => {
+            tracing::info!(dataplane = %id, version = a.version, "dataplane runs the ruleset");
+            hub.metrics.set_running(id, a.version);
+        }
+        Some(e) => {
+            let v = a.version;
+            tracing::warn!(dataplane = %id, version = v, "dataplane refused the ruleset: {e}")
+        }
+    }
+    if let Err(e) = hub.store().ack(id, a.version, error) {
+        tracing::warn!("state: {e:#}");
+    }
+}
+
+fn counters(id: &str, c: Counters, hub: &Hub) {
+    hub.metrics.update(id, &c);
+    let mut latest = hub.latest();
+    let entry = latest.entry(id.to_owned()).or_default();
+    entry.before = entry.now.take();
+    entry.now = Some((Instant::now(), c));
+    drop(latest);
+    if let Err(e) = hub.store().seen(id) {
+        tracing::warn!("state: {e:#}");
+    }
+}
+
+fn events(id: &str, lines: &[String], hub: &Hub) {
+    let mut values: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(serde_json::Value::is_object)
+        .collect();
+    for v in &mut values {
+        mask::event(v);
+        v["dataplane"] = serde_json::Value::String(id.to_owned());
+    }
+    hub.write_events(&values);
+    if let Err(e) = hub.store().add_events(id, &values) {
+        tracing::warn!("state: {e:#}");
+    }
+}

@@ -1,0 +1,365 @@
+//! `palisade serve` and the CLI as real processes on a real SQLite file:
+//! ruleset history (push, list, show, diff, rollback) read back by the
+//! `sqlite3` tool and kept across a kill; the socket's mode; malformed,
+//! oversized and wrong-version frames refused and logged once; counters
+//! and events from a registered client turned into Prometheus metrics that
+//! `promtool check metrics` accepts and into masked, queryable events.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::process::Command;
+use std::time::Duration;
+
+use palisade_proto::{
+    read_frame, write_frame, Counters, Events, Histogram, Message, PortCounters, Register,
+    WorkerCounters,
+};
+use palisade_tests::control::ControlPlane;
+use palisade_tests::{run, run_ok, scratch};
+
+fn rule(id: u64, path: &str) -> String {
+    format!(
+        "rules:\n  - id: {id}\n    kind: signature\n    name: path {path}\n    severity: low\n    \
+         action: log\n    match: {{field: path, prefix: {path}}}\n"
+    )
+}
+
+fn code(out: &std::process::Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn ruleset_history_lives_in_sqlite_and_survives_a_kill() {
+    let dir = scratch("cp-history");
+    let mut cp = ControlPlane::start(&dir);
+    let file = dir.join("api.yaml");
+    std::fs::write(&file, rule(7, "/admin")).expect("write");
+    let f = file.to_str().expect("utf-8");
+
+    let out =
+        run(cp
+            .cli()
+            .env("USER", "alice")
+            .args(["rules", "push", f, "--comment", "first cut"]));
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&file, rule(7, "/internal")).expect("write");
+    let pushed = cp.json(&["rules", "push", f]);
+    assert_eq!(pushed["version"], 2);
+    assert_eq!(pushed["rules"], 1);
+
+    let list = cp.json(&["rules", "list"]);
+    let versions: Vec<_> = list["versions"].as_array().expect("list").clone();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[0]["current"], true);
+    assert_eq!(versions[1]["comment"], "first cut");
+    assert_eq!(versions[1]["pushed_by"], "alice");
+
+    let one = cp.json(&["rules", "show", "1"]);
+    assert_eq!(one["files"][0]["text"], rule(7, "/admin"));
+    assert_eq!(one["files"][0]["name"], f);
+
+    // The same as GNU diff's unified format of the two texts.
+    let diff = run_ok(cp.cli().args(["rules", "diff", "1", "2"]));
+    let (old, new) = (dir.join("v1.yaml"), dir.join("v2.yaml"));
+    std::fs::write(&old, rule(7, "/admin")).expect("write");
+    std::fs::write(&new, rule(7, "/internal")).expect("write");
+    let reference = run(Command::new("diff")
+        .args([
+            "-u",
+            "--label",
+            &format!("v1/{f}"),
+            "--label",
+            &format!("v2/{f}"),
+        ])
+        .arg(&old)
+        .arg(&new));
+    assert_eq!(diff, String::from_utf8_lossy(&reference.stdout));
+    assert!(
+        diff.contains("+    match: {field: path, prefix: /internal}\n"),
+        "{diff}"
+    );
+
+    // Rollback stores version 1's files again as version 3.
+    let back = cp.json(&["rules", "rollback"]);
+    assert_eq!(back["version"], 3);
+    let three = cp.json(&["rules", "show"]);
+    assert_eq!(three["info"]["rollback_of"], 1);
+    assert_eq!(three["files"][0]["text"], rule(7, "/admin"));
+    assert_eq!(cp.run(&["rules", "diff", "1", "3"]).stdout, b"");
+
+    // Unknown versions: exit 3. Bad rules: exit 1 with file:line:column.
+    assert_eq!(code(&cp.run(&["rules", "show", "42"])), 3);
+    assert_eq!(code(&cp.run(&["rules", "rollback", "42"])), 3);
+    std::fs::write(&file, rule(7, "/x").replace("severity:", "severty:")).expect("write");
+    let bad = cp.run(&["rules", "push", f]);
+    assert_eq!(code(&bad), 1);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains(&format!("{f}:5:5: rule 7: unknown key `severty`")),
+        "{err}"
+    );
+
+    // The database as sqlite3 reads it.
+    let db = cp.state.join("palisade.db");
+    let rows = run_ok(
+        Command::new("sqlite3")
+            .arg(&db)
+            .arg("SELECT version, comment, rollback_of, rules FROM rulesets ORDER BY version"),
+    );
+    assert_eq!(rows, "1|first cut||1\n2|||1\n3|rollback to version 1|1|1\n");
+
+    // Killed without a chance to clean up: everything is still there.
+    cp.kill();
+    assert_eq!(code(&cp.run(&["rules", "list"])), 4, "unreachable");
+    cp.restart();
+    let list = cp.json(&["rules", "list"]);
+    assert_eq!(list["versions"].as_array().map(Vec::len), Some(3));
+    cp.stop();
+}
+
+/// Connects and sends raw bytes; returns what came back before the close.
+fn send_raw(socket: &std::path::Path, bytes: &[u8]) -> String {
+    let mut s = UnixStream::connect(socket).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    s.write_all(bytes).expect("write");
+    match read_frame(&mut &s) {
+        Ok(Message::Error { message }) => {
+            let mut rest = Vec::new();
+            let _ = s.read_to_end(&mut rest);
+            assert!(rest.is_empty(), "connection closed after the error");
+            message
+        }
+        other => panic!("expected an error frame, got {other:?}"),
+    }
+}
+
+fn header(len: u32, version: u16) -> Vec<u8> {
+    let mut h = len.to_be_bytes().to_vec();
+    h.extend_from_slice(&version.to_be_bytes());
+    h
+}
+
+#[test]
+fn the_socket_is_private_and_bad_frames_are_refused_and_logged_once() {
+    let dir = scratch("cp-frames");
+    let cp = ControlPlane::start(&dir);
+    let mode = std::fs::metadata(&cp.socket)
+        .expect("socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let mut junk = header(5, 1);
+    junk.extend_from_slice(b"{{{{{");
+    assert!(send_raw(&cp.socket, &junk).starts_with("malformed message"));
+    let huge = send_raw(&cp.socket, &header(64 << 20, 1));
+    assert_eq!(
+        huge,
+        "frame of 67108864 bytes is larger than the 16777216 allowed"
+    );
+    let mut old = header(2, 0);
+    old.extend_from_slice(b"{}");
+    assert_eq!(
+        send_raw(&cp.socket, &old),
+        "protocol version 0 is not supported (this side speaks 1 to 1)"
+    );
+    let ack = palisade_proto::encode(&Message::Ack(palisade_proto::Ack {
+        version: 1,
+        ok: true,
+        error: None,
+    }))
+    .expect("encode");
+    assert_eq!(send_raw(&cp.socket, &ack), "unexpected first message ack");
+
+    // Still serving; four refusals counted, one logged.
+    assert_eq!(code(&cp.run(&["rules", "list"])), 0);
+    let metrics = cp.scrape();
+    assert!(
+        metrics.contains("palisade_control_frames_refused_total 4\n"),
+        "{metrics}"
+    );
+    assert_eq!(
+        cp.log_text().matches("refused a frame").count(),
+        1,
+        "{}",
+        cp.log_text()
+    );
+    cp.stop();
+}
+
+fn counters() -> Counters {
+    let mut w = WorkerCounters {
+        worker: 0,
+        lcore: 1,
+        rx_packets: 120,
+        rx_bytes: 9000,
+        tx_packets: 118,
+        tx_bytes: 8800,
+        ports: vec![
+            PortCounters {
+                port: "client".into(),
+                rx_packets: 70,
+                rx_bytes: 5000,
+                tx_packets: 48,
+                tx_bytes: 3800,
+            },
+            PortCounters {
+                port: "server".into(),
+                rx_packets: 50,
+                rx_bytes: 4000,
+                tx_packets: 70,
+                tx_bytes: 5000,
+            },
+        ],
+        flows_created: 4,
+        flows_active: 1,
+        transactions: 6,
+        latency: Some(Histogram {
+            bounds: vec![1e-6, 1e-5],
+            counts: vec![3, 4],
+            count: 5,
+            sum: 2.5e-5,
+        }),
+        ..Default::default()
+    };
+    w.drops.insert("blocked".into(), 2);
+    w.verdicts.insert("pass".into(), 118);
+    w.verdicts.insert("drop".into(), 2);
+    Counters {
+        uptime_secs: 3.0,
+        ruleset_version: None,
+        workers: vec![w],
+        rule_hits: vec![(100001, 2)],
+    }
+}
+
+#[test]
+fn counters_become_metrics_promtool_accepts_and_events_are_masked() {
+    let dir = scratch("cp-telemetry");
+    let cp = ControlPlane::start(&dir);
+    let s = UnixStream::connect(&cp.socket).expect("connect");
+    let register = Register {
+        id: "edge-1".into(),
+        version: "0.1.0".into(),
+        cores: vec![1],
+        ports: vec!["client".into(), "server".into()],
+        mode: "inline".into(),
+        running: None,
+    };
+    write_frame(&mut &s, &Message::Register(register)).expect("register");
+    write_frame(&mut &s, &Message::Counters(counters())).expect("counters");
+    let alert = r#"{"event_type":"alert","src_ip":"10.0.0.1","alert":{"signature_id":100001,"action":"blocked"},"http":{"url":"/pay?card=4111111111111111&token=abcdefgh"}}"#;
+    let http = r#"{"event_type":"http","http":{"url":"/","request_headers":[{"name":"Cookie","value":"session=secret1"}]}}"#;
+    let lines = vec![alert.to_owned(), http.to_owned(), "not json".to_owned()];
+    write_frame(&mut &s, &Message::Events(Events { lines })).expect("events");
+    cp.wait_for_log_count("dataplane registered", 1);
+
+    // Status: registered and connected (events are stored before status
+    // answers, requests being served in order by one store).
+    let start = std::time::Instant::now();
+    let events = loop {
+        let e = cp.json(&["events", "--rule", "100001"]);
+        if e["events"].as_array().is_some_and(|a| !a.is_empty()) || start.elapsed().as_secs() > 10 {
+            break e;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let status = cp.json(&["status"]);
+    assert_eq!(status["dataplanes"][0]["id"], "edge-1");
+    assert_eq!(status["dataplanes"][0]["connected"], true);
+
+    let list = events["events"].as_array().expect("events");
+    assert_eq!(list.len(), 1, "{events}");
+    let url = &list[0]["event"]["http"]["url"];
+    assert_eq!(url, "/pay?card=************1111&token=abcd****");
+    let http = cp.json(&["events", "--type", "http"]);
+    assert_eq!(
+        http["events"][0]["event"]["http"]["request_headers"][0]["value"],
+        "sess****"
+    );
+    let file = std::fs::read_to_string(cp.state.join("events.json")).expect("events file");
+    assert_eq!(file.lines().count(), 2, "{file}");
+    assert!(
+        !file.contains("4111111111111111") && !file.contains("secret1"),
+        "{file}"
+    );
+
+    let text = cp.scrape();
+    for want in [
+        r#"palisade_rx_packets_total{dataplane="edge-1",port="client",worker="0"} 70"#,
+        r#"palisade_tx_bytes_total{dataplane="edge-1",port="server",worker="0"} 5000"#,
+        r#"palisade_dropped_packets_total{dataplane="edge-1",reason="blocked",worker="0"} 2"#,
+        r#"palisade_rule_hits_total{dataplane="edge-1",rule="100001"} 2"#,
+        r#"palisade_dataplane_connected{dataplane="edge-1"} 1"#,
+        r#"palisade_packet_processing_seconds_bucket{dataplane="edge-1",worker="0",le="0.000001"} 3"#,
+        r#"palisade_packet_processing_seconds_bucket{dataplane="edge-1",worker="0",le="0.00001"} 4"#,
+        r#"palisade_packet_processing_seconds_bucket{dataplane="edge-1",worker="0",le="+Inf"} 5"#,
+        r#"palisade_packet_processing_seconds_sum{dataplane="edge-1",worker="0"} 0.000025"#,
+        r#"palisade_packet_processing_seconds_count{dataplane="edge-1",worker="0"} 5"#,
+    ] {
+        assert!(text.contains(want), "{want} missing from:\n{text}");
+    }
+    let path = dir.join("metrics.txt");
+    std::fs::write(&path, &text).expect("write");
+    let check = run(Command::new("sh")
+        .arg("-c")
+        .arg(format!("promtool check metrics < {}", path.display())));
+    assert!(
+        check.status.success() && check.stdout.is_empty() && check.stderr.is_empty(),
+        "promtool: {}\n{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // --follow prints events stored after it started, one JSON per line.
+    let mut follow = cp
+        .cli()
+        .args(["events", "--follow", "--type", "alert", "--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("follow");
+    let stdout = follow.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the stored alert");
+    assert!(first.contains("100001"), "{first}");
+    let later = r#"{"event_type":"alert","alert":{"signature_id":100002}}"#;
+    let lines = vec![later.to_owned()];
+    write_frame(&mut &s, &Message::Events(Events { lines })).expect("events");
+    let next: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).expect("followed"))
+            .expect("json line");
+    assert_eq!(next["event"]["alert"]["signature_id"], 100002);
+    assert_eq!(next["dataplane"], "edge-1");
+    let _ = follow.kill();
+    let _ = follow.wait();
+    drop(s);
+    cp.stop();
+}
+
+#[test]
+fn completions_are_valid_shell() {
+    let dir = scratch("cp-completions");
+    let out =
+        run_ok(Command::new(palisade_tests::binary("palisade")).args(["completions", "bash"]));
+    assert!(
+        out.contains("rollback") && out.contains("--follow"),
+        "{out}"
+    );
+    let path = dir.join("palisade.bash");
+    std::fs::write(&path, out).expect("write");
+    run_ok(Command::new("bash").arg("-n").arg(&path));
+}
