@@ -2,128 +2,247 @@
 # scripts/demo.sh: Palisade's main job on a built-in default, no NIC needed.
 #
 # Sets up what is missing (scripts/deps.sh), builds, brings up the network-
-# namespace lab (scripts/lab.sh), runs palisade-dataplane inline between the
-# client and the API server (httpbin), drives real client traffic through it
-# (curl, a 3 MiB download, a short wrk run) while recording that traffic with
-# tcpdump, then replays the recording through the same pipeline in capture
-# mode, and prints a summary. Outputs stay in target/demo/.
+# namespace lab (scripts/lab.sh: a client, the dataplane, an httpbin API
+# server), starts the control plane (`palisade serve`) and pushes the default
+# ruleset plus scripts/demo-rules.yaml (a rate limit), runs palisade-dataplane
+# inline between client and server under the control plane, and drives real
+# client traffic through it while recording it with tcpdump: ordinary API use
+# (curl), a download, a handful of attacks, a rate-limit breach (wrk), and a
+# scripted client enumerating object ids (python-requests). It then prints a
+# summary (the API inventory learned, attacks blocked with their evidence,
+# clients limited or flagged, key metrics), replays the recording through the
+# same pipeline in capture mode, and leaves the lab, the control plane and
+# its /metrics endpoint running for `palisade` commands.
 #
-# Usage: scripts/demo.sh [--keep]   (--keep leaves the lab up afterwards)
+# A second run stops the first one's processes and lab before starting.
+#
+# Usage: scripts/demo.sh          run the demo, leave it up
+#        scripts/demo.sh stop     stop the control plane, dataplane and lab
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-keep=0
-[[ ${1:-} == --keep ]] && keep=1
+target=${CARGO_TARGET_DIR:-$root/target}
 out=$root/target/demo
-bin=${CARGO_TARGET_DIR:-$root/target}/release/palisade-dataplane
+bin=$target/release
 server=10.77.0.2
+metrics=127.0.0.1:9464
+export PALISADE_SOCKET=$out/control.sock
 
 say() { echo "demo: $*"; }
 in_ns() { local ns=$1; shift; ip netns exec "pal-$ns" "$@"; }
 
 [[ $(id -u) == 0 ]] || { echo "demo: run as root (DPDK and network namespaces need it)" >&2; exit 1; }
 
+# Stops what an earlier run left: its processes (by their pid files) and the lab.
+stop_all() {
+    local pidfile
+    for pidfile in "$out"/*.pid; do
+        [[ -f $pidfile ]] || continue
+        kill -INT "$(cat "$pidfile")" 2>/dev/null || true
+    done
+    sleep 1
+    for pidfile in "$out"/*.pid; do
+        [[ -f $pidfile ]] || continue
+        kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
+        rm -f "$pidfile"
+    done
+    scripts/lab.sh down >/dev/null 2>&1 || true
+}
+
+if [[ ${1:-} == stop ]]; then
+    stop_all
+    say "stopped"
+    exit 0
+fi
+[[ $# == 0 ]] || { echo "usage: scripts/demo.sh [stop]" >&2; exit 2; }
+
 say "installing what is missing"
 scripts/deps.sh --quiet
 say "building (release)"
 cargo build --workspace --release --quiet
+say "stopping what an earlier run left"
+mkdir -p "$out"
+stop_all
 rm -rf "$out" && mkdir -p "$out"
 
-dp_pid="" dump_pid=""
-cleanup() {
-    [[ -n $dump_pid ]] && kill "$dump_pid" 2>/dev/null || true
-    [[ -n $dp_pid ]] && kill -INT "$dp_pid" 2>/dev/null || true
-    if [[ $keep == 0 ]]; then scripts/lab.sh down >/dev/null 2>&1 || true; fi
+started=0
+on_exit() {
+    # On failure, leave nothing half-running; on success everything stays up.
+    if [[ $started == 0 ]]; then stop_all; fi
 }
-trap cleanup EXIT
+trap on_exit EXIT
+
+# Waits up to $3 seconds for file $1 to contain $2.
+wait_for() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "demo: gave up waiting for '$2' in $1:" >&2
+    tail -n 20 "$1" >&2
+    return 1
+}
 
 say "bringing up the lab (client, dataplane and server namespaces)"
 scripts/lab.sh up >/dev/null
 
-say "starting palisade-dataplane inline between c0 and s0"
-# Started without a shell function in between, so $! is the dataplane itself.
-ip netns exec pal-dp "$bin" run --config scripts/lab-inline.yaml --stats-json "$out/inline-stats.json" \
-    2>"$out/dataplane.log" &
-dp_pid=$!
-# Compiling the default ruleset takes a few seconds (more on a busy machine).
-running=no
-for _ in $(seq 1200); do
-    grep -q "dataplane running" "$out/dataplane.log" 2>/dev/null && { running=yes; break; }
-    kill -0 "$dp_pid" 2>/dev/null || { cat "$out/dataplane.log" >&2; exit 1; }
-    sleep 0.1
+say "starting the control plane (state in $out/state, metrics on http://$metrics/metrics)"
+"$bin/palisade" serve --state "$out/state" --metrics "$metrics" 2>"$out/serve.log" &
+echo $! >"$out/serve.pid"
+wait_for "$out/serve.log" "control plane running" 30
+"$bin/palisade" rules push rules/default scripts/demo-rules.yaml --comment "demo: default ruleset and a rate limit" >/dev/null
+
+say "starting palisade-dataplane inline between c0 and s0, under the control plane"
+sed -e '/^rules:/d' scripts/lab-inline.yaml >"$out/dataplane.yaml"
+echo "control: {socket: '$PALISADE_SOCKET', id: lab-dataplane}" >>"$out/dataplane.yaml"
+ip netns exec pal-dp "$bin/palisade-dataplane" run --config "$out/dataplane.yaml" \
+    --stats-json "$out/inline-stats.json" --inventory "$out/inventory.json" \
+    --openapi "$out/openapi.json" --openapi-host "$server" 2>"$out/dataplane.log" &
+echo $! >"$out/dataplane.pid"
+wait_for "$out/dataplane.log" "dataplane running" 120
+# The ruleset arrives over the control link and compiles off the workers.
+for _ in $(seq 600); do
+    "$bin/palisade" status --output json 2>/dev/null |
+        jq -e '[.. | objects | select(has("connected") and has("running")) | select(.running != null)] | length > 0' \
+            >/dev/null 2>&1 && break
+    sleep 0.2
 done
-[[ $running == yes ]] || { echo "demo: the dataplane did not start within 120 s" >&2; cat "$out/dataplane.log" >&2; exit 1; }
 
 say "recording the client's traffic with tcpdump"
 ip netns exec pal-cli tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap" 2>"$out/tcpdump.log" &
-dump_pid=$!
-for _ in $(seq 50); do grep -q "listening on" "$out/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
+echo $! >"$out/tcpdump.pid"
+wait_for "$out/tcpdump.log" "listening on" 10
 
-say "driving client traffic: API calls, a download, a short load"
+get() { in_ns cli curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
+
+say "ordinary API use (curl)"
 ok=0 total=0
-for path in get json headers uuid "status/404" "bytes/2048" "anything/orders?id=7"; do
+for path in get json headers uuid "status/404" "bytes/2048" "anything/orders?id=7" \
+    anything/users/1001 anything/users/1002/orders anything/users/1003 \
+    "anything/products?page=2&limit=20" anything/products/8f0c1b7e-3d0e-4a5b-9c43-7a1d2e6f9b10; do
     total=$((total + 1))
-    code=$(in_ns cli curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://$server/$path" || true)
-    [[ $code =~ ^[24] ]] && ok=$((ok + 1))
+    [[ $(get "http://$server/$path") =~ ^[24] ]] && ok=$((ok + 1))
 done
-total=$((total + 1))
-if in_ns cli curl -s --fail --max-time 5 -H 'Content-Type: application/json' \
-    -d '{"item": "book", "qty": 2}' "http://$server/post" >/dev/null; then ok=$((ok + 1)); fi
-attack=$(in_ns cli curl -s -o /dev/null -w '%{http_code}' --max-time 3 \
-    "http://$server/anything/products?q=1%27%20UNION%20SELECT%20password%20FROM%20users--" || true)
-attack_result="NOT BLOCKED: the server answered $attack"
-if ! grep -q UNION /run/palisade-lab/httpbin-access.log 2>/dev/null; then
-    [[ $attack == 000 ]] && attack_result="blocked: the request never reached the server, no answer"
-    [[ $attack == 403 ]] && attack_result="blocked: the dataplane answered 403, the server never saw it"
-fi
+for item in book pen lamp; do
+    total=$((total + 1))
+    [[ $(get -H 'Content-Type: application/json' -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2ln' \
+        -d "{\"item\": \"$item\", \"qty\": 2}" "http://$server/anything/orders") =~ ^2 ]] && ok=$((ok + 1))
+done
 want=$(cat /run/palisade-lab/files/3mb.bin.sha256)
 got=$(in_ns cli curl -s --max-time 30 "http://$server:8000/3mb.bin" | sha256sum | cut -d' ' -f1)
-download="sha256 mismatch"
-[[ $got == "$want" ]] && download="sha256 matches"
-in_ns cli wrk -t1 -c8 -d3s "http://$server/get" >"$out/wrk.txt" 2>&1 || true
-wrk_requests=$(awk '/requests in/ {print $1}' "$out/wrk.txt")
-wrk_errors=$(grep -c "Socket errors" "$out/wrk.txt" || true)
+download="sha256 matches"
+[[ $got == "$want" ]] || download="SHA256 MISMATCH"
+in_ns cli wrk -t1 -c8 -d3s "http://$server/get" >"$out/wrk-normal.txt" 2>&1 || true
 
-sleep 0.5
-kill "$dump_pid" && wait "$dump_pid" 2>/dev/null || true
-dump_pid=""
-kill -INT "$dp_pid" && wait "$dp_pid" || true
-dp_pid=""
+say "a handful of attacks (curl)"
+attacks=(
+    "SQL injection|anything/products?q=1%27%20UNION%20SELECT%20password%20FROM%20users--"
+    "cross-site scripting|anything/search?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E"
+    "path traversal|anything/files?name=../../../../etc/passwd"
+    "command injection|anything/ping?host=127.0.0.1;cat%20/etc/passwd"
+    "SSRF to cloud metadata|anything/fetch?url=http://169.254.169.254/latest/meta-data/"
+)
+attack_lines=""
+for entry in "${attacks[@]}"; do
+    name=${entry%%|*} path=${entry#*|}
+    code=$(get "http://$server/$path")
+    attack_lines+="$(printf '  %-24s answered %s' "$name:" "$code")"$'\n'
+done
+code=$(get -H 'Content-Type: application/json' \
+    -d '{"file":"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"}' \
+    "http://$server/anything/upload")
+attack_lines+="$(printf '  %-24s answered %s' "EICAR upload:" "$code")"$'\n'
+sleep 1.5 # the attacks' alerts reach the control plane
+{ "$bin/palisade" events --type alert --limit 5000 --output json 2>/dev/null || echo '[]'; } |
+    jq '[.. | objects | select(.event_type? == "alert")]' >"$out/attack-alerts.json"
 
-say "replaying the recording through the pipeline in capture mode"
-"$bin" capture --input "$out/lab-traffic.pcap" --output "$out/replayed.pcap" \
-    --stats-json "$out/capture-stats.json" --events "$out/events.json" --rules rules/default \
-    2>"$out/capture.log"
+say "a rate-limit breach: wrk on /anything/search (limit 20/s per client)"
+in_ns cli wrk -t1 -c4 -d3s --latency "http://$server/anything/search?q=lamp" >"$out/wrk-search.txt" 2>&1 || true
 
+say "a scripted client enumerating user ids (python-requests)"
+in_ns cli python3 - "$server" >"$out/enumeration.txt" 2>&1 <<'PY' || true
+import sys, requests
+server = sys.argv[1]
+s = requests.Session()
+codes = {}
+for uid in range(2001, 2061):
+    r = s.get(f"http://{server}/anything/accounts/{uid}", timeout=5)
+    codes[r.status_code] = codes.get(r.status_code, 0) + 1
+print(" ".join(f"{k}:{v}" for k, v in sorted(codes.items())))
+PY
+
+sleep 1
+kill "$(cat "$out/tcpdump.pid")" 2>/dev/null || true
+rm -f "$out/tcpdump.pid"
+sleep 2 # the last counters and events reach the control plane
+
+cp="$bin/palisade"
+blocked_in_log=$(grep -cE "UNION|script|passwd|169\.254|EICAR" /run/palisade-lab/httpbin-access.log 2>/dev/null || true)
+search_ok=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$out/wrk-search.txt" | grep -o '[0-9]*$' || echo 0)
+search_all=$(awk '/requests in/ {print $1}' "$out/wrk-search.txt")
+{ "$cp" events --type alert --limit 5000 --output json 2>/dev/null || echo '[]'; } |
+    jq '[.. | objects | select(.event_type? == "alert")]' >"$out/alerts.json"
+jq -s 'add | unique_by(.flow_id, .tx_id, .alert.signature_id)' "$out/attack-alerts.json" "$out/alerts.json" \
+    >"$out/all-alerts.json"
+"$cp" stats --output json >"$out/stats.json" 2>/dev/null || echo '{}' >"$out/stats.json"
+curl -s "http://$metrics/metrics" >"$out/metrics.txt" || true
+metric() { awk -v m="$1" '$1 ~ "^"m"(\\{|$)" {s += $2} END {printf "%d", s}' "$out/metrics.txt"; }
+alerts_of() { jq -r "$1" "$out/all-alerts.json" 2>/dev/null; }
+
+cat <<SUMMARY
+
+==================== Palisade demo summary ====================
+Lab: client 10.77.0.1 -> palisade-dataplane (inline, DPDK af_packet) -> httpbin on $server
+Control plane: palisade serve, ruleset v$("$cp" rules list --output json 2>/dev/null | jq -r '[.. | objects | .version? | numbers] | max // "?"') ($(grep -c '^  - id:' rules/default/*.yaml scripts/demo-rules.yaml | awk -F: '{s += $2} END {print s}') rules) running on the dataplane
+
+Ordinary traffic
+  API calls answered:       $ok of $total (curl); 3 MiB download: $download
+  wrk on /get, 3 s:         $(awk '/requests in/ {print $1}' "$out/wrk-normal.txt") requests, $(grep -q "Socket errors" "$out/wrk-normal.txt" && echo "SOCKET ERRORS" || echo "no socket errors")
+
+Attacks (the server's access log holds $blocked_in_log of them)
+${attack_lines}
+Blocked, by rule (evidence masked where sensitive)
+$(alerts_of '[.[] | select(.alert.category != "rate-limit" and .alert.category != "bot")] | group_by(.alert.signature_id)[] | "  \(.[0].alert.signature_id) \(.[0].alert.signature): \(length)x, \(.[0].alert.action)\(if .[0].alert.verdict then " (" + .[0].alert.verdict + ")" else "" end); evidence \(.[0].palisade.name // .[0].palisade.field // "-")=\((.[0].palisade.value // "-") | tostring | .[0:48])"' | head -12)
+
+Clients limited or flagged
+  rate limit /anything/search: ${search_all:-0} requests in 3 s, ${search_ok:-0} answered 429 or otherwise refused
+$(alerts_of '[.[] | select(.alert.category == "rate-limit" or .alert.category == "bot")] | group_by(.alert.signature_id)[] | "  \(.[0].alert.category) \(.[0].alert.signature_id) \(.[0].alert.signature): \(length)x, client \(.[0].src_ip)"' | head -8)
+  id enumeration script answers: $(cat "$out/enumeration.txt" | tail -n 1)
+
+API inventory learned (palisade inventory, or $out/inventory.json at exit)
+$( ("$cp" inventory list 2>/dev/null || echo "  (written to $out/inventory.json when the dataplane stops)") | head -20 | sed 's/^/  /')
+
+Key metrics (http://$metrics/metrics)
+  packets received:         $(metric palisade_rx_packets_total)
+  packets dropped:          $(metric palisade_dropped_packets_total)
+  HTTP transactions:        $(metric palisade_http_transactions_total)
+  rule hits:                $(metric palisade_rule_hits_total)
+SUMMARY
+
+say "replaying the recording through the same pipeline in capture mode"
+"$bin/palisade-dataplane" capture --input "$out/lab-traffic.pcap" --output "$out/replayed.pcap" \
+    --stats-json "$out/capture-stats.json" --events "$out/capture-events.json" \
+    --rules rules/default --rules scripts/demo-rules.yaml \
+    --inventory "$out/capture-inventory.json" 2>"$out/capture.log"
 j() { jq -r "$2" "$out/$1"; }
 cat <<SUMMARY
 
-================ Palisade demo summary ================
-Lab: client 10.77.0.1 -> palisade-dataplane (inline, DPDK af_packet on c0/s0)
-     -> httpbin + static files on 10.77.0.2
-
-Client traffic through the dataplane
-  API calls answered:    $ok of $total (curl)
-  SQL injection attempt: $attack_result
-  3 MiB download:        $download
-  wrk, 3 s, 8 conns:     ${wrk_requests:-0} requests, $([[ $wrk_errors == 0 ]] && echo "no socket errors" || echo "SOCKET ERRORS")
-
-Dataplane (inline, $(j inline-stats.json '.elapsed_secs | floor') s)
-  received:              $(j inline-stats.json '.totals.rx_packets') packets, $(j inline-stats.json '.totals.rx_bytes') bytes
-  forwarded:             $(j inline-stats.json '.totals.tx_packets') packets
-  dropped:               $(j inline-stats.json '[.totals.dropped[]] | add') packets
-$(jq -r '.ports[] | "  port \(.name):\(" " * (14 - (.name | length)))rx \(.rx_packets), tx \(.tx_packets) (device missed \(.device_rx_missed))"' "$out/inline-stats.json")
-
 Offline analysis of the recording (capture mode, same pipeline)
-  recorded:              $(capinfos -M -T -r -c "$out/lab-traffic.pcap" | cut -f2) packets (tcpdump in the client namespace; $(grep -o '[0-9]* packets dropped by kernel' "$out/tcpdump.log" || echo "no drop count"))
-  processed:             $(j capture-stats.json '.totals.rx_packets') packets, $(j capture-stats.json '.totals.rx_bytes') bytes
-  passed to output:      $(j capture-stats.json '.totals.tx_packets') packets
-  flows seen:            $(grep -c '"event_type":"flow"' "$out/events.json") ($(j capture-stats.json '.totals.pipeline.tcp_stream.established') TCP handshakes, $(j capture-stats.json '.totals.pipeline.malformed_dropped') malformed frames)
-  HTTP transactions:     $(grep -c '"event_type":"http"' "$out/events.json") ($(jq -r 'select(.event_type == "http") | .http.http_method + " " + .http.normalized.path' "$out/events.json" | sort | uniq -c | sort -rn | head -4 | awk '{printf "%s%s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3}'))
-  alerts:                $(jq -r 'select(.event_type == "alert") | "\(.alert.signature_id) \(.alert.signature) (\(.alert.action))"' "$out/events.json" | sort | uniq -c | awk '{$1 = $1 "x"; print}' | paste -sd';' - | sed 's/;/; /g')
+  recorded:                 $(capinfos -M -T -r -c "$out/lab-traffic.pcap" | cut -f2) packets (tcpdump in the client namespace)
+  processed:                $(j capture-stats.json '.totals.rx_packets') packets, $(j capture-stats.json '.totals.rx_bytes') bytes
+  HTTP transactions:        $(grep -c '"event_type":"http"' "$out/capture-events.json")
+  alerts:                   $(jq -r 'select(.event_type == "alert") | .alert.signature_id' "$out/capture-events.json" | sort | uniq -c | awk '{printf "%s%sx %s", (NR > 1 ? ", " : ""), $1, $2}')
 
-Files: $out/ (lab-traffic.pcap, replayed.pcap, *-stats.json, events.json, logs)
-=======================================================
+Files: $out/ (lab-traffic.pcap, events, inventories, stats, logs)
+Still running: the lab, the control plane and the dataplane. Try:
+  export PALISADE_SOCKET=$PALISADE_SOCKET
+  $bin/palisade status
+  $bin/palisade events --type alert --limit 5
+  $bin/palisade inventory list
+  curl -s http://$metrics/metrics | grep ^palisade_ | head
+  scripts/demo.sh stop
+================================================================
 SUMMARY
-if [[ $keep == 1 ]]; then say "lab left up (scripts/lab.sh down removes it)"; fi
+started=1

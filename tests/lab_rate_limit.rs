@@ -65,7 +65,7 @@ fn shadow_run(lab: &Lab, dir: &Path) -> (f64, f64) {
         .iter()
         .filter(|e| e["event_type"] == "http" && e["src_ip"] == FLOODER)
         .collect();
-    let over = limit_alerts(&events, FLOODER, "allowed");
+    let reported = limit_alerts(&events, FLOODER, "allowed");
     assert_eq!(
         limit_alerts(&events, SECOND, "allowed"),
         0,
@@ -91,7 +91,13 @@ fn shadow_run(lab: &Lab, dir: &Path) -> (f64, f64) {
         per_worker.iter().all(|n| *n > 0),
         "one worker saw no flood: {per_worker:?}"
     );
-    assert_eq!(per_worker.iter().sum::<u64>(), over as u64);
+    // Every request over the limit is counted; alerts for the key come at
+    // most once a second.
+    let over = per_worker.iter().sum::<u64>() as usize;
+    assert!(
+        reported >= 1 && reported as f64 <= span.ceil() + 1.0,
+        "{reported} alerts over {span:.1} s"
+    );
     let allowed = (flood.len() - over) as f64;
     (allowed, BURST + RATE * span)
 }

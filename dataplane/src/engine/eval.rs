@@ -2,7 +2,11 @@
 //!
 //! At each phase only two kinds of rule are evaluated: candidates (a
 //! pattern of theirs matched) whose phase it is, and the snapshot's short
-//! "always evaluated" list for the phase. Pattern tests read as matched or
+//! "always evaluated" list for the phase. A candidate of a later phase is
+//! also tried early, with the tests of fields not known yet read as
+//! unknown: when it holds whatever they turn out to be (an `any` with a
+//! request branch that matched, say), it fires now, so a rule over both a
+//! request and its response can still stop the request. Pattern tests read as matched or
 //! not; numeric (`eq` .. `ge`) and network (`cidr`) tests are decided here,
 //! on first use, over the values of their field, and remembered.
 
@@ -38,6 +42,19 @@ pub(crate) fn evaluate_phase(
     due.extend(snapshot.always.get(phase.index()).into_iter().flatten());
     due.sort_unstable();
     due.dedup();
+    due.retain(|r| !insp.fired.get(*r as usize));
+    let early: Vec<u32> = insp
+        .candidates
+        .iter()
+        .copied()
+        .filter(|r| {
+            let later = snapshot
+                .rules
+                .get(*r as usize)
+                .is_some_and(|rule| rule.phase > phase);
+            later && !insp.fired.get(*r as usize)
+        })
+        .collect();
 
     let mut eval = Eval {
         snapshot: &snapshot,
@@ -49,6 +66,16 @@ pub(crate) fn evaluate_phase(
         .filter_map(|r| Some((*r, snapshot.rules.get(*r as usize)?)))
     {
         if eval.holds(&rule.expr) {
+            eval.insp.fired.set(index as usize);
+            hits.push((index, eval.hit(rule)));
+        }
+    }
+    for (index, rule) in early
+        .iter()
+        .filter_map(|r| Some((*r, snapshot.rules.get(*r as usize)?)))
+    {
+        if eval.known(&rule.expr, phase) == Some(true) {
+            eval.insp.fired.set(index as usize);
             hits.push((index, eval.hit(rule)));
         }
     }
@@ -67,6 +94,41 @@ impl Eval<'_, '_, '_, '_> {
             Expr::Any(members) => members.iter().any(|m| self.holds(m)),
             Expr::Not(inner) => !self.holds(inner),
             Expr::Test(test) => self.test(*test),
+        }
+    }
+
+    /// `expr` at `phase` when tests of later fields are unknown: `None`
+    /// when the outcome depends on them.
+    fn known(&mut self, expr: &Expr, phase: Phase) -> Option<bool> {
+        match expr {
+            Expr::All(members) => {
+                let mut unknown = false;
+                for m in members {
+                    match self.known(m, phase) {
+                        Some(false) => return Some(false),
+                        None => unknown = true,
+                        Some(true) => {}
+                    }
+                }
+                (!unknown).then_some(true)
+            }
+            Expr::Any(members) => {
+                let mut unknown = false;
+                for m in members {
+                    match self.known(m, phase) {
+                        Some(true) => return Some(true),
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
+                }
+                (!unknown).then_some(false)
+            }
+            Expr::Not(inner) => self.known(inner, phase).map(|b| !b),
+            Expr::Test(test) => {
+                let spec = self.snapshot.tests.get(*test as usize)?;
+                let latest = spec.targets.iter().map(|(s, _)| s.phase()).max()?;
+                (latest <= phase).then(|| self.test(*test))
+            }
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Inspection {
     /// Rules with a matched pattern, waiting for their phase.
     pub(crate) candidates: Vec<u32>,
     candidate_bits: Bits,
+    /// Rules that fired: each fires once, at its phase or earlier.
+    pub(crate) fired: Bits,
     /// Streaming databases fed with the whole body.
     pub(crate) streamed: Bits,
 }
@@ -46,6 +48,7 @@ impl Inspection {
             evidence: Vec::new(),
             candidates: Vec::new(),
             candidate_bits: Bits::new(snapshot.rules.len()),
+            fired: Bits::new(snapshot.rules.len()),
             streamed: Bits::new(snapshot.streams.len()),
             snapshot,
         }

@@ -180,6 +180,14 @@ impl Queue<'_> {
         drop(req);
         let names = self.rules.map(|r| &r.info);
         for hit in hits {
+            if !hit.report {
+                // Carried out and counted, not reported again this second.
+                self.counters.rate_limited += 1;
+                if hit.decision.blocks() {
+                    self.carry_out(hit.rule_id, &hit.decision);
+                }
+                continue;
+            }
             let name = names
                 .and_then(|n| n.get(&hit.rule_id))
                 .map_or_else(String::new, |i| i.name.clone());

@@ -10,6 +10,8 @@ use super::table::Touched;
 /// Millionths of a token per token.
 const SCALE: u128 = 1_000_000;
 const NS_PER_SEC: u128 = 1_000_000_000;
+/// Over-limit requests of one key are reported at most this often.
+pub const REPORT_EVERY_NS: u64 = 1_000_000_000;
 
 /// A bucket's rate: `requests` per `period_secs`, `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,8 @@ impl Rate {
 pub struct Bucket {
     micro_tokens: u128,
     last_ns: u64,
+    /// When an over-limit request of this key was last reported.
+    reported_ns: Option<u64>,
 }
 
 /// What a bucket said about one request.
@@ -60,7 +64,21 @@ impl Bucket {
         Bucket {
             micro_tokens: rate.capacity(),
             last_ns: now,
+            reported_ns: None,
         }
+    }
+
+    /// True when an over-limit request at `now` is to be reported: the
+    /// first one, then at most one per `REPORT_EVERY_NS`, so a flood gives
+    /// a few alerts, not one per request (each is still counted).
+    pub fn report_due(&mut self, now: u64) -> bool {
+        let due = self
+            .reported_ns
+            .is_none_or(|at| now.saturating_sub(at) >= REPORT_EVERY_NS);
+        if due {
+            self.reported_ns = Some(now);
+        }
+        due
     }
 
     /// Refills for the time since the last request, then takes one token.

@@ -76,6 +76,9 @@ pub struct LimitHit {
     pub key: String,
     pub retry_after_secs: u64,
     pub decision: Decision,
+    /// Whether to report this one as an alert (the first over-limit
+    /// request of the key, then one a second); all are carried out.
+    pub report: bool,
 }
 
 /// The buckets of every rule and key, shared by all workers; they outlive
@@ -106,15 +109,21 @@ impl Limiter {
             };
             let rate = rule.rate;
             let entry = (rule.id, key);
-            let take = self
-                .buckets
-                .with(&entry, || Bucket::full(rate, now), |b| b.take(rate, now));
+            let (take, report) = self.buckets.with(
+                &entry,
+                || Bucket::full(rate, now),
+                |b| match b.take(rate, now) {
+                    limited @ Take::Limited { .. } => (limited, b.report_due(now)),
+                    allowed => (allowed, false),
+                },
+            );
             if let Take::Limited { retry_after_secs } = take {
                 hits.push(LimitHit {
                     rule_id: rule.id,
                     decision: decision(rule, retry_after_secs),
                     key: entry.1,
                     retry_after_secs,
+                    report,
                 });
             }
         }

@@ -476,9 +476,16 @@ impl Pipeline {
         flow.data.packets[i] += 1;
         flow.data.bytes[i] += wire_len as u64;
         self.counters.count_l4(&datagram.l4);
+        let from_client = found.dir == Direction::ToResponder;
+        let reopened = flow.data.blocked && from_client && opens_connection(&datagram.l4);
+        if reopened {
+            // A new connection on the four-tuple of a blocked one (a client
+            // port used again): the block ended with the old connection.
+            flow.data.blocked = false;
+            self.enforcer.closed(found.id);
+        }
         if flow.data.blocked {
             self.counters.blocked += 1;
-            let from_client = found.dir == Direction::ToResponder;
             self.enforcer.blocked_packet(found.id, frame, from_client);
             return Verdict::Drop;
         }
@@ -493,6 +500,9 @@ impl Pipeline {
             sink,
             flow: found.id,
         };
+        if reopened {
+            flow.data.tcp.reopen(&mut cx, &mut adapter);
+        }
         let outcome = flow.data.tcp.segment(found.dir, seg, &mut cx, &mut adapter);
         if outcome.changed() {
             self.flows
@@ -676,3 +686,14 @@ fn other(side: Side) -> Side {
 
 #[cfg(test)]
 mod tests;
+
+/// A TCP SYN without ACK: what opens a connection.
+fn opens_connection(l4: &L4<'_>) -> bool {
+    match l4 {
+        L4::Tcp(seg) => {
+            seg.flags.contains(crate::tcp::TcpFlags::SYN)
+                && !seg.flags.contains(crate::tcp::TcpFlags::ACK)
+        }
+        _ => false,
+    }
+}

@@ -215,6 +215,13 @@ impl TcpConnection {
         self.state = TcpState::SynReceived;
     }
 
+    /// Forgets the connection for a new one on the same tuple, whatever its
+    /// state: after a verdict stopped the old one, neither end can go on
+    /// with it.
+    pub fn reopen(&mut self, cx: &mut TcpContext<'_>, sink: &mut impl StreamSink) {
+        self.restart(cx, sink);
+    }
+
     /// Forgets everything: a new SYN reuses the tuple.
     fn restart(&mut self, cx: &mut TcpContext<'_>, sink: &mut impl StreamSink) {
         self.release(cx.budget);

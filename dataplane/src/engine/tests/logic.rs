@@ -148,3 +148,39 @@ fn a_new_snapshot_applies_to_new_transactions_only() {
     assert_eq!(ids(&hits), [1]);
     assert_eq!(ids(&matcher.inspect_transaction(&tx, client())), [2]);
 }
+
+#[test]
+fn a_rule_over_request_and_response_fires_as_soon_as_it_must_hold() {
+    let rules = [
+        // Either body: holds once the request body matched.
+        sig(
+            5,
+            "",
+            "any:\n  - field: request-body\n    contains: MZ\n  - field: response-body\n    contains: MZ",
+        ),
+        // Needs the response too: waits for it.
+        sig(
+            6,
+            "",
+            "all:\n  - field: request-body\n    contains: MZ\n  - field: response-status\n    eq: 201",
+        ),
+        // A later `not` could still undo it: waits.
+        sig(
+            7,
+            "",
+            "all:\n  - field: request-body\n    contains: MZ\n  - not:\n      field: response-body\n      contains: ok",
+        ),
+    ];
+    let tx = exchange(
+        &with_body("POST /upload HTTP/1.1\r\nHost: h", b"MZ\x90\x00"),
+        &with_body("HTTP/1.1 201 Created", b"MZ too"),
+    );
+    let mut matcher = matcher(&rules);
+    let mut insp = matcher.start();
+    let by_phase: Vec<Vec<u64>> = Phase::ALL
+        .iter()
+        .map(|p| ids(&matcher.inspect(&mut insp, &tx, client(), *p)))
+        .collect();
+    // Rule 5 fires once, at the request body, not again at the response.
+    assert_eq!(by_phase, [vec![], vec![5], vec![6], vec![7]]);
+}

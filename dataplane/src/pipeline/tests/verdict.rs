@@ -43,6 +43,10 @@ impl FlowSink for Blocker {
         }
     }
 
+    fn restart(&mut self, flow: FlowId) {
+        self.stream(flow).clear();
+    }
+
     fn verdict(&mut self, flow: FlowId) -> Verdict {
         let evil = self.stream(flow).windows(4).any(|w| w == b"EVIL");
         if evil {
@@ -172,5 +176,27 @@ fn a_blocked_flow_leaves_other_flows_alone() {
     let (mut p, mut sink) = (pipeline(), Blocker::default());
     let verdicts = run(&mut p, &mut sink, &frames);
     assert_eq!(verdicts[6..], [Verdict::Drop, Verdict::Pass, Verdict::Pass]);
+    assert_eq!(p.stats().flows_blocked, 1);
+}
+
+#[test]
+fn a_new_connection_on_a_blocked_four_tuple_is_not_blocked() {
+    let mut frames = handshake(40_004);
+    frames.push(segment(
+        40_004, true, CLIENT_ISN, SERVER_ISN, PSH_ACK, b"EVIL",
+    ));
+    // The client's port comes round again: a fresh SYN, a new sequence space.
+    let isn = CLIENT_ISN + 100_000;
+    frames.extend([
+        segment(40_004, true, isn, 0, SYN, b""),
+        segment(40_004, false, SERVER_ISN + 7, isn + 1, SYN | ACK, b""),
+        segment(40_004, true, isn + 1, SERVER_ISN + 8, PSH_ACK, b"GOOD"),
+    ]);
+    let (mut p, mut sink) = (pipeline(), Blocker::default());
+    let verdicts = run(&mut p, &mut sink, &frames);
+    assert_eq!(
+        verdicts[3..],
+        [Verdict::Drop, Verdict::Pass, Verdict::Pass, Verdict::Pass]
+    );
     assert_eq!(p.stats().flows_blocked, 1);
 }
