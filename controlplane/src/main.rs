@@ -3,7 +3,8 @@
 //! `palisade serve` runs the control plane. `palisade rules validate` and
 //! `rules test` check rule files offline (loaded together exactly as the
 //! dataplane will, patterns compiled by `palisade-dataplane check-rules`);
-//! `rules push|list|show|diff|rollback`, `status`, `stats` and `events`
+//! `rules push|list|show|diff|rollback`, `status`, `stats`, `events` and
+//! `inventory list|show|export`
 //! talk to a running control plane over its Unix socket. Exit codes are
 //! listed in [`palisade_controlplane::cli`].
 
@@ -85,8 +86,40 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// The API inventory learned by the dataplanes.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+enum InventoryCommand {
+    /// Endpoints per host, merged over dataplanes.
+    List {
+        /// Only this host.
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// One endpoint with its parameters and their types.
+    Show {
+        /// Method and path template, as "GET /users/{id}".
+        endpoint: String,
+        /// Only this host.
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// Write one host's inventory as an OpenAPI 3 document.
+    Export {
+        /// The file to write (JSON).
+        #[arg(long, value_name = "FILE", required = true)]
+        openapi: PathBuf,
+        /// The host (default: the one with most requests).
+        #[arg(long)]
+        host: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +215,15 @@ fn main() -> ExitCode {
             };
             cli::events(&ctx, q, follow)
         }
+        Command::Inventory { command } => match command {
+            InventoryCommand::List { host } => cli::inventory::list(&ctx, host),
+            InventoryCommand::Show { endpoint, host } => {
+                cli::inventory::show(&ctx, &endpoint, host)
+            }
+            InventoryCommand::Export { openapi, host } => {
+                cli::inventory::export(&ctx, &openapi, host)
+            }
+        },
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

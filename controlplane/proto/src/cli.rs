@@ -32,6 +32,16 @@ pub enum Request {
     Stats,
     /// Stored events matching `query`.
     Events(EventQuery),
+    /// The API inventory merged over dataplanes (one host, or all).
+    Inventory {
+        #[serde(default)]
+        host: Option<String>,
+    },
+    /// One host's OpenAPI 3 document (the busiest host by default).
+    InventoryExport {
+        #[serde(default)]
+        host: Option<String>,
+    },
 }
 
 /// Which events to return (all conditions hold together).
@@ -85,6 +95,13 @@ pub enum Response {
     },
     Events {
         events: Vec<StoredEvent>,
+    },
+    Inventory {
+        hosts: Vec<crate::MergedHost>,
+    },
+    OpenApi {
+        host: String,
+        document: serde_json::Value,
     },
     Error {
         kind: ErrorKind,

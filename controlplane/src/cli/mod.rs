@@ -1,5 +1,5 @@
 //! The operator commands that talk to `palisade serve`: rules push, list,
-//! show, diff and rollback, status, stats and events. Each sends one
+//! show, diff and rollback, status, stats, events and the API inventory. Each sends one
 //! request per answer it needs and prints a table, or JSON with
 //! `--output json`.
 //!
@@ -9,6 +9,7 @@
 //! when the control plane cannot be reached.
 
 pub mod client;
+pub mod inventory;
 pub mod output;
 
 use std::io::IsTerminal;
@@ -119,6 +120,7 @@ macro_rules! tri {
         }
     };
 }
+use tri;
 
 /// `rules push`: stores and sends; with `wait`, waits until every connected
 /// dataplane runs the new version (or refuses it).

@@ -63,6 +63,17 @@ fn start(r: &Register, writer: &Writer, hub: &Hub) -> anyhow::Result<()> {
     if let Some(v) = r.running {
         hub.metrics.set_running(&r.id, v);
     }
+    // Only a dataplane that lists features knows the welcome.
+    if !r.features.is_empty() {
+        let features = r
+            .features
+            .iter()
+            .filter(|f| *f == palisade_proto::FEATURE_INVENTORY)
+            .cloned()
+            .collect();
+        let m = Message::Welcome(palisade_proto::Welcome { features });
+        write_frame(&mut *lock(writer), &m)?;
+    }
     let Some(current) = store.current()? else {
         return Ok(());
     };
@@ -85,6 +96,11 @@ fn take(id: &str, m: Message, hub: &Hub) -> Result<(), String> {
         Message::Ack(a) => ack(id, &a, hub),
         Message::Counters(c) => counters(id, c, hub),
         Message::Events(e) => events(id, &e.lines, hub),
+        Message::Inventory(u) => {
+            if let Err(e) = hub.store().put_inventory(id, &u.hosts) {
+                tracing::warn!("state: {e:#}");
+            }
+        }
         other => {
             return Err(format!(
                 "unexpected message {} from a dataplane",

@@ -10,6 +10,7 @@
 //! interval and counted.
 
 pub mod dataplane;
+pub mod inventory;
 pub mod mask;
 pub mod metrics;
 pub mod requests;
@@ -282,6 +283,8 @@ fn name(m: &Message) -> &'static str {
         Message::Events(_) => "events",
         Message::Request(_) => "request",
         Message::Response(_) => "response",
+        Message::Welcome(_) => "welcome",
+        Message::Inventory(_) => "inventory",
         Message::Error { .. } => "error",
     }
 }

@@ -1,6 +1,6 @@
 //! Answers to the CLI's requests: pushes and rollbacks (stored, then sent
 //! to every connected dataplane), ruleset history, diffs, dataplane status,
-//! stats and events.
+//! stats, events and the API inventory.
 
 use palisade_proto::{DataplaneStats, ErrorKind, Message, Request, Response, RuleFile, Ruleset};
 
@@ -29,6 +29,14 @@ pub fn handle(req: Request, hub: &Hub) -> Response {
             .events(&q)
             .map(|events| Response::Events { events })
             .map_err(internal),
+        Request::Inventory { host } => hub
+            .store()
+            .inventory(host.as_deref())
+            .map(|rows| Response::Inventory {
+                hosts: super::inventory::merge(&rows),
+            })
+            .map_err(internal),
+        Request::InventoryExport { host } => export(hub, host.as_deref()),
     };
     result.unwrap_or_else(|(kind, message)| Response::Error { kind, message })
 }
@@ -144,6 +152,13 @@ fn rollback(hub: &Hub, version: Option<u64>, user: &str) -> Answer {
     let (info, files) = target;
     let comment = format!("rollback to version {}", info.version);
     push(hub, &files, user, Some(&comment), Some(info.version))
+}
+
+fn export(hub: &Hub, host: Option<&str>) -> Answer {
+    let rows = hub.store().inventory(host).map_err(internal)?;
+    let (host, document) =
+        super::inventory::openapi(&rows, host).map_err(|e| (ErrorKind::NotFound, e))?;
+    Ok(Response::OpenApi { host, document })
 }
 
 fn status(hub: &Hub) -> Answer {

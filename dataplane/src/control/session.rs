@@ -4,7 +4,7 @@
 
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +26,7 @@ pub(super) fn run(
     who: &Identity,
     slot: &Arc<RulesSlot>,
     running: &Running,
+    welcomes: &Arc<AtomicU64>,
     rx: &Receiver<Outbound>,
     stop: &AtomicBool,
 ) {
@@ -37,7 +38,7 @@ pub(super) fn run(
                 tracing::info!(socket = %socket.display(), "connected to the control plane");
                 backoff = BACKOFF_MIN;
                 warned = false;
-                let why = connected(stream, who, slot, running, rx, stop);
+                let why = connected(stream, who, slot, running, welcomes, rx, stop);
                 if !stop.load(Ordering::Relaxed) {
                     tracing::warn!(
                         "control plane connection lost ({why}); \
@@ -70,6 +71,7 @@ fn connect(socket: &Path, who: &Identity, running: &Running) -> Result<UnixStrea
         ports: who.ports.clone(),
         mode: who.mode.clone(),
         running: *running.lock().unwrap_or_else(|e| e.into_inner()),
+        features: vec![palisade_proto::FEATURE_INVENTORY.to_owned()],
     };
     write_frame(&mut &stream, &Message::Register(register))?;
     Ok(stream)
@@ -81,6 +83,7 @@ fn connected(
     who: &Identity,
     slot: &Arc<RulesSlot>,
     running: &Running,
+    welcomes: &Arc<AtomicU64>,
     rx: &Receiver<Outbound>,
     stop: &AtomicBool,
 ) -> String {
@@ -92,13 +95,17 @@ fn connected(
     let dead = Arc::new(AtomicBool::new(false));
     let workers = who.cores.len();
     let why = Arc::new(Mutex::new(String::new()));
+    // Inventory goes only to a control plane that welcomed it on this
+    // connection (one left over from an earlier connection may not).
+    let welcomed_before = welcomes.load(Ordering::Acquire);
     let reading = {
         let (writer, slot, running) = (Arc::clone(&writer), Arc::clone(slot), Arc::clone(running));
         let (dead, why) = (Arc::clone(&dead), Arc::clone(&why));
+        let welcomes = Arc::clone(welcomes);
         std::thread::Builder::new()
             .name("control-rx".into())
             .spawn(move || {
-                let reason = read_loop(&reader, &writer, &slot, &running, workers);
+                let reason = read_loop(&reader, &writer, &slot, &running, &welcomes, workers);
                 *lock(&why) = reason;
                 dead.store(true, Ordering::SeqCst);
             })
@@ -108,8 +115,12 @@ fn connected(
     }
     while !dead.load(Ordering::SeqCst) && !stop.load(Ordering::Relaxed) {
         let m = match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(Outbound::Inventory(_)) if welcomes.load(Ordering::Acquire) == welcomed_before => {
+                continue
+            }
             Ok(Outbound::Counters(c)) => Message::Counters(c),
             Ok(Outbound::Events(lines)) => Message::Events(palisade_proto::Events { lines }),
+            Ok(Outbound::Inventory(update)) => Message::Inventory(update),
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => break,
         };
@@ -130,6 +141,7 @@ fn read_loop(
     writer: &Mutex<UnixStream>,
     slot: &RulesSlot,
     running: &Mutex<Option<u64>>,
+    welcomes: &AtomicU64,
     workers: usize,
 ) -> String {
     let mut r = reader;
@@ -140,6 +152,15 @@ fn read_loop(
         };
         let ack = match m {
             Message::Ruleset(set) => take_ruleset(&set, slot, running, workers),
+            Message::Welcome(w) => {
+                if w.features
+                    .iter()
+                    .any(|f| f == palisade_proto::FEATURE_INVENTORY)
+                {
+                    welcomes.fetch_add(1, Ordering::AcqRel);
+                }
+                continue;
+            }
             Message::Error { message } => {
                 return format!("refused by the control plane: {message}")
             }

@@ -75,6 +75,12 @@ impl ApiRecorder {
         if !opts.enabled() {
             return Ok(None);
         }
+        Self::build(opts).map(Some)
+    }
+
+    /// A recorder even when no output is asked for (a dataplane linked to
+    /// a control plane sends it its inventory).
+    pub fn build(opts: &ApiOptions) -> Result<ApiRecorder> {
         let specs = opts
             .specs
             .iter()
@@ -89,11 +95,16 @@ impl ApiRecorder {
                     .with_context(|| format!("{flag} {}", path.display()))?;
             }
         }
-        Ok(Some(ApiRecorder {
+        Ok(ApiRecorder {
             inventory: Inventory::new(),
             compliance: Compliance::new(specs, opts.policy.clone()),
             opts: opts.clone(),
-        }))
+        })
+    }
+
+    /// Observations recorded so far.
+    pub fn observations(&self) -> u64 {
+        self.inventory.observations()
     }
 
     /// Observes the transaction of an [`Event::Http`] and writes its `api`
