@@ -4,7 +4,7 @@
 //! `rules test` check rule files offline (loaded together exactly as the
 //! dataplane will, patterns compiled by `palisade-dataplane check-rules`);
 //! `rules push|list|show|diff|rollback`, `status`, `stats`, `events` and
-//! `inventory list|show|export`
+//! `inventory list|show|export`, `spec load|list`
 //! talk to a running control plane over its Unix socket. Exit codes are
 //! listed in [`palisade_controlplane::cli`].
 
@@ -91,6 +91,11 @@ enum Command {
         #[command(subcommand)]
         command: InventoryCommand,
     },
+    /// OpenAPI 3 specs bound to hosts: traffic to a bound host is checked.
+    Spec {
+        #[command(subcommand)]
+        command: SpecCommand,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }
@@ -120,6 +125,20 @@ enum InventoryCommand {
         #[arg(long)]
         host: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum SpecCommand {
+    /// Bind an OpenAPI 3 spec (JSON or YAML) to a host, replacing its spec,
+    /// and send it to every dataplane.
+    Load {
+        file: PathBuf,
+        /// The host (as in the Host header) the spec describes.
+        #[arg(long, required = true)]
+        host: String,
+    },
+    /// The bound specs.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +242,10 @@ fn main() -> ExitCode {
             InventoryCommand::Export { openapi, host } => {
                 cli::inventory::export(&ctx, &openapi, host)
             }
+        },
+        Command::Spec { command } => match command {
+            SpecCommand::Load { file, host } => cli::spec::load(&ctx, &file, &host),
+            SpecCommand::List => cli::spec::list(&ctx),
         },
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -157,7 +157,10 @@ fn run_with_eal(
             api.as_deref_mut(),
             control.as_mut(),
         );
-        if let (Some(c), Some(a)) = (control.as_mut(), api.as_deref()) {
+        if let (Some(c), Some(a)) = (control.as_mut(), api.as_deref_mut()) {
+            if let Some(specs) = c.take_specs() {
+                a.set_specs(specs);
+            }
             c.inventory(a);
         }
         if let Some(c) = control.as_mut() {

@@ -42,6 +42,15 @@ pub enum Request {
         #[serde(default)]
         host: Option<String>,
     },
+    /// Bind an OpenAPI 3 document (JSON) to `host`, replacing the one it
+    /// had, and send the specs to every dataplane that takes them.
+    SpecLoad {
+        host: String,
+        name: String,
+        document: serde_json::Value,
+    },
+    /// The bound specs (without their documents).
+    SpecList,
 }
 
 /// Which events to return (all conditions hold together).
@@ -102,6 +111,14 @@ pub enum Response {
     OpenApi {
         host: String,
         document: serde_json::Value,
+    },
+    SpecLoaded {
+        host: String,
+        sent_to: Vec<String>,
+    },
+    /// Bound specs; their `document` is `null`.
+    Specs {
+        specs: Vec<crate::SpecBinding>,
     },
     Error {
         kind: ErrorKind,

@@ -7,12 +7,35 @@
 //! inventory changed, the host's aggregated report (endpoints with path
 //! templates, parameter names and types, counts; never a value) and its
 //! OpenAPI 3 document. Peers that do not know these messages never see
-//! them.
+//! them. Likewise [`SpecSet`] goes only to dataplanes that listed
+//! [`FEATURE_SPEC`].
 
 use serde::{Deserialize, Serialize};
 
 /// The feature name of inventory updates.
 pub const FEATURE_INVENTORY: &str = "inventory";
+/// The feature name of spec bindings.
+pub const FEATURE_SPEC: &str = "spec";
+
+/// Every OpenAPI 3 spec bound to a host, sent on connect and on each
+/// `spec load` to dataplanes welcomed with [`FEATURE_SPEC`]; it replaces
+/// the set sent before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecSet {
+    pub specs: Vec<SpecBinding>,
+}
+
+/// One spec and its host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecBinding {
+    pub host: String,
+    /// The file it was loaded from, as given.
+    pub name: String,
+    /// RFC 3339 UTC.
+    pub loaded_at: String,
+    /// The OpenAPI 3 document, as JSON.
+    pub document: serde_json::Value,
+}
 
 /// The control plane's answer to a registration that lists features: the
 /// ones it takes.

@@ -26,6 +26,9 @@ pub use cli::{
 pub use frame::{
     decode, encode, read_frame, write_frame, FrameError, MAX_FRAME_BYTES, MIN_VERSION, VERSION,
 };
-pub use inventory::{HostInventory, InventoryUpdate, MergedHost, Welcome, FEATURE_INVENTORY};
+pub use inventory::{
+    HostInventory, InventoryUpdate, MergedHost, SpecBinding, SpecSet, Welcome, FEATURE_INVENTORY,
+    FEATURE_SPEC,
+};
 pub use message::{Ack, Events, Message, Register, RuleFile, Ruleset};
 pub use telemetry::{Counters, Histogram, PortCounters, WorkerCounters};

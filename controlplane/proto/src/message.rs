@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Counters, InventoryUpdate, Request, Response, Welcome};
+use crate::{Counters, InventoryUpdate, Request, Response, SpecSet, Welcome};
 
 /// Everything that travels in a frame, tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +28,8 @@ pub enum Message {
     Welcome(Welcome),
     /// Sent only to a control plane that welcomed the feature.
     Inventory(InventoryUpdate),
+    /// Sent only to a dataplane welcomed with the `spec` feature.
+    Specs(SpecSet),
     /// The peer sent something this side refuses; the connection closes.
     Error {
         message: String,

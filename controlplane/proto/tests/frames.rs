@@ -46,6 +46,19 @@ fn samples() -> Vec<Message> {
                 openapi: serde_json::json!({"openapi": "3.0.3", "paths": {}}),
             }],
         }),
+        Message::Specs(SpecSet {
+            specs: vec![SpecBinding {
+                host: "api.example".into(),
+                name: "api.yaml".into(),
+                loaded_at: "2026-01-01T00:00:00.000Z".into(),
+                document: serde_json::json!({"openapi": "3.0.3", "paths": {"/users": {}}}),
+            }],
+        }),
+        Message::Request(Request::SpecLoad {
+            host: "api.example".into(),
+            name: "api.yaml".into(),
+            document: serde_json::json!({"openapi": "3.0.3"}),
+        }),
         Message::Request(Request::Inventory {
             host: Some("api.example".into()),
         }),

@@ -1,5 +1,6 @@
 //! The operator commands that talk to `palisade serve`: rules push, list,
-//! show, diff and rollback, status, stats, events and the API inventory. Each sends one
+//! show, diff and rollback, status, stats, events, the API inventory and
+//! specs. Each sends one
 //! request per answer it needs and prints a table, or JSON with
 //! `--output json`.
 //!
@@ -11,6 +12,7 @@
 pub mod client;
 pub mod inventory;
 pub mod output;
+pub mod spec;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -8,7 +8,9 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use palisade_proto::{read_frame, write_frame, Ack, Counters, FrameError, Message, Register};
+use palisade_proto::{
+    read_frame, write_frame, Ack, Counters, FrameError, Message, Register, SpecSet,
+};
 
 use super::{check_register, lock, mask, name, refuse, refused_frame, Hub, Writer};
 
@@ -65,14 +67,27 @@ fn start(r: &Register, writer: &Writer, hub: &Hub) -> anyhow::Result<()> {
     }
     // Only a dataplane that lists features knows the welcome.
     if !r.features.is_empty() {
-        let features = r
+        let known = [palisade_proto::FEATURE_INVENTORY, palisade_proto::FEATURE_SPEC];
+        let features: Vec<String> = r
             .features
             .iter()
-            .filter(|f| *f == palisade_proto::FEATURE_INVENTORY)
+            .filter(|f| known.contains(&f.as_str()))
             .cloned()
             .collect();
+        let specs = features.iter().any(|f| f == palisade_proto::FEATURE_SPEC);
         let m = Message::Welcome(palisade_proto::Welcome { features });
         write_frame(&mut *lock(writer), &m)?;
+        if specs {
+            // Sent under the store's lock, as rulesets: a `spec load` now
+            // waits, then reaches this dataplane too.
+            hub.takes_specs(&r.id);
+            let set = SpecSet {
+                specs: store.specs(true)?,
+            };
+            if !set.specs.is_empty() {
+                write_frame(&mut *lock(writer), &Message::Specs(set))?;
+            }
+        }
     }
     let Some(current) = store.current()? else {
         return Ok(());

@@ -37,6 +37,16 @@ pub fn handle(req: Request, hub: &Hub) -> Response {
             })
             .map_err(internal),
         Request::InventoryExport { host } => export(hub, host.as_deref()),
+        Request::SpecLoad {
+            host,
+            name,
+            document,
+        } => spec_load(hub, &host, &name, &document),
+        Request::SpecList => hub
+            .store()
+            .specs(false)
+            .map(|specs| Response::Specs { specs })
+            .map_err(internal),
     };
     result.unwrap_or_else(|(kind, message)| Response::Error { kind, message })
 }
@@ -159,6 +169,25 @@ fn export(hub: &Hub, host: Option<&str>) -> Answer {
     let (host, document) =
         super::inventory::openapi(&rows, host).map_err(|e| (ErrorKind::NotFound, e))?;
     Ok(Response::OpenApi { host, document })
+}
+
+/// Checks and stores a spec, then sends every spec to the dataplanes
+/// that take them (under the store's lock, as pushes).
+fn spec_load(hub: &Hub, host: &str, name: &str, document: &serde_json::Value) -> Answer {
+    let host = host.trim().to_ascii_lowercase();
+    if host.is_empty() || host.len() > 255 || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err((ErrorKind::Invalid, format!("--host {host:?}: not a host name")));
+    }
+    super::spec::check(document).map_err(|e| (ErrorKind::Invalid, format!("{name}: {e}")))?;
+    let mut store = hub.store();
+    store.put_spec(&host, name, document).map_err(internal)?;
+    let set = palisade_proto::SpecSet {
+        specs: store.specs(true).map_err(internal)?,
+    };
+    let sent_to = hub.broadcast_specs(&Message::Specs(set));
+    drop(store);
+    tracing::info!(%host, name, dataplanes = sent_to.len(), "spec loaded");
+    Ok(Response::SpecLoaded { host, sent_to })
 }
 
 fn status(hub: &Hub) -> Answer {

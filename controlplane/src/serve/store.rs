@@ -1,6 +1,7 @@
 //! The control plane's state in SQLite: every ruleset version with who
 //! pushed it and when, the dataplanes that registered, recent events, and
-//! each dataplane's latest API inventory per host.
+//! each dataplane's latest API inventory per host, and the OpenAPI specs
+//! bound to hosts.
 //!
 //! The current ruleset is the newest version: a rollback stores the old
 //! files again as a new version, so history only grows. Times are RFC 3339
@@ -10,7 +11,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use palisade_proto::{
-    DataplaneStatus, EventQuery, HostInventory, Register, RuleFile, StoredEvent, VersionInfo,
+    DataplaneStatus, EventQuery, HostInventory, Register, RuleFile, SpecBinding, StoredEvent,
+    VersionInfo,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -59,6 +61,12 @@ CREATE TABLE IF NOT EXISTS inventory (
     report    TEXT NOT NULL,
     openapi   TEXT NOT NULL,
     PRIMARY KEY (dataplane, host)
+);
+CREATE TABLE IF NOT EXISTS specs (
+    host      TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    document  TEXT NOT NULL
 );
 ";
 
@@ -320,6 +328,37 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Binds `document` to `host`, replacing the spec it had.
+    pub fn put_spec(&mut self, host: &str, name: &str, document: &serde_json::Value) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO specs (host, name, loaded_at, document) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (host) DO UPDATE SET name = ?2, loaded_at = ?3, document = ?4",
+            params![host, name, now(), document.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The bound specs by host; their documents only when `documents`.
+    pub fn specs(&self, documents: bool) -> Result<Vec<SpecBinding>> {
+        let mut q = self
+            .db
+            .prepare("SELECT host, name, loaded_at, document FROM specs ORDER BY host")?;
+        let rows = q.query_map([], |r| {
+            let text: String = r.get(3)?;
+            Ok(SpecBinding {
+                host: r.get(0)?,
+                name: r.get(1)?,
+                loaded_at: r.get(2)?,
+                document: if documents {
+                    serde_json::from_str(&text).unwrap_or_default()
+                } else {
+                    serde_json::Value::Null
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every dataplane's inventory of `host` (of every host without one),

@@ -30,7 +30,7 @@ use serde::Deserialize;
 
 use crate::events::{self, EventContext};
 use crate::inspect::RulesSlot;
-use crate::inventory::{openapi, ApiRecorder};
+use crate::inventory::{openapi, ApiRecorder, Spec};
 use crate::worker::Event;
 
 /// `control:` in the configuration.
@@ -80,6 +80,15 @@ enum Outbound {
     Inventory(palisade_proto::InventoryUpdate),
 }
 
+/// What the session thread receives for the main loop.
+#[derive(Debug, Default)]
+struct Inbound {
+    /// Welcomes of the inventory feature so far.
+    welcomes: AtomicU64,
+    /// The specs of the last set received, until the main loop takes them.
+    specs: Mutex<Option<Vec<Spec>>>,
+}
+
 /// Messages queued at most between the main loop and the session thread.
 const QUEUE: usize = 256;
 /// Counters are sent this often.
@@ -98,8 +107,8 @@ pub struct ControlLink {
     rule_hits: BTreeMap<u64, u64>,
     pending: Vec<String>,
     last_counters: Option<Instant>,
-    /// Welcomes of the inventory feature so far (raised by the session).
-    welcomes: Arc<AtomicU64>,
+    /// What the session received for the main loop.
+    inbound: Arc<Inbound>,
     inventory: InventorySent,
     /// Messages the queue did not take (no connection, or too slow).
     pub lost: u64,
@@ -115,13 +124,13 @@ pub fn start(
     let (tx, rx) = mpsc::sync_channel(QUEUE);
     let running = Arc::new(Mutex::new(None));
     let shared = Arc::clone(&running);
-    let welcomes = Arc::new(AtomicU64::new(0));
-    let welcomed = Arc::clone(&welcomes);
+    let inbound = Arc::new(Inbound::default());
+    let received = Arc::clone(&inbound);
     let socket = cfg.socket.clone();
     std::thread::Builder::new()
         .name("control".into())
         .spawn(move || {
-            session::run(&socket, &who, &slot, &shared, &welcomed, &rx, &stop);
+            session::run(&socket, &who, &slot, &shared, &received, &rx, &stop);
         })?;
     Ok(ControlLink {
         tx,
@@ -129,7 +138,7 @@ pub fn start(
         rule_hits: BTreeMap::new(),
         pending: Vec::new(),
         last_counters: None,
-        welcomes,
+        inbound,
         inventory: InventorySent::default(),
         lost: 0,
     })
@@ -179,10 +188,19 @@ impl ControlLink {
         self.pending.extend(events.iter().map(|e| e.to_string()));
     }
 
+    /// The specs the control plane sent since the last call, if it did.
+    pub fn take_specs(&mut self) -> Option<Vec<Spec>> {
+        self.inbound
+            .specs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
     /// Every few seconds: sends the hosts whose inventory changed since
     /// they were last sent (all of them after each new welcome).
     pub fn inventory(&mut self, api: &ApiRecorder) {
-        let welcomes = self.welcomes.load(Ordering::Acquire);
+        let welcomes = self.inbound.welcomes.load(Ordering::Acquire);
         if welcomes == 0 {
             return;
         }

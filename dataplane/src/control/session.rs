@@ -4,15 +4,16 @@
 
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use palisade_proto::{read_frame, write_frame, Ack, FrameError, Message, Register, Ruleset};
 
-use super::{Identity, Outbound};
+use super::{Identity, Inbound, Outbound};
 use crate::inspect::{LoadedRules, RulesSlot};
+use crate::inventory::Spec;
 
 /// First and longest wait between two connection attempts.
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
@@ -26,7 +27,7 @@ pub(super) fn run(
     who: &Identity,
     slot: &Arc<RulesSlot>,
     running: &Running,
-    welcomes: &Arc<AtomicU64>,
+    inbound: &Arc<Inbound>,
     rx: &Receiver<Outbound>,
     stop: &AtomicBool,
 ) {
@@ -38,7 +39,7 @@ pub(super) fn run(
                 tracing::info!(socket = %socket.display(), "connected to the control plane");
                 backoff = BACKOFF_MIN;
                 warned = false;
-                let why = connected(stream, who, slot, running, welcomes, rx, stop);
+                let why = connected(stream, who, slot, running, inbound, rx, stop);
                 if !stop.load(Ordering::Relaxed) {
                     tracing::warn!(
                         "control plane connection lost ({why}); \
@@ -71,7 +72,10 @@ fn connect(socket: &Path, who: &Identity, running: &Running) -> Result<UnixStrea
         ports: who.ports.clone(),
         mode: who.mode.clone(),
         running: *running.lock().unwrap_or_else(|e| e.into_inner()),
-        features: vec![palisade_proto::FEATURE_INVENTORY.to_owned()],
+        features: vec![
+            palisade_proto::FEATURE_INVENTORY.to_owned(),
+            palisade_proto::FEATURE_SPEC.to_owned(),
+        ],
     };
     write_frame(&mut &stream, &Message::Register(register))?;
     Ok(stream)
@@ -83,7 +87,7 @@ fn connected(
     who: &Identity,
     slot: &Arc<RulesSlot>,
     running: &Running,
-    welcomes: &Arc<AtomicU64>,
+    inbound: &Arc<Inbound>,
     rx: &Receiver<Outbound>,
     stop: &AtomicBool,
 ) -> String {
@@ -97,15 +101,15 @@ fn connected(
     let why = Arc::new(Mutex::new(String::new()));
     // Inventory goes only to a control plane that welcomed it on this
     // connection (one left over from an earlier connection may not).
-    let welcomed_before = welcomes.load(Ordering::Acquire);
+    let welcomed_before = inbound.welcomes.load(Ordering::Acquire);
     let reading = {
         let (writer, slot, running) = (Arc::clone(&writer), Arc::clone(slot), Arc::clone(running));
         let (dead, why) = (Arc::clone(&dead), Arc::clone(&why));
-        let welcomes = Arc::clone(welcomes);
+        let inbound = Arc::clone(inbound);
         std::thread::Builder::new()
             .name("control-rx".into())
             .spawn(move || {
-                let reason = read_loop(&reader, &writer, &slot, &running, &welcomes, workers);
+                let reason = read_loop(&reader, &writer, &slot, &running, &inbound, workers);
                 *lock(&why) = reason;
                 dead.store(true, Ordering::SeqCst);
             })
@@ -115,7 +119,7 @@ fn connected(
     }
     while !dead.load(Ordering::SeqCst) && !stop.load(Ordering::Relaxed) {
         let m = match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(Outbound::Inventory(_)) if welcomes.load(Ordering::Acquire) == welcomed_before => {
+            Ok(Outbound::Inventory(_)) if inbound.welcomes.load(Ordering::Acquire) == welcomed_before => {
                 continue
             }
             Ok(Outbound::Counters(c)) => Message::Counters(c),
@@ -141,7 +145,7 @@ fn read_loop(
     writer: &Mutex<UnixStream>,
     slot: &RulesSlot,
     running: &Mutex<Option<u64>>,
-    welcomes: &AtomicU64,
+    inbound: &Inbound,
     workers: usize,
 ) -> String {
     let mut r = reader;
@@ -157,8 +161,12 @@ fn read_loop(
                     .iter()
                     .any(|f| f == palisade_proto::FEATURE_INVENTORY)
                 {
-                    welcomes.fetch_add(1, Ordering::AcqRel);
+                    inbound.welcomes.fetch_add(1, Ordering::AcqRel);
                 }
+                continue;
+            }
+            Message::Specs(set) => {
+                *lock(&inbound.specs) = Some(specs(&set));
                 continue;
             }
             Message::Error { message } => {
@@ -170,6 +178,19 @@ fn read_loop(
             return e.to_string();
         }
     }
+}
+
+/// The specs of a set that load; one that does not is logged and left out.
+fn specs(set: &palisade_proto::SpecSet) -> Vec<Spec> {
+    let mut out = Vec::new();
+    for b in &set.specs {
+        match Spec::from_document(&b.document, &b.host) {
+            Ok(s) => out.push(s),
+            Err(e) => tracing::error!(host = %b.host, spec = %b.name, "spec refused: {e:#}"),
+        }
+    }
+    tracing::info!(specs = out.len(), "specs from the control plane taken");
+    out
 }
 
 /// How long the workers may take to pick up a published ruleset.

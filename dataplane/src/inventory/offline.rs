@@ -102,6 +102,22 @@ impl ApiRecorder {
         })
     }
 
+    /// Checks traffic against `specs` from now on, and against the
+    /// `--spec` files for hosts `specs` does not bind (findings made once
+    /// per endpoint may be made again).
+    pub fn set_specs(&mut self, mut specs: Vec<Spec>) {
+        for (path, host) in &self.opts.specs {
+            if specs.iter().any(|s| s.host.eq_ignore_ascii_case(host)) {
+                continue;
+            }
+            match Spec::load(path, host) {
+                Ok(s) => specs.push(s),
+                Err(e) => tracing::warn!("{e:#}"),
+            }
+        }
+        self.compliance = Compliance::new(specs, self.opts.policy.clone());
+    }
+
     /// Observations recorded so far.
     pub fn observations(&self) -> u64 {
         self.inventory.observations()
