@@ -67,7 +67,10 @@ fn start(r: &Register, writer: &Writer, hub: &Hub) -> anyhow::Result<()> {
     }
     // Only a dataplane that lists features knows the welcome.
     if !r.features.is_empty() {
-        let known = [palisade_proto::FEATURE_INVENTORY, palisade_proto::FEATURE_SPEC];
+        let known = [
+            palisade_proto::FEATURE_INVENTORY,
+            palisade_proto::FEATURE_SPEC,
+        ];
         let features: Vec<String> = r
             .features
             .iter()

@@ -175,8 +175,14 @@ fn export(hub: &Hub, host: Option<&str>) -> Answer {
 /// that take them (under the store's lock, as pushes).
 fn spec_load(hub: &Hub, host: &str, name: &str, document: &serde_json::Value) -> Answer {
     let host = host.trim().to_ascii_lowercase();
-    if host.is_empty() || host.len() > 255 || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err((ErrorKind::Invalid, format!("--host {host:?}: not a host name")));
+    if host.is_empty()
+        || host.len() > 255
+        || host.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err((
+            ErrorKind::Invalid,
+            format!("--host {host:?}: not a host name"),
+        ));
     }
     super::spec::check(document).map_err(|e| (ErrorKind::Invalid, format!("{name}: {e}")))?;
     let mut store = hub.store();

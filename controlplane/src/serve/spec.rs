@@ -53,9 +53,18 @@ mod tests {
         let cases = [
             (json!([1]), "top is not an object"),
             (json!({"swagger": "2.0", "paths": {}}), "Swagger 2"),
-            (json!({"openapi": "2.0", "paths": {}}), "not an OpenAPI 3 version"),
-            (json!({"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}), "/info/version"),
-            (json!({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}}), "/paths"),
+            (
+                json!({"openapi": "2.0", "paths": {}}),
+                "not an OpenAPI 3 version",
+            ),
+            (
+                json!({"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}),
+                "/info/version",
+            ),
+            (
+                json!({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}}),
+                "/paths",
+            ),
             (
                 json!({"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
                        "paths": {"users": {}}}),

@@ -119,7 +119,9 @@ fn connected(
     }
     while !dead.load(Ordering::SeqCst) && !stop.load(Ordering::Relaxed) {
         let m = match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(Outbound::Inventory(_)) if inbound.welcomes.load(Ordering::Acquire) == welcomed_before => {
+            Ok(Outbound::Inventory(_))
+                if inbound.welcomes.load(Ordering::Acquire) == welcomed_before =>
+            {
                 continue
             }
             Ok(Outbound::Counters(c)) => Message::Counters(c),
