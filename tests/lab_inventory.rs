@@ -17,6 +17,9 @@ use palisade_tests::lab::{Lab, SERVER};
 use palisade_tests::{exclusive, root, run, scratch};
 
 const VENV: &str = "/opt/palisade/venv/bin";
+/// The template of `/anything/users/<id>`: a parameter is named after the
+/// segment before it (`dataplane/src/inventory/template.rs`).
+const USERS: &str = "/anything/users/{users_id}";
 
 fn config(socket: &Path) -> String {
     format!(
@@ -103,22 +106,10 @@ fn the_control_plane_learns_the_inventory_and_binds_specs() {
     wait_until("the inventory reached the control plane", || {
         let eps = endpoints(&cp);
         find(&eps, "GET", "/get").is_some()
-            && eps.iter().any(|e| {
-                e["path"]
-                    .as_str()
-                    .is_some_and(|p| p.starts_with("/anything/users/{") && p.ends_with('}'))
-                    && e["count"] == 4
-            })
+            && find(&eps, "GET", USERS).is_some_and(|e| e["count"] == 4)
     });
     let eps = endpoints(&cp);
-    let users = eps
-        .iter()
-        .find(|e| {
-            e["path"]
-                .as_str()
-                .is_some_and(|p| p.starts_with("/anything/users/{"))
-        })
-        .expect("users endpoint");
+    let users = find(&eps, "GET", USERS).expect("users endpoint");
     assert_eq!(users["method"], "GET");
     assert_eq!(users["statuses"]["200"], 4, "{users}");
     assert_eq!(users["path_params"][0]["type"], "integer", "{users}");
