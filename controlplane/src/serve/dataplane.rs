@@ -1,5 +1,7 @@
-//! A dataplane's session: registration, the current ruleset on connect,
-//! acknowledgements, counters and events, until the connection ends.
+//! A dataplane's session: registration, the welcome (to a dataplane that
+//! lists features), the current ruleset and specs on connect,
+//! acknowledgements, counters, events and inventory updates, until the
+//! connection ends.
 //!
 //! Registration and every push hold the store's lock while they send, so a
 //! dataplane that connects during a push ends up with the newest version.

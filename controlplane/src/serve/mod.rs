@@ -7,7 +7,8 @@
 //! ([`dataplane`]), a [`Request`] gets one [`Response`] ([`requests`]).
 //! Anything else, or any malformed frame, is refused with an error frame
 //! and the connection is closed; refusals are logged at most once per
-//! interval and counted.
+//! interval and counted. [`inventory`] merges the API inventories
+//! dataplanes send; [`spec`] checks the OpenAPI specs bound to hosts.
 
 pub mod dataplane;
 pub mod inventory;

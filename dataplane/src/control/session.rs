@@ -1,6 +1,7 @@
 //! The control session thread: connect, register, then read rulesets (and
-//! acknowledge them) on one thread while this one writes the main loop's
-//! counters and events; on any failure, reconnect with backoff.
+//! acknowledge them), the welcome and spec sets on one thread while this
+//! one writes the main loop's counters, events and inventory updates; on
+//! any failure, reconnect with backoff.
 
 use std::os::unix::net::UnixStream;
 use std::path::Path;
