@@ -248,6 +248,7 @@ fn counters_become_metrics_promtool_accepts_and_events_are_masked() {
         ports: vec!["client".into(), "server".into()],
         mode: "inline".into(),
         running: None,
+        features: Vec::new(),
     };
     write_frame(&mut &s, &Message::Register(register)).expect("register");
     write_frame(&mut &s, &Message::Counters(counters())).expect("counters");

@@ -3,7 +3,8 @@
 //! `palisade serve` runs the control plane. `palisade rules validate` and
 //! `rules test` check rule files offline (loaded together exactly as the
 //! dataplane will, patterns compiled by `palisade-dataplane check-rules`);
-//! `rules push|list|show|diff|rollback`, `status`, `stats` and `events`
+//! `rules push|list|show|diff|rollback`, `status`, `stats`, `events` and
+//! `inventory list|show|export`, `spec load|list`
 //! talk to a running control plane over its Unix socket. Exit codes are
 //! listed in [`palisade_controlplane::cli`].
 
@@ -85,8 +86,59 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// The API inventory learned by the dataplanes.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
+    /// OpenAPI 3 specs bound to hosts: traffic to a bound host is checked.
+    Spec {
+        #[command(subcommand)]
+        command: SpecCommand,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+enum InventoryCommand {
+    /// Endpoints per host, merged over dataplanes.
+    List {
+        /// Only this host.
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// One endpoint with its parameters and their types.
+    Show {
+        /// Method and path template, as "GET /users/{id}".
+        endpoint: String,
+        /// Only this host.
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// Write one host's inventory as an OpenAPI 3 document.
+    Export {
+        /// The file to write (JSON).
+        #[arg(long, value_name = "FILE", required = true)]
+        openapi: PathBuf,
+        /// The host (default: the one with most requests).
+        #[arg(long)]
+        host: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SpecCommand {
+    /// Bind an OpenAPI 3 spec (JSON or YAML) to a host, replacing its spec,
+    /// and send it to every dataplane.
+    Load {
+        file: PathBuf,
+        /// The host (as in the Host header) the spec describes.
+        #[arg(long, required = true)]
+        host: String,
+    },
+    /// The bound specs.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +234,19 @@ fn main() -> ExitCode {
             };
             cli::events(&ctx, q, follow)
         }
+        Command::Inventory { command } => match command {
+            InventoryCommand::List { host } => cli::inventory::list(&ctx, host),
+            InventoryCommand::Show { endpoint, host } => {
+                cli::inventory::show(&ctx, &endpoint, host)
+            }
+            InventoryCommand::Export { openapi, host } => {
+                cli::inventory::export(&ctx, &openapi, host)
+            }
+        },
+        Command::Spec { command } => match command {
+            SpecCommand::Load { file, host } => cli::spec::load(&ctx, &file, &host),
+            SpecCommand::List => cli::spec::list(&ctx),
+        },
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

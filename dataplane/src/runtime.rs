@@ -43,7 +43,11 @@ pub fn run(config: &Config, opts: &RunOptions, stop: Arc<AtomicBool>) -> Result<
     // Opened before DPDK starts, so a bad path costs nothing.
     let events = opts.events.as_deref().map(events::open_sink).transpose()?;
     let rules = crate::capture::load_rules(&config.rules)?;
-    let mut api = ApiRecorder::new(&opts.api)?;
+    // Linked to a control plane, the inventory is always learned: it is sent there.
+    let mut api = match config.control {
+        Some(_) => Some(ApiRecorder::build(&opts.api)?),
+        None => ApiRecorder::new(&opts.api)?,
+    };
     let result = run_with_eal(config, opts, stop, &args, events, rules, api.as_mut());
     eal_args::remove_runtime_dir();
     if let (Ok(_), Some(api)) = (&result, &api) {
@@ -153,6 +157,12 @@ fn run_with_eal(
             api.as_deref_mut(),
             control.as_mut(),
         );
+        if let (Some(c), Some(a)) = (control.as_mut(), api.as_deref_mut()) {
+            if let Some(specs) = c.take_specs() {
+                a.set_specs(specs);
+            }
+            c.inventory(a);
+        }
         if let Some(c) = control.as_mut() {
             c.tick(|| {
                 let mut report =
@@ -357,8 +367,16 @@ fn drain_records(
                 tracing::warn!("cannot write an event: {e}");
             }
         }
-        if let Some(api) = api.as_deref_mut() {
-            api.handle(&event, sink.as_deref_mut(), None);
+        if let (Some(api), Event::Http(r)) = (api.as_deref_mut(), &event) {
+            let found = api.record(r);
+            if let Some(c) = control.as_mut() {
+                c.lines(&found);
+            }
+            if let (Some(sink), false) = (sink.as_mut(), found.is_empty()) {
+                if let Err(e) = crate::inventory::offline::write_events(sink, found, None) {
+                    tracing::warn!("cannot write an api event: {e}");
+                }
+            }
         }
     }
 }

@@ -32,6 +32,25 @@ pub enum Request {
     Stats,
     /// Stored events matching `query`.
     Events(EventQuery),
+    /// The API inventory merged over dataplanes (one host, or all).
+    Inventory {
+        #[serde(default)]
+        host: Option<String>,
+    },
+    /// One host's OpenAPI 3 document (the busiest host by default).
+    InventoryExport {
+        #[serde(default)]
+        host: Option<String>,
+    },
+    /// Bind an OpenAPI 3 document (JSON) to `host`, replacing the one it
+    /// had, and send the specs to every dataplane that takes them.
+    SpecLoad {
+        host: String,
+        name: String,
+        document: serde_json::Value,
+    },
+    /// The bound specs (without their documents).
+    SpecList,
 }
 
 /// Which events to return (all conditions hold together).
@@ -85,6 +104,21 @@ pub enum Response {
     },
     Events {
         events: Vec<StoredEvent>,
+    },
+    Inventory {
+        hosts: Vec<crate::MergedHost>,
+    },
+    OpenApi {
+        host: String,
+        document: serde_json::Value,
+    },
+    SpecLoaded {
+        host: String,
+        sent_to: Vec<String>,
+    },
+    /// Bound specs; their `document` is `null`.
+    Specs {
+        specs: Vec<crate::SpecBinding>,
     },
     Error {
         kind: ErrorKind,

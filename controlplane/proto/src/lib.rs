@@ -15,6 +15,7 @@
 
 pub mod cli;
 pub mod frame;
+pub mod inventory;
 pub mod message;
 pub mod telemetry;
 
@@ -24,6 +25,10 @@ pub use cli::{
 };
 pub use frame::{
     decode, encode, read_frame, write_frame, FrameError, MAX_FRAME_BYTES, MIN_VERSION, VERSION,
+};
+pub use inventory::{
+    HostInventory, InventoryUpdate, MergedHost, SpecBinding, SpecSet, Welcome, FEATURE_INVENTORY,
+    FEATURE_SPEC,
 };
 pub use message::{Ack, Events, Message, Register, RuleFile, Ruleset};
 pub use telemetry::{Counters, Histogram, PortCounters, WorkerCounters};

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Counters, Request, Response};
+use crate::{Counters, InventoryUpdate, Request, Response, SpecSet, Welcome};
 
 /// Everything that travels in a frame, tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,12 @@ pub enum Message {
     Events(Events),
     Request(Request),
     Response(Response),
+    /// Sent only to a dataplane whose [`Register`] lists features.
+    Welcome(Welcome),
+    /// Sent only to a control plane that welcomed the feature.
+    Inventory(InventoryUpdate),
+    /// Sent only to a dataplane welcomed with the `spec` feature.
+    Specs(SpecSet),
     /// The peer sent something this side refuses; the connection closes.
     Error {
         message: String,
@@ -47,6 +53,10 @@ pub struct Register {
     /// before (a reconnect).
     #[serde(default)]
     pub running: Option<u64>,
+    /// Optional messages it speaks (`inventory`); the control plane sends
+    /// a [`Welcome`] only when this is not empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
 }
 
 /// One rule file as pushed: its name and its text.

@@ -33,6 +33,38 @@ fn samples() -> Vec<Message> {
             ports: vec!["client".into(), "server".into()],
             mode: "inline".into(),
             running: Some(3),
+            features: vec![FEATURE_INVENTORY.into()],
+        }),
+        Message::Welcome(Welcome {
+            features: vec![FEATURE_INVENTORY.into()],
+        }),
+        Message::Inventory(InventoryUpdate {
+            hosts: vec![HostInventory {
+                host: "api.example".into(),
+                report: serde_json::json!({"host": "api.example", "requests": 2,
+                    "endpoints": [{"method": "GET", "path": "/users/{id}", "count": 2}]}),
+                openapi: serde_json::json!({"openapi": "3.0.3", "paths": {}}),
+            }],
+        }),
+        Message::Specs(SpecSet {
+            specs: vec![SpecBinding {
+                host: "api.example".into(),
+                name: "api.yaml".into(),
+                loaded_at: "2026-01-01T00:00:00.000Z".into(),
+                document: serde_json::json!({"openapi": "3.0.3", "paths": {"/users": {}}}),
+            }],
+        }),
+        Message::Request(Request::SpecLoad {
+            host: "api.example".into(),
+            name: "api.yaml".into(),
+            document: serde_json::json!({"openapi": "3.0.3"}),
+        }),
+        Message::Request(Request::Inventory {
+            host: Some("api.example".into()),
+        }),
+        Message::Response(Response::OpenApi {
+            host: "api.example".into(),
+            document: serde_json::json!({"openapi": "3.0.3"}),
         }),
         Message::Ruleset(Ruleset {
             version: 4,
@@ -189,4 +221,17 @@ fn unknown_fields_are_ignored_and_later_fields_default() {
             error: None
         })
     );
+}
+
+#[test]
+fn a_register_of_an_older_dataplane_has_no_features_and_new_ones_omit_none() {
+    let old =
+        r#"{"type":"register","id":"dp","version":"0.1.0","cores":[1],"ports":[],"mode":"tap"}"#;
+    let m: Message = serde_json::from_str(old).expect("parses");
+    let Message::Register(r) = &m else {
+        panic!("{m:?}")
+    };
+    assert!(r.features.is_empty());
+    let text = serde_json::to_string(&m).expect("json");
+    assert!(!text.contains("features"), "{text}");
 }

@@ -1,5 +1,6 @@
 //! The operator commands that talk to `palisade serve`: rules push, list,
-//! show, diff and rollback, status, stats and events. Each sends one
+//! show, diff and rollback, status, stats, events, the API inventory and
+//! specs. Each sends one
 //! request per answer it needs and prints a table, or JSON with
 //! `--output json`.
 //!
@@ -9,7 +10,9 @@
 //! when the control plane cannot be reached.
 
 pub mod client;
+pub mod inventory;
 pub mod output;
+pub mod spec;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -119,6 +122,7 @@ macro_rules! tri {
         }
     };
 }
+use tri;
 
 /// `rules push`: stores and sends; with `wait`, waits until every connected
 /// dataplane runs the new version (or refuses it).

@@ -1,5 +1,7 @@
-//! A dataplane's session: registration, the current ruleset on connect,
-//! acknowledgements, counters and events, until the connection ends.
+//! A dataplane's session: registration, the welcome (to a dataplane that
+//! lists features), the current ruleset and specs on connect,
+//! acknowledgements, counters, events and inventory updates, until the
+//! connection ends.
 //!
 //! Registration and every push hold the store's lock while they send, so a
 //! dataplane that connects during a push ends up with the newest version.
@@ -8,7 +10,9 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use palisade_proto::{read_frame, write_frame, Ack, Counters, FrameError, Message, Register};
+use palisade_proto::{
+    read_frame, write_frame, Ack, Counters, FrameError, Message, Register, SpecSet,
+};
 
 use super::{check_register, lock, mask, name, refuse, refused_frame, Hub, Writer};
 
@@ -63,6 +67,33 @@ fn start(r: &Register, writer: &Writer, hub: &Hub) -> anyhow::Result<()> {
     if let Some(v) = r.running {
         hub.metrics.set_running(&r.id, v);
     }
+    // Only a dataplane that lists features knows the welcome.
+    if !r.features.is_empty() {
+        let known = [
+            palisade_proto::FEATURE_INVENTORY,
+            palisade_proto::FEATURE_SPEC,
+        ];
+        let features: Vec<String> = r
+            .features
+            .iter()
+            .filter(|f| known.contains(&f.as_str()))
+            .cloned()
+            .collect();
+        let specs = features.iter().any(|f| f == palisade_proto::FEATURE_SPEC);
+        let m = Message::Welcome(palisade_proto::Welcome { features });
+        write_frame(&mut *lock(writer), &m)?;
+        if specs {
+            // Sent under the store's lock, as rulesets: a `spec load` now
+            // waits, then reaches this dataplane too.
+            hub.takes_specs(&r.id);
+            let set = SpecSet {
+                specs: store.specs(true)?,
+            };
+            if !set.specs.is_empty() {
+                write_frame(&mut *lock(writer), &Message::Specs(set))?;
+            }
+        }
+    }
     let Some(current) = store.current()? else {
         return Ok(());
     };
@@ -85,6 +116,11 @@ fn take(id: &str, m: Message, hub: &Hub) -> Result<(), String> {
         Message::Ack(a) => ack(id, &a, hub),
         Message::Counters(c) => counters(id, c, hub),
         Message::Events(e) => events(id, &e.lines, hub),
+        Message::Inventory(u) => {
+            if let Err(e) = hub.store().put_inventory(id, &u.hosts) {
+                tracing::warn!("state: {e:#}");
+            }
+        }
         other => {
             return Err(format!(
                 "unexpected message {} from a dataplane",

@@ -7,12 +7,15 @@
 //! ([`dataplane`]), a [`Request`] gets one [`Response`] ([`requests`]).
 //! Anything else, or any malformed frame, is refused with an error frame
 //! and the connection is closed; refusals are logged at most once per
-//! interval and counted.
+//! interval and counted. [`inventory`] merges the API inventories
+//! dataplanes send; [`spec`] checks the OpenAPI specs bound to hosts.
 
 pub mod dataplane;
+pub mod inventory;
 pub mod mask;
 pub mod metrics;
 pub mod requests;
+pub mod spec;
 pub mod store;
 
 use std::collections::HashMap;
@@ -56,6 +59,8 @@ pub struct Latest {
 pub struct Hub {
     store: Mutex<Store>,
     connected: Mutex<HashMap<String, Writer>>,
+    /// Connected dataplanes that take specs.
+    spec_takers: Mutex<std::collections::HashSet<String>>,
     latest: Mutex<HashMap<String, Latest>>,
     events: Mutex<BufWriter<File>>,
     pub metrics: Arc<Metrics>,
@@ -78,8 +83,24 @@ impl Hub {
 
     /// Sends `message` to every connected dataplane; returns their ids.
     pub fn broadcast(&self, message: &Message) -> Vec<String> {
+        self.send_to(message, |_| true)
+    }
+
+    /// Sends the specs to every connected dataplane that takes them.
+    pub fn broadcast_specs(&self, message: &Message) -> Vec<String> {
+        let takers = lock(&self.spec_takers).clone();
+        self.send_to(message, |id| takers.contains(id))
+    }
+
+    /// Marks a connected dataplane as taking specs.
+    pub fn takes_specs(&self, id: &str) {
+        lock(&self.spec_takers).insert(id.to_owned());
+    }
+
+    fn send_to(&self, message: &Message, to: impl Fn(&str) -> bool) -> Vec<String> {
         let targets: Vec<(String, Writer)> = lock(&self.connected)
             .iter()
+            .filter(|(id, _)| to(id))
             .map(|(id, w)| (id.clone(), Arc::clone(w)))
             .collect();
         let mut sent = Vec::new();
@@ -159,6 +180,7 @@ pub fn serve(opts: &ServeOptions, stop: Arc<AtomicBool>) -> Result<()> {
     let hub = Arc::new(Hub {
         store: Mutex::new(store),
         connected: Mutex::default(),
+        spec_takers: Mutex::default(),
         latest: Mutex::default(),
         events: Mutex::new(BufWriter::new(events)),
         metrics: Arc::clone(&metrics),
@@ -282,6 +304,9 @@ fn name(m: &Message) -> &'static str {
         Message::Events(_) => "events",
         Message::Request(_) => "request",
         Message::Response(_) => "response",
+        Message::Welcome(_) => "welcome",
+        Message::Inventory(_) => "inventory",
+        Message::Specs(_) => "specs",
         Message::Error { .. } => "error",
     }
 }
@@ -304,6 +329,7 @@ impl Hub {
 impl Hub {
     fn attach(&self, id: &str, writer: Writer) {
         lock(&self.connected).insert(id.to_owned(), writer);
+        lock(&self.spec_takers).remove(id);
         self.metrics.set_connected(id, true);
     }
 
@@ -312,6 +338,7 @@ impl Hub {
         // A newer session of the same dataplane may have replaced this one.
         if connected.get(id).is_some_and(|w| Arc::ptr_eq(w, writer)) {
             connected.remove(id);
+            lock(&self.spec_takers).remove(id);
             drop(connected);
             self.metrics.set_connected(id, false);
             if let Err(e) = self.store().disconnected(id) {

@@ -1,6 +1,6 @@
 //! Answers to the CLI's requests: pushes and rollbacks (stored, then sent
 //! to every connected dataplane), ruleset history, diffs, dataplane status,
-//! stats and events.
+//! stats, events and the API inventory.
 
 use palisade_proto::{DataplaneStats, ErrorKind, Message, Request, Response, RuleFile, Ruleset};
 
@@ -28,6 +28,24 @@ pub fn handle(req: Request, hub: &Hub) -> Response {
             .store()
             .events(&q)
             .map(|events| Response::Events { events })
+            .map_err(internal),
+        Request::Inventory { host } => hub
+            .store()
+            .inventory(host.as_deref())
+            .map(|rows| Response::Inventory {
+                hosts: super::inventory::merge(&rows),
+            })
+            .map_err(internal),
+        Request::InventoryExport { host } => export(hub, host.as_deref()),
+        Request::SpecLoad {
+            host,
+            name,
+            document,
+        } => spec_load(hub, &host, &name, &document),
+        Request::SpecList => hub
+            .store()
+            .specs(false)
+            .map(|specs| Response::Specs { specs })
             .map_err(internal),
     };
     result.unwrap_or_else(|(kind, message)| Response::Error { kind, message })
@@ -144,6 +162,38 @@ fn rollback(hub: &Hub, version: Option<u64>, user: &str) -> Answer {
     let (info, files) = target;
     let comment = format!("rollback to version {}", info.version);
     push(hub, &files, user, Some(&comment), Some(info.version))
+}
+
+fn export(hub: &Hub, host: Option<&str>) -> Answer {
+    let rows = hub.store().inventory(host).map_err(internal)?;
+    let (host, document) =
+        super::inventory::openapi(&rows, host).map_err(|e| (ErrorKind::NotFound, e))?;
+    Ok(Response::OpenApi { host, document })
+}
+
+/// Checks and stores a spec, then sends every spec to the dataplanes
+/// that take them (under the store's lock, as pushes).
+fn spec_load(hub: &Hub, host: &str, name: &str, document: &serde_json::Value) -> Answer {
+    let host = host.trim().to_ascii_lowercase();
+    if host.is_empty()
+        || host.len() > 255
+        || host.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err((
+            ErrorKind::Invalid,
+            format!("--host {host:?}: not a host name"),
+        ));
+    }
+    super::spec::check(document).map_err(|e| (ErrorKind::Invalid, format!("{name}: {e}")))?;
+    let mut store = hub.store();
+    store.put_spec(&host, name, document).map_err(internal)?;
+    let set = palisade_proto::SpecSet {
+        specs: store.specs(true).map_err(internal)?,
+    };
+    let sent_to = hub.broadcast_specs(&Message::Specs(set));
+    drop(store);
+    tracing::info!(%host, name, dataplanes = sent_to.len(), "spec loaded");
+    Ok(Response::SpecLoaded { host, sent_to })
 }
 
 fn status(hub: &Hub) -> Answer {

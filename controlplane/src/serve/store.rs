@@ -1,5 +1,7 @@
 //! The control plane's state in SQLite: every ruleset version with who
-//! pushed it and when, the dataplanes that registered, and recent events.
+//! pushed it and when, the dataplanes that registered, recent events, and
+//! each dataplane's latest API inventory per host, and the OpenAPI specs
+//! bound to hosts.
 //!
 //! The current ruleset is the newest version: a rollback stores the old
 //! files again as a new version, so history only grows. Times are RFC 3339
@@ -8,7 +10,10 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use palisade_proto::{DataplaneStatus, EventQuery, Register, RuleFile, StoredEvent, VersionInfo};
+use palisade_proto::{
+    DataplaneStatus, EventQuery, HostInventory, Register, RuleFile, SpecBinding, StoredEvent,
+    VersionInfo,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Events kept in the database; older ones are deleted as new ones come.
@@ -49,7 +54,31 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_rule ON events (rule_id);
 CREATE INDEX IF NOT EXISTS events_by_type ON events (event_type);
+CREATE TABLE IF NOT EXISTS inventory (
+    dataplane TEXT NOT NULL,
+    host      TEXT NOT NULL,
+    received  TEXT NOT NULL,
+    report    TEXT NOT NULL,
+    openapi   TEXT NOT NULL,
+    PRIMARY KEY (dataplane, host)
+);
+CREATE TABLE IF NOT EXISTS specs (
+    host      TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    document  TEXT NOT NULL
+);
 ";
+
+/// One dataplane's latest inventory of one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredInventory {
+    pub dataplane: String,
+    pub host: String,
+    pub received: String,
+    pub report: serde_json::Value,
+    pub openapi: serde_json::Value,
+}
 
 /// The database.
 #[derive(Debug)]
@@ -276,6 +305,81 @@ impl Store {
         let mut out: Vec<StoredEvent> = rows.collect::<Result<_, _>>()?;
         out.reverse();
         Ok(out)
+    }
+}
+
+/// The API inventory dataplanes send.
+impl Store {
+    /// Replaces what `dataplane` sent before for each of these hosts.
+    pub fn put_inventory(&mut self, dataplane: &str, hosts: &[HostInventory]) -> Result<()> {
+        let t = now();
+        let tx = self.db.transaction()?;
+        {
+            let mut q = tx.prepare(
+                "INSERT INTO inventory (dataplane, host, received, report, openapi)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (dataplane, host) DO UPDATE SET received = ?3, report = ?4,
+                     openapi = ?5",
+            )?;
+            for h in hosts {
+                let report = h.report.to_string();
+                q.execute(params![dataplane, h.host, t, report, h.openapi.to_string()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Binds `document` to `host`, replacing the spec it had.
+    pub fn put_spec(&mut self, host: &str, name: &str, document: &serde_json::Value) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO specs (host, name, loaded_at, document) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (host) DO UPDATE SET name = ?2, loaded_at = ?3, document = ?4",
+            params![host, name, now(), document.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The bound specs by host; their documents only when `documents`.
+    pub fn specs(&self, documents: bool) -> Result<Vec<SpecBinding>> {
+        let mut q = self
+            .db
+            .prepare("SELECT host, name, loaded_at, document FROM specs ORDER BY host")?;
+        let rows = q.query_map([], |r| {
+            let text: String = r.get(3)?;
+            Ok(SpecBinding {
+                host: r.get(0)?,
+                name: r.get(1)?,
+                loaded_at: r.get(2)?,
+                document: if documents {
+                    serde_json::from_str(&text).unwrap_or_default()
+                } else {
+                    serde_json::Value::Null
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every dataplane's inventory of `host` (of every host without one),
+    /// by host then dataplane.
+    pub fn inventory(&self, host: Option<&str>) -> Result<Vec<StoredInventory>> {
+        let mut q = self.db.prepare(
+            "SELECT dataplane, host, received, report, openapi FROM inventory
+             WHERE ?1 IS NULL OR host = ?1 ORDER BY host, dataplane",
+        )?;
+        let rows = q.query_map([host], |r| {
+            let report: String = r.get(3)?;
+            let openapi: String = r.get(4)?;
+            Ok(StoredInventory {
+                dataplane: r.get(0)?,
+                host: r.get(1)?,
+                received: r.get(2)?,
+                report: serde_json::from_str(&report).unwrap_or_default(),
+                openapi: serde_json::from_str(&openapi).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

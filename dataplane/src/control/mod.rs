@@ -10,8 +10,9 @@
 //! dataplane keeps running on its last ruleset.
 //!
 //! The main loop feeds the link through [`ControlLink`]: events as they are
-//! drained (sent in batches of EVE JSON lines) and, once a second, the
-//! counters ([`telemetry`]). Nothing here blocks the main loop: messages go
+//! drained (sent in batches of EVE JSON lines), once a second the counters
+//! ([`telemetry`]) and, every few seconds when it changed and the control
+//! plane welcomed the feature, the API inventory of each changed host. Nothing here blocks the main loop: messages go
 //! through a bounded queue and are dropped (and counted) while there is no
 //! connection.
 
@@ -20,7 +21,7 @@ pub mod telemetry;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,6 +30,7 @@ use serde::Deserialize;
 
 use crate::events::{self, EventContext};
 use crate::inspect::RulesSlot;
+use crate::inventory::{openapi, ApiRecorder, Spec};
 use crate::worker::Event;
 
 /// `control:` in the configuration.
@@ -75,6 +77,16 @@ fn host_name() -> String {
 enum Outbound {
     Counters(palisade_proto::Counters),
     Events(Vec<String>),
+    Inventory(palisade_proto::InventoryUpdate),
+}
+
+/// What the session thread receives for the main loop.
+#[derive(Debug, Default)]
+struct Inbound {
+    /// Welcomes of the inventory feature so far.
+    welcomes: AtomicU64,
+    /// The specs of the last set received, until the main loop takes them.
+    specs: Mutex<Option<Vec<Spec>>>,
 }
 
 /// Messages queued at most between the main loop and the session thread.
@@ -83,6 +95,8 @@ const QUEUE: usize = 256;
 const COUNTERS_EVERY: Duration = Duration::from_secs(1);
 /// Events are sent in batches of at most this many lines.
 const BATCH: usize = 512;
+/// The inventory is sent at most this often (only what changed).
+const INVENTORY_EVERY: Duration = Duration::from_secs(3);
 
 /// The main loop's handle on the control link.
 #[derive(Debug)]
@@ -93,6 +107,9 @@ pub struct ControlLink {
     rule_hits: BTreeMap<u64, u64>,
     pending: Vec<String>,
     last_counters: Option<Instant>,
+    /// What the session received for the main loop.
+    inbound: Arc<Inbound>,
+    inventory: InventorySent,
     /// Messages the queue did not take (no connection, or too slow).
     pub lost: u64,
 }
@@ -107,16 +124,22 @@ pub fn start(
     let (tx, rx) = mpsc::sync_channel(QUEUE);
     let running = Arc::new(Mutex::new(None));
     let shared = Arc::clone(&running);
+    let inbound = Arc::new(Inbound::default());
+    let received = Arc::clone(&inbound);
     let socket = cfg.socket.clone();
     std::thread::Builder::new()
         .name("control".into())
-        .spawn(move || session::run(&socket, &who, &slot, &shared, &rx, &stop))?;
+        .spawn(move || {
+            session::run(&socket, &who, &slot, &shared, &received, &rx, &stop);
+        })?;
     Ok(ControlLink {
         tx,
         running,
         rule_hits: BTreeMap::new(),
         pending: Vec::new(),
         last_counters: None,
+        inbound,
+        inventory: InventorySent::default(),
         lost: 0,
     })
 }
@@ -160,12 +183,90 @@ impl ControlLink {
         self.send(Outbound::Counters(counters));
     }
 
-    fn send(&mut self, m: Outbound) {
+    /// Queues EVE objects made outside the workers (`api` findings).
+    pub fn lines(&mut self, events: &[serde_json::Value]) {
+        self.pending.extend(events.iter().map(|e| e.to_string()));
+    }
+
+    /// The specs the control plane sent since the last call, if it did.
+    pub fn take_specs(&mut self) -> Option<Vec<Spec>> {
+        self.inbound
+            .specs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Every few seconds: sends the hosts whose inventory changed since
+    /// they were last sent (all of them after each new welcome).
+    pub fn inventory(&mut self, api: &ApiRecorder) {
+        let welcomes = self.inbound.welcomes.load(Ordering::Acquire);
+        if welcomes == 0 {
+            return;
+        }
+        let sent = &mut self.inventory;
+        if sent.welcome != welcomes {
+            *sent = InventorySent {
+                welcome: welcomes,
+                ..InventorySent::default()
+            };
+        }
+        if matches!(sent.at, Some(t) if t.elapsed() < INVENTORY_EVERY)
+            || sent.observations == api.observations()
+        {
+            return;
+        }
+        sent.at = Some(Instant::now());
+        let report = api.report();
+        let mut hosts = Vec::new();
+        for h in &report.hosts {
+            if sent.hosts.get(&h.host) == Some(&h.requests) {
+                continue;
+            }
+            let host = palisade_proto::HostInventory {
+                host: h.host.clone(),
+                report: serde_json::to_value(h).unwrap_or_default(),
+                openapi: openapi::openapi(h),
+            };
+            let size = serde_json::to_vec(&host).map_or(usize::MAX, |v| v.len());
+            if size > palisade_proto::MAX_FRAME_BYTES / 2 {
+                tracing::warn!(host = %h.host, size, "inventory of a host too large to send");
+            } else {
+                hosts.push(host);
+            }
+        }
+        for host in hosts {
+            let (name, requests) = (host.host.clone(), host.report["requests"].as_u64());
+            let update = palisade_proto::InventoryUpdate { hosts: vec![host] };
+            if self.send(Outbound::Inventory(update)) {
+                self.inventory.hosts.insert(name, requests.unwrap_or(0));
+            }
+        }
+        self.inventory.observations = api.observations();
+    }
+
+    /// Queues a message; false when it was lost.
+    fn send(&mut self, m: Outbound) -> bool {
         match self.tx.try_send(m) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => self.lost += 1,
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.lost += 1;
+                false
+            }
         }
     }
+}
+
+/// What of the inventory was sent in the current session.
+#[derive(Debug, Default)]
+struct InventorySent {
+    /// The welcome the session started with.
+    welcome: u64,
+    at: Option<Instant>,
+    /// Observations when it was last looked at.
+    observations: u64,
+    /// Requests per host as last sent.
+    hosts: BTreeMap<String, u64>,
 }
 
 #[cfg(test)]

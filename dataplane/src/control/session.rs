@@ -1,6 +1,7 @@
 //! The control session thread: connect, register, then read rulesets (and
-//! acknowledge them) on one thread while this one writes the main loop's
-//! counters and events; on any failure, reconnect with backoff.
+//! acknowledge them), the welcome and spec sets on one thread while this
+//! one writes the main loop's counters, events and inventory updates; on
+//! any failure, reconnect with backoff.
 
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -11,8 +12,9 @@ use std::time::Duration;
 
 use palisade_proto::{read_frame, write_frame, Ack, FrameError, Message, Register, Ruleset};
 
-use super::{Identity, Outbound};
+use super::{Identity, Inbound, Outbound};
 use crate::inspect::{LoadedRules, RulesSlot};
+use crate::inventory::Spec;
 
 /// First and longest wait between two connection attempts.
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
@@ -26,6 +28,7 @@ pub(super) fn run(
     who: &Identity,
     slot: &Arc<RulesSlot>,
     running: &Running,
+    inbound: &Arc<Inbound>,
     rx: &Receiver<Outbound>,
     stop: &AtomicBool,
 ) {
@@ -37,7 +40,7 @@ pub(super) fn run(
                 tracing::info!(socket = %socket.display(), "connected to the control plane");
                 backoff = BACKOFF_MIN;
                 warned = false;
-                let why = connected(stream, who, slot, running, rx, stop);
+                let why = connected(stream, who, slot, running, inbound, rx, stop);
                 if !stop.load(Ordering::Relaxed) {
                     tracing::warn!(
                         "control plane connection lost ({why}); \
@@ -70,6 +73,10 @@ fn connect(socket: &Path, who: &Identity, running: &Running) -> Result<UnixStrea
         ports: who.ports.clone(),
         mode: who.mode.clone(),
         running: *running.lock().unwrap_or_else(|e| e.into_inner()),
+        features: vec![
+            palisade_proto::FEATURE_INVENTORY.to_owned(),
+            palisade_proto::FEATURE_SPEC.to_owned(),
+        ],
     };
     write_frame(&mut &stream, &Message::Register(register))?;
     Ok(stream)
@@ -81,6 +88,7 @@ fn connected(
     who: &Identity,
     slot: &Arc<RulesSlot>,
     running: &Running,
+    inbound: &Arc<Inbound>,
     rx: &Receiver<Outbound>,
     stop: &AtomicBool,
 ) -> String {
@@ -92,13 +100,17 @@ fn connected(
     let dead = Arc::new(AtomicBool::new(false));
     let workers = who.cores.len();
     let why = Arc::new(Mutex::new(String::new()));
+    // Inventory goes only to a control plane that welcomed it on this
+    // connection (one left over from an earlier connection may not).
+    let welcomed_before = inbound.welcomes.load(Ordering::Acquire);
     let reading = {
         let (writer, slot, running) = (Arc::clone(&writer), Arc::clone(slot), Arc::clone(running));
         let (dead, why) = (Arc::clone(&dead), Arc::clone(&why));
+        let inbound = Arc::clone(inbound);
         std::thread::Builder::new()
             .name("control-rx".into())
             .spawn(move || {
-                let reason = read_loop(&reader, &writer, &slot, &running, workers);
+                let reason = read_loop(&reader, &writer, &slot, &running, &inbound, workers);
                 *lock(&why) = reason;
                 dead.store(true, Ordering::SeqCst);
             })
@@ -108,8 +120,14 @@ fn connected(
     }
     while !dead.load(Ordering::SeqCst) && !stop.load(Ordering::Relaxed) {
         let m = match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(Outbound::Inventory(_))
+                if inbound.welcomes.load(Ordering::Acquire) == welcomed_before =>
+            {
+                continue
+            }
             Ok(Outbound::Counters(c)) => Message::Counters(c),
             Ok(Outbound::Events(lines)) => Message::Events(palisade_proto::Events { lines }),
+            Ok(Outbound::Inventory(update)) => Message::Inventory(update),
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => break,
         };
@@ -130,6 +148,7 @@ fn read_loop(
     writer: &Mutex<UnixStream>,
     slot: &RulesSlot,
     running: &Mutex<Option<u64>>,
+    inbound: &Inbound,
     workers: usize,
 ) -> String {
     let mut r = reader;
@@ -140,6 +159,19 @@ fn read_loop(
         };
         let ack = match m {
             Message::Ruleset(set) => take_ruleset(&set, slot, running, workers),
+            Message::Welcome(w) => {
+                if w.features
+                    .iter()
+                    .any(|f| f == palisade_proto::FEATURE_INVENTORY)
+                {
+                    inbound.welcomes.fetch_add(1, Ordering::AcqRel);
+                }
+                continue;
+            }
+            Message::Specs(set) => {
+                *lock(&inbound.specs) = Some(specs(&set));
+                continue;
+            }
             Message::Error { message } => {
                 return format!("refused by the control plane: {message}")
             }
@@ -149,6 +181,19 @@ fn read_loop(
             return e.to_string();
         }
     }
+}
+
+/// The specs of a set that load; one that does not is logged and left out.
+fn specs(set: &palisade_proto::SpecSet) -> Vec<Spec> {
+    let mut out = Vec::new();
+    for b in &set.specs {
+        match Spec::from_document(&b.document, &b.host) {
+            Ok(s) => out.push(s),
+            Err(e) => tracing::error!(host = %b.host, spec = %b.name, "spec refused: {e:#}"),
+        }
+    }
+    tracing::info!(specs = out.len(), "specs from the control plane taken");
+    out
 }
 
 /// How long the workers may take to pick up a published ruleset.

@@ -75,6 +75,12 @@ impl ApiRecorder {
         if !opts.enabled() {
             return Ok(None);
         }
+        Self::build(opts).map(Some)
+    }
+
+    /// A recorder even when no output is asked for (a dataplane linked to
+    /// a control plane sends it its inventory).
+    pub fn build(opts: &ApiOptions) -> Result<ApiRecorder> {
         let specs = opts
             .specs
             .iter()
@@ -89,11 +95,32 @@ impl ApiRecorder {
                     .with_context(|| format!("{flag} {}", path.display()))?;
             }
         }
-        Ok(Some(ApiRecorder {
+        Ok(ApiRecorder {
             inventory: Inventory::new(),
             compliance: Compliance::new(specs, opts.policy.clone()),
             opts: opts.clone(),
-        }))
+        })
+    }
+
+    /// Checks traffic against `specs` from now on, and against the
+    /// `--spec` files for hosts `specs` does not bind (findings made once
+    /// per endpoint may be made again).
+    pub fn set_specs(&mut self, mut specs: Vec<Spec>) {
+        for (path, host) in &self.opts.specs {
+            if specs.iter().any(|s| s.host.eq_ignore_ascii_case(host)) {
+                continue;
+            }
+            match Spec::load(path, host) {
+                Ok(s) => specs.push(s),
+                Err(e) => tracing::warn!("{e:#}"),
+            }
+        }
+        self.compliance = Compliance::new(specs, self.opts.policy.clone());
+    }
+
+    /// Observations recorded so far.
+    pub fn observations(&self) -> u64 {
+        self.inventory.observations()
     }
 
     /// Observes the transaction of an [`Event::Http`] and writes its `api`
