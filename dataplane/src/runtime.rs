@@ -84,6 +84,9 @@ fn run_with_eal(
     let clock = Clock::Tsc {
         start: lcore::tsc(),
         hz: eal.tsc_hz(),
+        epoch_ns: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
     };
     let started = Instant::now();
     let mut pipelines = (0..lcores.len())

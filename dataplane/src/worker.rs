@@ -32,8 +32,9 @@ pub struct Link {
 /// Where `now` comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Clock {
-    /// The time stamp counter, as nanoseconds since `start`.
-    Tsc { start: u64, hz: u64 },
+    /// The time stamp counter as nanoseconds since the epoch: `epoch_ns`
+    /// (the wall clock when the counter read `start`) plus the ticks since.
+    Tsc { start: u64, hz: u64, epoch_ns: u64 },
     /// Each mbuf's rx timestamp dynamic field, filled by the pcap device
     /// from the capture file, in units of `unit_ns` nanoseconds since the
     /// epoch (DPDK 22.11's pcap driver writes microseconds).
@@ -43,9 +44,14 @@ pub enum Clock {
 impl Clock {
     fn tsc_now(self) -> u64 {
         match self {
-            Clock::Tsc { start, hz } => {
+            Clock::Tsc {
+                start,
+                hz,
+                epoch_ns,
+            } => {
                 let ticks = u128::from(lcore::tsc().wrapping_sub(start));
-                (ticks * 1_000_000_000 / u128::from(hz.max(1))) as u64
+                let elapsed = (ticks * 1_000_000_000 / u128::from(hz.max(1))) as u64;
+                epoch_ns.saturating_add(elapsed)
             }
             Clock::Capture { .. } => 0,
         }
