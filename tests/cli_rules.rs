@@ -101,6 +101,11 @@ fn rules_test_lists_what_fired_and_checks_expectations() {
     let (ok, _, stderr) = rules_test(&[&rules, "--pcap", &pcap, "--expect", "100001"]);
     assert!(!ok);
     assert!(stderr.contains("rule 100001 never fired"), "{stderr}");
+
+    // An expectation about a rule the files lack is refused, even `=0`.
+    let (ok, _, stderr) = rules_test(&[&rules, "--pcap", &pcap, "--expect", "999999=0"]);
+    assert!(!ok);
+    assert!(stderr.contains("--expect 999999: no rule"), "{stderr}");
 }
 
 #[test]

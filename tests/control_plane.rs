@@ -364,3 +364,46 @@ fn completions_are_valid_shell() {
     std::fs::write(&path, out).expect("write");
     run_ok(Command::new("bash").arg("-n").arg(&path));
 }
+
+#[test]
+fn a_second_control_plane_and_an_empty_ruleset_are_refused() {
+    let dir = scratch("cp-exclusive");
+    let cp = ControlPlane::start(&dir);
+    let palisade = palisade_tests::binary("palisade");
+
+    // Same state directory, another socket: refused, the first keeps it.
+    let other = dir.join("other.sock");
+    let out = run(Command::new(&palisade)
+        .arg("--socket")
+        .arg(&other)
+        .arg("serve")
+        .arg("--state")
+        .arg(&cp.state));
+    assert_eq!(code(&out), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("another control plane uses"), "{stderr}");
+
+    // Another state directory on the live socket: refused, the socket stays.
+    let out = run(Command::new(&palisade)
+        .arg("--socket")
+        .arg(&cp.socket)
+        .arg("serve")
+        .arg("--state")
+        .arg(dir.join("state-b")));
+    assert_eq!(code(&out), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("another control plane answers"), "{stderr}");
+    assert!(cp.socket.exists());
+
+    // A file without rules cannot replace the running set.
+    let good = dir.join("good.yaml");
+    std::fs::write(&good, rule(7, "/admin")).expect("write");
+    let empty = dir.join("empty.yaml");
+    std::fs::write(&empty, "").expect("write");
+    run_ok(cp.cli().args(["rules", "push", good.to_str().expect("utf-8")]));
+    let out = run(cp.cli().args(["rules", "push", empty.to_str().expect("utf-8")]));
+    assert_eq!(code(&out), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no enabled rule"), "{stderr}");
+    assert_eq!(cp.json(&["rules", "list"])["versions"].as_array().map(Vec::len), Some(1));
+}

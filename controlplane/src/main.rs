@@ -192,6 +192,7 @@ enum RulesCommand {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_output();
     let cli = Cli::parse();
     let ctx = Ctx {
         socket: cli.socket.clone(),
@@ -302,6 +303,30 @@ fn run_serve(opts: ServeOptions) -> ExitCode {
         }
     }
 }
+/// Output to a closed pipe (`palisade events | head`) ends the process as
+/// other command-line tools end, silently with the SIGPIPE status; a full
+/// disk is an error message, not a backtrace. Other panics keep the
+/// default report.
+fn quiet_on_closed_output() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if let Some(why) = message.strip_prefix("failed printing to stdout: ") {
+            if why.contains("Broken pipe") {
+                std::process::exit(141);
+            }
+            eprintln!("palisade: error: cannot write the output: {why}");
+            std::process::exit(1);
+        }
+        default(info);
+    }));
+}
+
 fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> ExitCode {
     let files = match palisade_controlplane::rule_files(paths) {
         Ok(files) => files,
@@ -310,6 +335,16 @@ fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // An expectation about a rule the files do not hold could never fail.
+    if let Ok(ruleset) = palisade_rules::load_files(&files) {
+        if let Some(e) = expects.iter().find(|e| ruleset.get(e.id).is_none()) {
+            eprintln!(
+                "palisade: error: --expect {}: no rule with this id in the given files",
+                e.id
+            );
+            return ExitCode::from(2);
+        }
+    }
     let scratch = std::env::temp_dir().join(format!("palisade-rules-test-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&scratch) {
         eprintln!("palisade: error: {}: {e}", scratch.display());

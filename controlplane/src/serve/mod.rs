@@ -161,8 +161,18 @@ impl RateLimitedLog {
 
 /// Runs the control plane until `stop` is raised.
 pub fn serve(opts: &ServeOptions, stop: Arc<AtomicBool>) -> Result<()> {
+    if opts.state.exists() && !opts.state.is_dir() {
+        anyhow::bail!("--state {}: not a directory", opts.state.display());
+    }
     std::fs::create_dir_all(&opts.state)
         .with_context(|| format!("--state {}", opts.state.display()))?;
+    let _lock = lock_state(&opts.state)?;
+    if UnixStream::connect(&opts.socket).is_ok() {
+        anyhow::bail!(
+            "--socket {}: another control plane answers there; stop it first",
+            opts.socket.display()
+        );
+    }
     let store = Store::open(&opts.state)?;
     let events_path = opts
         .events
@@ -197,6 +207,29 @@ pub fn serve(opts: &ServeOptions, stop: Arc<AtomicBool>) -> Result<()> {
     let _ = std::fs::remove_file(&opts.socket);
     tracing::info!("control plane stopped");
     Ok(())
+}
+
+/// Holds the state directory for this process: a second control plane on
+/// the same directory is refused instead of writing the same database.
+/// The lock goes with the returned file (and with the process).
+fn lock_state(state: &Path) -> Result<File> {
+    let path = state.join("lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("--state {}", state.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "--state {}: another control plane uses this state directory",
+            state.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("--state {}", state.display()))
+        }
+    }
 }
 
 /// Binds the socket under a temporary name, restricts it to its owner

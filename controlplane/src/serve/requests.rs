@@ -80,6 +80,10 @@ fn push(
         .collect();
     let set =
         palisade_rules::parse_sources(&sources).map_err(|d| (ErrorKind::Invalid, d.to_string()))?;
+    if !set.iter().any(|r| r.enabled) {
+        let why = "the files hold no enabled rule; the current ruleset stays";
+        return Err((ErrorKind::Invalid, why.into()));
+    }
     let mut store = hub.store();
     let version = store
         .push(files, set.len(), user, comment, rollback_of)
