@@ -400,10 +400,20 @@ fn a_second_control_plane_and_an_empty_ruleset_are_refused() {
     std::fs::write(&good, rule(7, "/admin")).expect("write");
     let empty = dir.join("empty.yaml");
     std::fs::write(&empty, "").expect("write");
-    run_ok(cp.cli().args(["rules", "push", good.to_str().expect("utf-8")]));
-    let out = run(cp.cli().args(["rules", "push", empty.to_str().expect("utf-8")]));
+    run_ok(
+        cp.cli()
+            .args(["rules", "push", good.to_str().expect("utf-8")]),
+    );
+    let out = run(cp
+        .cli()
+        .args(["rules", "push", empty.to_str().expect("utf-8")]));
     assert_eq!(code(&out), 1);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no enabled rule"), "{stderr}");
-    assert_eq!(cp.json(&["rules", "list"])["versions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        cp.json(&["rules", "list"])["versions"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }

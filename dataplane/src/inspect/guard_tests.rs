@@ -114,13 +114,24 @@ fn request(insp: &mut Inspector, flow: FlowId, client: u8, headers: &str) {
     insp.data(flow, Direction::ToResponder, 0, head.as_bytes());
 }
 
-fn over_limit(insp: &mut Inspector, rule: u64) -> usize {
+/// Rate-limit alerts of `rule` queued since the last call.
+fn limit_alerts(insp: &mut Inspector, rule: u64) -> usize {
     insp.drain_guard()
         .filter(|r| {
             matches!(r, GuardRecord::Alert(a)
                 if matches!(&a.reason, Reason::RateLimit { hit, .. } if hit.rule_id == rule))
         })
         .count()
+}
+
+/// Requests over a limit since the last call, by the inspector's counter
+/// (alerts come at most once a second per key; every request counts).
+fn over_limit(insp: &mut Inspector, seen: &mut u64) -> usize {
+    let now = insp.stats().rate_limited;
+    let new = now - *seen;
+    *seen = now;
+    insp.drain_guard().for_each(drop);
+    new as usize
 }
 
 #[test]
@@ -131,16 +142,20 @@ fn limits_hold_across_two_workers_sharing_the_guard() {
         inspector(Some(Arc::clone(&rules)), &guard),
         inspector(Some(rules), &guard),
     ];
-    let mut over = 0;
+    let (mut over, mut alerts, mut seen) = (0, 0, [0u64; 2]);
     for i in 0..10u64 {
-        let insp = &mut workers[(i % 2) as usize];
-        request(insp, FlowId(100 + i), 1, "X-Api-Key: k1\r\n");
-        over += over_limit(insp, 7);
+        let w = (i % 2) as usize;
+        request(&mut workers[w], FlowId(100 + i), 1, "X-Api-Key: k1\r\n");
+        let before = workers[w].stats().rate_limited;
+        over += (before - seen[w]) as usize;
+        seen[w] = before;
+        alerts += limit_alerts(&mut workers[w], 7);
     }
     assert_eq!(over, 5, "10 requests, 5 allowed at once");
+    assert_eq!(alerts, 1, "one alert for the key within the second");
     request(&mut workers[0], FlowId(200), 3, "X-Api-Key: k2\r\n");
     assert_eq!(
-        over_limit(&mut workers[0], 7),
+        over_limit(&mut workers[0], &mut seen[0]),
         0,
         "another key has its own bucket"
     );
@@ -156,7 +171,7 @@ fn a_jwt_claim_keys_a_limit_without_verifying_the_token() {
     let rules = loaded(LIMITS);
     let guard = Arc::default();
     let mut insp = inspector(Some(rules), &guard);
-    let mut alice_over = 0;
+    let (mut alice_over, mut seen) = (0, 0);
     for i in 0..5u64 {
         let client = 10 + i as u8; // a different address each time
         request(
@@ -165,7 +180,7 @@ fn a_jwt_claim_keys_a_limit_without_verifying_the_token() {
             client,
             &format!("Authorization: Bearer {ALICE}\r\n"),
         );
-        alice_over += over_limit(&mut insp, 8);
+        alice_over += over_limit(&mut insp, &mut seen);
     }
     request(
         &mut insp,
@@ -173,7 +188,7 @@ fn a_jwt_claim_keys_a_limit_without_verifying_the_token() {
         20,
         &format!("Authorization: Bearer {BOB}\r\n"),
     );
-    assert_eq!((alice_over, over_limit(&mut insp, 8)), (2, 0));
+    assert_eq!((alice_over, over_limit(&mut insp, &mut seen)), (2, 0));
     // `alert` reports and lets the request go on.
     assert_eq!(insp.verdict(FlowId(304)), Verdict::Pass);
 }
