@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use palisade_tests::control::ControlPlane;
-use palisade_tests::lab::{Lab, SERVER};
+use palisade_tests::lab::{self, Lab, SERVER};
 use palisade_tests::{exclusive, run, scratch};
 
 fn config(socket: &Path) -> String {
@@ -39,28 +39,11 @@ fn rules(words: &[&str]) -> String {
 
 /// The HTTP status curl got for `/get?w=WORD`, "000" when nothing came back.
 fn status(lab: &Lab, word: &str) -> String {
-    let out = run(lab.cmd("cli", "curl").args([
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "--max-time",
-        "2",
-        &format!("http://{SERVER}/get?w={word}"),
-    ]));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    lab.http_status(&format!("/get?w={word}"), 2)
 }
 
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{what} never happened"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait_until(what: &str, ok: impl FnMut() -> bool) {
+    lab::wait_until(what, Duration::from_secs(30), ok);
 }
 
 /// The dataplane `lab-dp` as `palisade status` shows it.

@@ -10,10 +10,10 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use palisade_tests::control::ControlPlane;
-use palisade_tests::lab::{Lab, SERVER};
+use palisade_tests::lab::{self, Lab, SERVER};
 use palisade_tests::{exclusive, root, run, scratch};
 
 const VENV: &str = "/opt/palisade/venv/bin";
@@ -33,28 +33,11 @@ fn config(socket: &Path) -> String {
 
 /// curl from the client namespace; the HTTP status.
 fn get(lab: &Lab, path: &str) -> String {
-    let out = run(lab.cmd("cli", "curl").args([
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "--max-time",
-        "3",
-        &format!("http://{SERVER}{path}"),
-    ]));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    lab.http_status(path, 3)
 }
 
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(40),
-            "{what} never happened"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
+fn wait_until(what: &str, ok: impl FnMut() -> bool) {
+    lab::wait_until(what, Duration::from_secs(40), ok);
 }
 
 /// The endpoints of SERVER's host as `inventory list --output json` gives them.

@@ -50,6 +50,22 @@ impl Lab {
     }
 
     /// A command to run in namespace `<prefix>-<ns>` (cli, srv or dp).
+    /// The HTTP status curl in the client namespace got for `path` on the
+    /// server, "000" when nothing came back within `secs` seconds.
+    pub fn http_status(&self, path: &str, secs: u32) -> String {
+        let out = run(self.cmd("cli", "curl").args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            &secs.to_string(),
+            &format!("http://{SERVER}{path}"),
+        ]));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn cmd(&self, ns: &str, program: &str) -> Command {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &format!("{}-{ns}", prefix()), program]);
@@ -184,6 +200,16 @@ pub fn retry_until_ok(mut make: impl FnMut() -> Command, limit: Duration) -> Str
             "still failing after {limit:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Polls `ok` every 200 ms until it holds; fails naming `what` after
+/// `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "{what} never happened");
         std::thread::sleep(Duration::from_millis(200));
     }
 }
