@@ -37,4 +37,4 @@ scripts/fuzz-smoke.sh 5
 step "unit and end-to-end tests"
 # Leftovers of an interrupted earlier run would make the lab tests fail.
 scripts/lab.sh down >/dev/null 2>&1 || true
-cargo test --workspace --release "$@"
+cargo test --workspace --release --no-fail-fast "$@"

@@ -153,6 +153,13 @@ fn run_with_eal(
         if reload.swap(false, Ordering::Relaxed) {
             reload_rules(&config.rules, &rules_slot);
         }
+        // Specs first: a transaction queued after they arrived is checked
+        // against them.
+        if let (Some(c), Some(a)) = (control.as_mut(), api.as_deref_mut()) {
+            if let Some(specs) = c.take_specs() {
+                a.set_specs(specs);
+            }
+        }
         drain_records(
             &record_rx,
             events.as_mut(),
@@ -161,9 +168,6 @@ fn run_with_eal(
             control.as_mut(),
         );
         if let (Some(c), Some(a)) = (control.as_mut(), api.as_deref_mut()) {
-            if let Some(specs) = c.take_specs() {
-                a.set_specs(specs);
-            }
             c.inventory(a);
         }
         if let Some(c) = control.as_mut() {

@@ -169,7 +169,11 @@ fn read_loop(
                 continue;
             }
             Message::Specs(set) => {
-                *lock(&inbound.specs) = Some(specs(&set));
+                let taken = specs(&set);
+                let count = taken.len();
+                *lock(&inbound.specs) = Some(taken);
+                // Logged once the main loop can see them.
+                tracing::info!(specs = count, "specs from the control plane taken");
                 continue;
             }
             Message::Error { message } => {
@@ -192,7 +196,6 @@ fn specs(set: &palisade_proto::SpecSet) -> Vec<Spec> {
             Err(e) => tracing::error!(host = %b.host, spec = %b.name, "spec refused: {e:#}"),
         }
     }
-    tracing::info!(specs = out.len(), "specs from the control plane taken");
     out
 }
 
