@@ -14,11 +14,10 @@
 
 use std::collections::BTreeSet;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use palisade_tests::eve::read_events;
 use palisade_tests::netns::{finish, tcpdump, Netns, END_MARK, PYTHON, REQUESTS_FROM};
-use palisade_tests::{dataplane_bin, run, run_ok, scratch};
+use palisade_tests::{dataplane_bin, run_ok, scratch};
 use serde_json::Value;
 
 const STUFFER: &str = "127.0.0.2";
@@ -77,7 +76,7 @@ fn credential_stuffing_and_enumeration_are_detected() {
         },
         &dir.join("server.log"),
     );
-    wait_for(&ns, "http://127.0.0.1:8080/api/users/1");
+    ns.wait_for_url("http://127.0.0.1:8080/api/users/1");
 
     let pcap = dir.join("abuse.pcap");
     let dump = tcpdump(&ns, &pcap, "tcp port 8080");
@@ -144,22 +143,6 @@ fn client(ns: &Netns, source: &str, body: &str) {
         "SOURCE = {source:?}\n{REQUESTS_FROM}\ns = session()\nURL = 'http://127.0.0.1:8080'\n{body}"
     );
     run_ok(ns.cmd(PYTHON).args(["-c", &script]));
-}
-
-fn wait_for(ns: &Netns, url: &str) {
-    let start = Instant::now();
-    while !run(ns
-        .cmd("curl")
-        .args(["-s", "-o", "/dev/null", "--max-time", "2", url]))
-    .status
-    .success()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{url} never answered"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn alerted(events: &[Value], sid: u64) -> BTreeSet<String> {

@@ -18,11 +18,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use palisade_tests::eve::read_events;
 use palisade_tests::netns::{finish, self_signed, tcpdump, Netns, PYTHON, REQUESTS_FROM};
-use palisade_tests::{dataplane_bin, run, run_ok, scratch};
+use palisade_tests::{dataplane_bin, run_ok, scratch};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -60,8 +59,8 @@ fn curl_python_requests_and_chromium_are_told_apart() {
         ])
         .arg(&dir);
     let _http = ns.spawn(plain, &dir.join("http.log"));
-    wait_for(&ns, "https://127.0.0.1:8443/");
-    wait_for(&ns, "http://127.0.0.1:8080/");
+    ns.wait_for_url("https://127.0.0.1:8443/");
+    ns.wait_for_url("http://127.0.0.1:8080/");
 
     let pcap = dir.join("clients.pcap");
     let dump = tcpdump(&ns, &pcap, "tcp port 8443 or tcp port 8080");
@@ -112,23 +111,6 @@ fn curl_python_requests_and_chromium_are_told_apart() {
             .map(|e| e["tls"]["client"]["name"].to_string())
             .collect();
         assert_eq!(names, BTreeSet::from([format!("{name:?}")]), "{client}");
-    }
-}
-
-/// Retries a request until the server answers (it has just started).
-fn wait_for(ns: &Netns, url: &str) {
-    let start = Instant::now();
-    while !run(ns
-        .cmd("curl")
-        .args(["-sk", "-o", "/dev/null", "--max-time", "2", url]))
-    .status
-    .success()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{url} never answered"
-        );
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -209,6 +209,33 @@ fn empty_and_damaged_captures_are_named() {
         &palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap"),
     );
     assert_eq!(report["totals"]["rx_packets"], full - 1);
+
+    // A pcapng cut inside a packet block: the same warning, and as many
+    // packets as capinfos reads before the cut.
+    let source =
+        std::fs::read(palisade_tests::corpus().join("ja4/tls-handshake.pcapng")).expect("read");
+    let cut = dir.join("cut.pcapng");
+    std::fs::write(&cut, &source[..source.len() - 200]).expect("write");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&cut)
+        .arg("--stats-json")
+        .arg(&stats));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("cut.pcapng") && stderr.contains("truncated"),
+        "{stderr}"
+    );
+    let read_by_capinfos = run(Command::new("capinfos").arg("-c").arg(&cut));
+    let count: u64 = String::from_utf8_lossy(&read_by_capinfos.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Number of packets:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("capinfos packet count");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&stats).expect("stats")).expect("json");
+    assert_eq!(report["totals"]["rx_packets"], count);
 }
 
 #[test]
@@ -223,4 +250,32 @@ fn missing_capture_core_and_reserved_eal_args_are_refused() {
     let out = run_config(&dir, "c.yaml", text);
     fails_with(&out, &["eal_args", "--file-prefix"]);
     assert!(!Path::new("/var/run/dpdk/mine").exists());
+}
+
+#[test]
+fn runtime_directories_of_dead_dataplanes_are_removed() {
+    // A pid above the kernel's pid_max can belong to no process.
+    let pid_max: u64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .expect("pid_max")
+        .trim()
+        .parse()
+        .expect("number");
+    let stale = Path::new("/var/run/dpdk").join(format!("palisade-{}", pid_max + 1));
+    std::fs::create_dir_all(&stale).expect("create");
+    std::fs::write(stale.join("config"), b"").expect("write");
+    // Not ours: left alone.
+    let other = Path::new("/var/run/dpdk/not-palisade-1");
+    std::fs::create_dir_all(other).expect("create");
+    let input = palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap");
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&input));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stale.exists(), "{} is still there", stale.display());
+    assert!(other.exists());
+    std::fs::remove_dir_all(other).expect("clean up");
 }

@@ -153,3 +153,53 @@ fn a_rules_directory_without_rule_files_is_refused() {
     assert!(!out.status.success());
     assert!(stderr.contains("no .yaml rule files"), "{stderr}");
 }
+
+#[test]
+fn validate_speaks_json_when_asked() {
+    let dir = scratch("cli-rules-json");
+    let bad = dir.join("bad.yaml");
+    // Line 5, column 5: an unknown key.
+    let text = "rules:\n  - id: 7\n    kind: signature\n    name: x\n    severty: low\n    \
+                action: log\n    match: {field: method, equals: TRACE}\n";
+    std::fs::write(&bad, text).expect("write");
+    let out = run(Command::new(binary("palisade"))
+        .args(["--output", "json", "rules", "validate"])
+        .arg(&bad)
+        .env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin()));
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert_eq!(doc["valid"], false);
+    let errors = doc["errors"].as_array().expect("errors");
+    let key = errors
+        .iter()
+        .find(|e| e["message"].as_str().is_some_and(|m| m.contains("severty")))
+        .expect("the unknown key is named");
+    assert_eq!(key["file"], bad.display().to_string());
+    assert_eq!(
+        (key["line"].as_u64(), key["column"].as_u64()),
+        (Some(5), Some(5))
+    );
+    assert_eq!(key["rule_id"], 7);
+    let good = run(Command::new(binary("palisade"))
+        .args(["--output", "json", "rules", "validate"])
+        .arg(root().join("rules/default"))
+        .env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin()));
+    let doc: serde_json::Value = serde_json::from_slice(&good.stdout).expect("json on stdout");
+    assert_eq!(doc["valid"], true, "{doc}");
+    assert!(doc["rules"].as_u64().is_some_and(|n| n > 0), "{doc}");
+}
+
+#[test]
+fn a_missing_dataplane_binary_is_named_not_blamed_on_the_rules() {
+    let out = run(Command::new(binary("palisade"))
+        .args(["rules", "validate"])
+        .arg(root().join("rules/default"))
+        .env("PALISADE_DATAPLANE", "/nonexistent/palisade-dataplane"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("/nonexistent/palisade-dataplane"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("do not compile"), "{stderr}");
+}

@@ -303,6 +303,18 @@ fn counters_become_metrics_promtool_accepts_and_events_are_masked() {
     ] {
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }
+    // A client that connects and says nothing holds no scrape up.
+    let idle = std::net::TcpStream::connect(&cp.metrics).expect("connect");
+    let quick = run(Command::new("curl").args([
+        "-sf",
+        "--max-time",
+        "2",
+        &format!("http://{}/metrics", cp.metrics),
+    ]));
+    assert!(quick.status.success(), "scrape waited on an idle client");
+    drop(idle);
+    // An event type nobody sends is a usage error, not an empty answer.
+    assert_eq!(code(&cp.run(&["events", "--type", "alerts"])), 2);
     let path = dir.join("metrics.txt");
     std::fs::write(&path, &text).expect("write");
     let check = run(Command::new("sh")

@@ -147,8 +147,13 @@ fn block_verdicts_as_real_clients_see_them() {
     // Traffic goes on, and the server never saw a blocked request.
     let (out, _) = curl(&lab, "fine", 5);
     assert!(text(&out).contains("code=200"), "{}", text(&out));
+    // The server writes its access log line after it answered.
+    palisade_tests::lab::wait_until(
+        "the server logged the request",
+        Duration::from_secs(5),
+        || access_log().contains("w=fine"),
+    );
     let log = access_log();
-    assert!(log.contains("w=fine"), "{log}");
     assert!(
         !log.contains("deny-"),
         "the server saw a blocked request:\n{log}"

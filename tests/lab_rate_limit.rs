@@ -1,4 +1,4 @@
-//! L7 rate limits in the lab (scripts/lab.sh with the prefix `pbot`), with
+//! L7 rate limits in the lab (scripts/lab.sh, tests/support/lab.rs), with
 //! the dataplane inline on two workers (two af_packet queue pairs, so a
 //! client's connections spread over both cores) between a wrk flood and
 //! httpbin, and a second client (curl from a second address) beside it.
@@ -11,16 +11,15 @@
 //!   the limit (counted in the server's own access log), while every one
 //!   of the second client's requests gets its answer.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use palisade_tests::eve::read_events;
-use palisade_tests::{dataplane_bin, exclusive, root, run, run_ok, scratch};
+use palisade_tests::lab::{lab_dir, retry_until_ok, Dataplane, Lab};
+use palisade_tests::{exclusive, run, run_ok, scratch};
 use serde_json::Value;
 
-const PREFIX: &str = "pbot";
-const LAB_DIR: &str = "/run/palisade-lab-pbot";
 const FLOODER: &str = "10.77.0.1";
 const SECOND: &str = "10.77.0.3";
 const URL: &str = "http://10.77.0.2/get";
@@ -54,8 +53,8 @@ fn a_flood_is_held_to_the_limit_and_a_second_client_is_not() {
 /// Returns the flood's requests within the limit and what the limit allows
 /// over the flood's length.
 fn shadow_run(lab: &Lab, dir: &Path) -> (f64, f64) {
-    let dp = lab.dataplane(dir, "shadow");
-    let second = lab.second_client(40);
+    let dp = dataplane(lab, dir, "shadow");
+    let second = second_client(lab, 40);
     run_ok(lab.cmd("cli", "wrk").args(["-t2", "-c8", "-d5s", URL]));
     assert_eq!(second.finish(), 40, "second client's answers");
     let report = dp.stop();
@@ -104,9 +103,9 @@ fn shadow_run(lab: &Lab, dir: &Path) -> (f64, f64) {
 
 fn enforce_run(lab: &Lab, dir: &Path) {
     let before = server_requests(FLOODER);
-    let dp = lab.dataplane(dir, "enforce");
+    let dp = dataplane(lab, dir, "enforce");
     let started = Instant::now();
-    let second = lab.second_client(20);
+    let second = second_client(lab, 20);
     // Blocked connections stall; wrk's timeout bounds them.
     let _ = run(lab
         .cmd("cli", "wrk")
@@ -155,112 +154,49 @@ fn seconds(ts: &Value) -> f64 {
 
 /// Requests from `client` in httpbin's access log so far.
 fn server_requests(client: &str) -> usize {
-    let log = std::fs::read_to_string(format!("{LAB_DIR}/httpbin-access.log")).unwrap_or_default();
+    let log =
+        std::fs::read_to_string(format!("{}/httpbin-access.log", lab_dir())).unwrap_or_default();
     log.lines()
         .filter(|l| l.starts_with(&format!("{client} ")) && l.contains("GET /get"))
         .count()
 }
 
-/// The lab under the `pbot` prefix; torn down on drop.
-struct Lab;
-
-impl Lab {
-    fn up() -> Lab {
-        let lab = || {
-            let mut c = Command::new(root().join("scripts/lab.sh"));
-            c.env("PAL_LAB_PREFIX", PREFIX);
+/// Starts the dataplane with the limit rule in `mode`; returns once it
+/// forwards.
+fn dataplane(lab: &Lab, dir: &Path, mode: &str) -> Dataplane {
+    std::fs::create_dir_all(dir).expect("scratch");
+    std::fs::write(dir.join("limits.yaml"), limit_rule(mode)).expect("rules");
+    let config = dir.join("dataplane.yaml");
+    std::fs::write(&config, CONFIG).expect("config");
+    let dp = lab.start_dataplane_with_events(&config, dir);
+    // The first packets through af_packet can take a moment.
+    retry_until_ok(
+        || {
+            let mut c = lab.cmd("cli", "curl");
+            c.args(["-sf", "-o", "/dev/null", "--max-time", "2", "--interface"])
+                .args([SECOND, "http://10.77.0.2/status/204"]);
             c
-        };
-        if !run(lab().arg("up")).status.success() {
-            let _ = run(lab().arg("down"));
-            std::thread::sleep(Duration::from_secs(3));
-            run_ok(lab().arg("up"));
-        }
-        Lab
-    }
-
-    fn cmd(&self, ns: &str, program: &str) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &format!("{PREFIX}-{ns}"), program]);
-        c
-    }
-
-    /// Starts the dataplane with the limit rule in `mode`; returns once it
-    /// forwards.
-    fn dataplane(&self, dir: &Path, mode: &str) -> Dataplane {
-        std::fs::create_dir_all(dir).expect("scratch");
-        let rules = dir.join("limits.yaml");
-        std::fs::write(&rules, limit_rule(mode)).expect("rules");
-        let config = dir.join("dataplane.yaml");
-        std::fs::write(&config, CONFIG).expect("config");
-        let log = dir.join("dataplane.log");
-        let child = self
-            .cmd("dp", dataplane_bin().to_str().expect("utf-8 path"))
-            .arg("run")
-            .arg("--config")
-            .arg(&config)
-            .arg("--events")
-            .arg(dir.join("events.json"))
-            .arg("--stats-json")
-            .arg(dir.join("stats.json"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log"))
-            .spawn()
-            .expect("spawn dataplane");
-        let dp = Dataplane {
-            child: Some(child),
-            log,
-            stats: dir.join("stats.json"),
-        };
-        dp.wait_for_log("dataplane running", Duration::from_secs(120));
-        // The first packets through af_packet can take a moment.
-        let start = Instant::now();
-        while !run(self.cmd("cli", "curl").args([
-            "-sf",
-            "-o",
-            "/dev/null",
-            "--max-time",
-            "2",
-            "--interface",
-            SECOND,
-            "http://10.77.0.2/status/204",
-        ]))
-        .status
-        .success()
-        {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "no traffic through the dataplane"
-            );
-        }
-        dp
-    }
-
-    /// `n` requests from the second address, a tenth of a second apart,
-    /// in the background.
-    fn second_client(&self, n: usize) -> SecondClient {
-        let script = format!(
-            "ok=0; for i in $(seq {n}); do \
-             curl -s -o /dev/null -w '%{{http_code}}\\n' --max-time 5 --interface {SECOND} {URL} | grep -q 200 && ok=$((ok+1)); \
-             sleep 0.1; done; echo $ok"
-        );
-        let child = self
-            .cmd("cli", "sh")
-            .args(["-c", &script])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("second client");
-        SecondClient(child)
-    }
+        },
+        Duration::from_secs(30),
+    );
+    dp
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new(root().join("scripts/lab.sh"))
-            .env("PAL_LAB_PREFIX", PREFIX)
-            .arg("down")
-            .output();
-    }
+/// `n` requests from the second address, a tenth of a second apart, in
+/// the background.
+fn second_client(lab: &Lab, n: usize) -> SecondClient {
+    let script = format!(
+        "ok=0; for i in $(seq {n}); do \
+         curl -s -o /dev/null -w '%{{http_code}}\\n' --max-time 5 --interface {SECOND} {URL} | grep -q 200 && ok=$((ok+1)); \
+         sleep 0.1; done; echo $ok"
+    );
+    let child = lab
+        .cmd("cli", "sh")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("second client");
+    SecondClient(child)
 }
 
 struct SecondClient(Child);
@@ -273,47 +209,6 @@ impl SecondClient {
             .trim()
             .parse()
             .expect("count")
-    }
-}
-
-struct Dataplane {
-    child: Option<Child>,
-    log: PathBuf,
-    stats: PathBuf,
-}
-
-impl Dataplane {
-    fn wait_for_log(&self, needle: &str, limit: Duration) {
-        let start = Instant::now();
-        loop {
-            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-            if text.contains(needle) {
-                return;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "dataplane did not log {needle:?}:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn stop(mut self) -> Value {
-        let mut child = self.child.take().expect("running");
-        run(Command::new("kill").args(["-INT", &child.id().to_string()]));
-        let status = child.wait().expect("wait");
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        assert!(status.success(), "dataplane exited with {status}:\n{log}");
-        serde_json::from_slice(&std::fs::read(&self.stats).expect("stats")).expect("stats json")
-    }
-}
-
-impl Drop for Dataplane {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 

@@ -79,9 +79,9 @@ enum Command {
         /// Only alerts of this rule id.
         #[arg(long)]
         rule: Option<u64>,
-        /// Only events of this type (`alert`, `http`, `flow`, `anomaly`).
-        #[arg(long = "type")]
-        event_type: Option<String>,
+        /// Only events of this type.
+        #[arg(long = "type", value_enum)]
+        event_type: Option<EventType>,
         /// At most this many (the newest).
         #[arg(long, default_value_t = 100)]
         limit: u32,
@@ -98,6 +98,23 @@ enum Command {
     },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+/// The `event_type`s the dataplanes send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EventType {
+    /// Rule, rate-limit, bot and guard alerts.
+    Alert,
+    /// Finished HTTP transactions.
+    Http,
+    /// Ended flows.
+    Flow,
+    /// Protocol anomalies of a transaction.
+    Anomaly,
+    /// Findings against a bound OpenAPI spec, sensitive data in responses.
+    Api,
+    /// TLS handshakes seen (JA4).
+    Tls,
 }
 
 #[derive(Debug, Subcommand)]
@@ -230,7 +247,9 @@ fn main() -> ExitCode {
                 after_id: None,
                 since,
                 rule,
-                event_type,
+                event_type: event_type
+                    .and_then(|t| t.to_possible_value())
+                    .map(|v| v.get_name().to_owned()),
                 limit: Some(limit),
             };
             cli::events(&ctx, q, follow)
@@ -262,12 +281,12 @@ fn main() -> ExitCode {
 
 fn rules(ctx: &Ctx, command: RulesCommand) -> ExitCode {
     match command {
-        RulesCommand::Validate { files } => validate(&files),
+        RulesCommand::Validate { files } => validate(&files, ctx.json),
         RulesCommand::Test {
             files,
             pcap,
             expect,
-        } => test(&files, &pcap, &expect),
+        } => test(&files, &pcap, &expect, ctx.json),
         RulesCommand::Push {
             files,
             comment,
@@ -327,7 +346,7 @@ fn quiet_on_closed_output() {
     }));
 }
 
-fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> ExitCode {
+fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect], json: bool) -> ExitCode {
     let files = match palisade_controlplane::rule_files(paths) {
         Ok(files) => files,
         Err(e) => {
@@ -359,11 +378,20 @@ fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rules_test::print(&alerts);
-    println!("{} alerts", alerts.len());
     let failed = rules_test::check(&alerts, expects);
-    for f in &failed {
-        eprintln!("palisade: expectation failed: {f}");
+    if json {
+        let doc = serde_json::json!({
+            "alerts": alerts,
+            "failed": failed,
+            "passed": failed.is_empty(),
+        });
+        println!("{doc:#}");
+    } else {
+        rules_test::print(&alerts);
+        println!("{} alerts", alerts.len());
+        for f in &failed {
+            eprintln!("palisade: expectation failed: {f}");
+        }
     }
     if failed.is_empty() {
         ExitCode::SUCCESS
@@ -372,7 +400,7 @@ fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> ExitCode {
     }
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn validate(paths: &[PathBuf], json: bool) -> ExitCode {
     let files = match palisade_controlplane::rule_files(paths) {
         Ok(files) => files,
         Err(e) => {
@@ -380,31 +408,77 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match palisade_rules::load_files(&files) {
-        Ok(set) => {
-            if let Err(e) = rules_test::compile(&files) {
+    let set = match palisade_rules::load_files(&files) {
+        Ok(set) => set,
+        Err(diagnostics) => {
+            if json {
+                let errors: Vec<serde_json::Value> = diagnostics
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "file": d.file,
+                            "line": d.line,
+                            "column": d.column,
+                            "rule_id": d.rule_id,
+                            "message": d.message,
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{:#}",
+                    serde_json::json!({"valid": false, "errors": errors})
+                );
+            } else {
+                eprint!("{diagnostics}");
+                if !diagnostics.to_string().ends_with('\n') {
+                    eprintln!();
+                }
+                eprintln!(
+                    "palisade: {} error(s); nothing was loaded",
+                    diagnostics.len()
+                );
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    match rules_test::compile(&files) {
+        Ok(()) => {}
+        Err(rules_test::CompileError::Refused(e)) => {
+            if json {
+                println!(
+                    "{:#}",
+                    serde_json::json!({"valid": false, "errors": [{"message": e}]})
+                );
+            } else {
                 eprintln!("{e}");
                 eprintln!("palisade: the patterns do not compile; nothing was loaded");
-                return ExitCode::FAILURE;
             }
-            let enabled = set.enabled().count();
-            println!(
-                "{} rules in {} files are valid ({enabled} enabled)",
-                set.len(),
-                files.len()
-            );
-            ExitCode::SUCCESS
+            return ExitCode::FAILURE;
         }
-        Err(diagnostics) => {
-            eprint!("{diagnostics}");
-            if !diagnostics.to_string().ends_with('\n') {
-                eprintln!();
-            }
+        Err(rules_test::CompileError::NoDataplane(e)) => {
+            eprintln!("palisade: error: {e}");
             eprintln!(
-                "palisade: {} error(s); nothing was loaded",
-                diagnostics.len()
+                "palisade: the patterns need palisade-dataplane to be checked \
+                 (beside this binary, on PATH, or in PALISADE_DATAPLANE)"
             );
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
     }
+    let enabled = set.enabled().count();
+    if json {
+        let doc = serde_json::json!({
+            "valid": true,
+            "files": files.len(),
+            "rules": set.len(),
+            "enabled": enabled,
+        });
+        println!("{doc:#}");
+    } else {
+        println!(
+            "{} rules in {} files are valid ({enabled} enabled)",
+            set.len(),
+            files.len()
+        );
+    }
+    ExitCode::SUCCESS
 }

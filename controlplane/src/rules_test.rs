@@ -57,15 +57,25 @@ pub fn dataplane_binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("palisade-dataplane"))
 }
 
+/// Why the patterns were not checked.
+#[derive(Debug)]
+pub enum CompileError {
+    /// Vectorscan refused patterns; each with its place.
+    Refused(String),
+    /// The dataplane binary could not be run.
+    NoDataplane(String),
+}
+
 /// Has the dataplane compile the rule files' patterns (Vectorscan refuses
-/// some patterns the rule parser accepts); the error lists each with its
-/// place.
-pub fn compile(rules: &[PathBuf]) -> Result<(), String> {
+/// some patterns the rule parser accepts).
+pub fn compile(rules: &[PathBuf]) -> Result<(), CompileError> {
     let out = Command::new(dataplane_binary())
         .arg("check-rules")
         .args(rules)
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", dataplane_binary().display()))?;
+        .map_err(|e| {
+            CompileError::NoDataplane(format!("cannot run {}: {e}", dataplane_binary().display()))
+        })?;
     if out.status.success() {
         return Ok(());
     }
@@ -75,7 +85,7 @@ pub fn compile(rules: &[PathBuf]) -> Result<(), String> {
         .filter(|l| !l.contains(" INFO "))
         .map(|l| l.trim_start_matches("palisade-dataplane: error: "))
         .collect();
-    Err(reason.join("\n"))
+    Err(CompileError::Refused(reason.join("\n")))
 }
 
 /// Runs the captures with the rules; returns the alert events.

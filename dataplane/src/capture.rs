@@ -109,6 +109,7 @@ fn run_capture(
     api: &offline::SharedRecorder,
     stop: Arc<AtomicBool>,
 ) -> Result<Report> {
+    eal_args::remove_stale_runtime_dirs();
     let eal = Eal::init(&eal_args::for_capture(opts.core, vdevs))?;
     let pool = Mempool::new(
         &eal,

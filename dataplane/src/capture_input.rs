@@ -1,6 +1,6 @@
 //! Checks on capture mode's files before DPDK sees them, so that mistakes
 //! get a clear message naming the file: inputs must be pcap or pcapng files
-//! (a damaged classic pcap is read up to the damage, with a warning), the
+//! (a damaged one is read up to the damage, with a warning), the
 //! output must be writable and must not be one of the inputs. Also reads
 //! each input's link type, which DPDK's pcap driver does not report.
 
@@ -29,7 +29,7 @@ pub fn check(path: &Path) -> Result<()> {
     let n = read_up_to(&mut f, &mut head).with_context(|| format!("input {name}"))?;
     match head.get(..4) {
         _ if n == 0 => bail!("input {name}: empty file, not a capture"),
-        Some([0x0a, 0x0d, 0x0d, 0x0a]) => Ok(()),
+        Some([0x0a, 0x0d, 0x0d, 0x0a]) => scan_blocks(path, f),
         Some(m) if classic_order(m).is_some() && n < 24 => {
             bail!("input {name}: pcap file header cut short ({n} of 24 bytes)")
         }
@@ -120,6 +120,57 @@ fn scan_records(path: &Path, f: File, big: bool) -> Result<()> {
         }
         r.seek_relative(i64::from(caplen))?;
         packets += 1;
+    }
+    Ok(())
+}
+
+/// The pcapng block type of a section header (the file's magic).
+const SECTION_HEADER: u32 = 0x0a0d_0d0a;
+/// The pcapng byte-order magic, as written by a little-endian writer.
+const BYTE_ORDER_LE: [u8; 4] = [0x4d, 0x3c, 0x2b, 0x1a];
+
+/// Walks the blocks of a pcapng file and warns where the reader will stop
+/// early: a block cut short or one whose length cannot be right.
+fn scan_blocks(path: &Path, f: File) -> Result<()> {
+    let len = f.metadata()?.len();
+    let mut r = BufReader::new(f);
+    r.seek(SeekFrom::Start(0))?;
+    let (mut offset, mut packets, mut big) = (0u64, 0u64, false);
+    let mut header = [0u8; 12];
+    while offset < len {
+        if offset + 12 > len || r.read_exact(&mut header).is_err() {
+            return warn(path, packets, "the file ends inside a block header");
+        }
+        let word = |at: usize, big: bool| {
+            let b = [header[at], header[at + 1], header[at + 2], header[at + 3]];
+            if big {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        if word(0, false) == SECTION_HEADER {
+            // Each section says its own byte order.
+            big = header[8..12] != BYTE_ORDER_LE;
+        }
+        let (kind, block_len) = (word(0, big), word(4, big));
+        if block_len < 12 || block_len % 4 != 0 {
+            let why = format!("block {} has an impossible length {block_len}", kind);
+            return warn(path, packets, &why);
+        }
+        offset += u64::from(block_len);
+        if offset > len {
+            return warn(
+                path,
+                packets,
+                "the file ends inside a block (truncated capture)",
+            );
+        }
+        // Enhanced, simple and obsolete packet blocks carry packets.
+        if matches!(kind, 2 | 3 | 6) {
+            packets += 1;
+        }
+        r.seek_relative(i64::from(block_len) - 12)?;
     }
     Ok(())
 }

@@ -75,11 +75,35 @@ fn add_devices(args: &mut Vec<String>, ports: &[PortSpec]) {
     }
 }
 
+/// Where EAL keeps its runtime directories.
+const RUNTIME_ROOT: &str = "/var/run/dpdk";
+
 /// Removes this process's EAL runtime directory (best effort; EAL leaves it
 /// behind even with `--no-shconf`).
 pub fn remove_runtime_dir() {
-    let dir = std::path::Path::new("/var/run/dpdk").join(file_prefix());
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(std::path::Path::new(RUNTIME_ROOT).join(file_prefix()));
+}
+
+/// Removes the runtime directories of earlier dataplanes whose process is
+/// gone (killed before they could remove their own); best effort.
+pub fn remove_stale_runtime_dirs() {
+    let Ok(entries) = std::fs::read_dir(RUNTIME_ROOT) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("palisade-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = std::path::Path::new("/proc").join(pid.to_string()).exists();
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ fn run_with_eal(
     rules: Option<Arc<LoadedRules>>,
     mut api: Option<&mut ApiRecorder>,
 ) -> Result<Report> {
+    eal_args::remove_stale_runtime_dirs();
     let eal = Eal::init(args)?;
     let lcores = check_lcores(&eal, config)?;
     let pool = Mempool::new(

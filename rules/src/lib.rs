@@ -21,6 +21,7 @@
 //! are: one `path:line:column: rule <id>: message` per line.
 #![forbid(unsafe_code)]
 
+mod checksum;
 mod cidr;
 mod condition;
 mod diag;
@@ -33,6 +34,7 @@ mod reader;
 mod ruleset;
 mod yaml;
 
+pub use checksum::luhn_valid;
 pub use cidr::Cidr;
 pub use condition::{
     Comparison, Condition, InList, Literal, Operator, Pattern, PatternFlags, Test, Transform,

@@ -37,6 +37,24 @@ impl Netns {
     }
 
     /// Starts `cmd` in the background, its output to `log`.
+    /// Retries a request to `url` from this namespace until a server
+    /// answers (it has just started); any certificate is taken.
+    pub fn wait_for_url(&self, url: &str) {
+        let start = Instant::now();
+        while !run(self
+            .cmd("curl")
+            .args(["-sk", "-o", "/dev/null", "--max-time", "2", url]))
+        .status
+        .success()
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{url} never answered"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn spawn(&self, mut cmd: Command, log: &Path) -> Background {
         let out = std::fs::File::create(log).expect("log file");
         let err = out.try_clone().expect("log file");

@@ -72,3 +72,54 @@ pub struct MergedHost {
     /// template; each names the `dataplanes` that saw it.
     pub endpoints: Vec<serde_json::Value>,
 }
+
+/// An OpenAPI document's text, JSON or YAML, as the JSON a [`SpecBinding`]
+/// carries (YAML map keys that are not text, as the status codes of
+/// `responses`, become their text). The error is the YAML parser's.
+pub fn spec_document(text: &str) -> Result<serde_json::Value, String> {
+    if let Ok(v) = serde_json::from_str(text) {
+        return Ok(v);
+    }
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    Ok(yaml_to_json(yaml))
+}
+
+fn yaml_to_json(v: serde_yaml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => J::Null,
+        Y::Bool(b) => J::Bool(b),
+        Y::Number(n) => serde_json::to_value(&n).unwrap_or(J::Null),
+        Y::String(s) => J::String(s),
+        Y::Sequence(items) => J::Array(items.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(map) => J::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Y::String(s) => s,
+                        other => serde_yaml::to_string(&other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_owned(),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+        Y::Tagged(t) => yaml_to_json(t.value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec_document;
+
+    #[test]
+    fn yaml_and_json_give_the_same_document() {
+        let yaml = "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n";
+        let json = r#"{"openapi": "3.0.3", "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}"#;
+        assert_eq!(spec_document(yaml), spec_document(json));
+        assert!(spec_document("a: [").is_err());
+    }
+}

@@ -27,8 +27,8 @@ pub use frame::{
     decode, encode, read_frame, write_frame, FrameError, MAX_FRAME_BYTES, MIN_VERSION, VERSION,
 };
 pub use inventory::{
-    HostInventory, InventoryUpdate, MergedHost, SpecBinding, SpecSet, Welcome, FEATURE_INVENTORY,
-    FEATURE_SPEC,
+    spec_document, HostInventory, InventoryUpdate, MergedHost, SpecBinding, SpecSet, Welcome,
+    FEATURE_INVENTORY, FEATURE_SPEC,
 };
 pub use message::{Ack, Events, Message, Register, RuleFile, Ruleset};
 pub use telemetry::{Counters, Histogram, PortCounters, WorkerCounters};

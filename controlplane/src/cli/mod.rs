@@ -97,16 +97,22 @@ fn passwd_name() -> Option<String> {
 /// Reads rule files (directories as their *.yaml files), named by path.
 fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<RuleFile>, String> {
     let files = crate::rule_files(paths).map_err(|e| e.to_string())?;
-    files
-        .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            Ok(RuleFile {
+    let mut read = Vec::new();
+    let mut errors = Vec::new();
+    for p in &files {
+        match std::fs::read_to_string(p) {
+            Ok(text) => read.push(RuleFile {
                 name: display_name(p),
                 text,
-            })
-        })
-        .collect()
+            }),
+            Err(e) => errors.push(format!("{}: {e}", p.display())),
+        }
+    }
+    // Every file that cannot be read is named, not just the first.
+    match errors.is_empty() {
+        true => Ok(read),
+        false => Err(errors.join("\npalisade: error: ")),
+    }
 }
 
 /// A file's name as stored: its path as given.

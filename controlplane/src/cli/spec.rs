@@ -10,42 +10,11 @@ use serde_json::Value;
 
 use super::{output, print_json, tri, unexpected, Ctx, FAILED};
 
-/// A JSON or YAML document as JSON (YAML keys that are not text, as the
-/// status codes of `responses`, become their text).
+/// A JSON or YAML document as JSON.
 fn read_document(file: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    if let Ok(v) = serde_json::from_str(&text) {
-        return Ok(v);
-    }
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&text)
-        .map_err(|e| format!("{}: neither JSON nor YAML: {e}", file.display()))?;
-    Ok(yaml_to_json(yaml))
-}
-
-fn yaml_to_json(v: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s,
-                        other => serde_yaml::to_string(&other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_owned(),
-                    };
-                    (key, yaml_to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(t) => yaml_to_json(t.value),
-    }
+    palisade_proto::spec_document(&text)
+        .map_err(|e| format!("{}: neither JSON nor YAML: {e}", file.display()))
 }
 
 /// `spec load FILE --host HOST`.

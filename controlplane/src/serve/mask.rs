@@ -126,31 +126,8 @@ fn card_at(b: &[u8], start: usize) -> Option<usize> {
         }
         i += 1;
     }
-    let ok = (13..=19).contains(&digits.len()) && luhn(&digits);
+    let ok = (13..=19).contains(&digits.len()) && palisade_rules::luhn_valid(&digits);
     ok.then_some(end)
-}
-
-/// The Luhn check (ISO/IEC 7812-1).
-fn luhn(digits: &[u8]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            let d = u32::from(d);
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
 }
 
 /// Digits replaced by `*` except the last four; separators kept.

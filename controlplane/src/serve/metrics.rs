@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -204,15 +205,33 @@ pub fn serve_http(addr: &str, metrics: Arc<Metrics>) -> Result<std::net::SocketA
     std::thread::Builder::new()
         .name("metrics".into())
         .spawn(move || {
+            let open = Arc::new(AtomicUsize::new(0));
             for stream in listener.incoming().flatten() {
-                // One slow client must not hold the others up for long.
+                // A slow client holds only its own thread, for 5 s at most;
+                // past the bound the newest connection is closed unanswered.
+                if open.load(Ordering::Acquire) >= METRICS_CONNECTIONS {
+                    continue;
+                }
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
                 let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-                let _ = answer(stream, &metrics);
+                open.fetch_add(1, Ordering::AcqRel);
+                let (metrics, done) = (Arc::clone(&metrics), Arc::clone(&open));
+                let spawned = std::thread::Builder::new()
+                    .name("metrics-conn".into())
+                    .spawn(move || {
+                        let _ = answer(stream, &metrics);
+                        done.fetch_sub(1, Ordering::AcqRel);
+                    });
+                if spawned.is_err() {
+                    open.fetch_sub(1, Ordering::AcqRel);
+                }
             }
         })?;
     Ok(local)
 }
+
+/// Scrapes answered at once at most.
+const METRICS_CONNECTIONS: usize = 32;
 
 /// Answers one HTTP/1.x request and closes the connection.
 fn answer(stream: TcpStream, metrics: &Metrics) -> std::io::Result<()> {

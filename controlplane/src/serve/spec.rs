@@ -36,6 +36,48 @@ pub fn check(doc: &Value) -> Result<(), String> {
             return Err(format!("/paths/{path}: not an object"));
         }
     }
+    let root = Value::Object(doc.clone());
+    check_refs(&root, &root, &mut String::new())
+}
+
+/// Every `$ref` must point into the document itself (`#/...`, a JSON
+/// pointer after RFC 6901) at something that is there: a dangling one
+/// would leave its operation unchecked without a word.
+fn check_refs(root: &Value, v: &Value, at: &mut String) -> Result<(), String> {
+    match v {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref") {
+                let Some(target) = target.as_str() else {
+                    return Err(format!("{at}/$ref: not text"));
+                };
+                let Some(pointer) = target.strip_prefix('#') else {
+                    return Err(format!(
+                        "{at}/$ref: {target:?} points outside the document; \
+                         only local references (#/...) are supported"
+                    ));
+                };
+                if root.pointer(pointer).is_none() {
+                    return Err(format!("{at}/$ref: {target:?} points at nothing"));
+                }
+            }
+            for (k, item) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                check_refs(root, item, at)?;
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                check_refs(root, item, at)?;
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
     Ok(())
 }
 
@@ -71,7 +113,17 @@ mod tests {
                 "must start with",
             ),
         ];
-        for (doc, want) in cases {
+        let with_ref = |r: &str| {
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                   "paths": {"/a": {"get": {"responses": {"200": {"$ref": r}}}}},
+                   "components": {"responses": {"Ok": {"description": "ok"}}}})
+        };
+        assert_eq!(check(&with_ref("#/components/responses/Ok")), Ok(()));
+        let refs = [
+            (with_ref("#/components/responses/Gone"), "points at nothing"),
+            (with_ref("other.yaml#/Ok"), "outside the document"),
+        ];
+        for (doc, want) in cases.into_iter().chain(refs) {
             let err = check(&doc).expect_err("refused");
             assert!(err.contains(want), "{doc}: {err}");
         }

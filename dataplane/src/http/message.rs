@@ -240,7 +240,7 @@ pub(crate) fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a [
 /// The authority of an absolute-form target (`scheme://authority/...`), or
 /// the whole target of the authority form used by CONNECT.
 fn authority(uri: &[u8], connect: bool) -> Option<&[u8]> {
-    let rest = match uri.windows(3).position(|w| w == b"://") {
+    let rest = match scheme_end(uri) {
         Some(at) => uri.get(at + 3..)?,
         None if connect => uri,
         None => return None,
@@ -256,4 +256,17 @@ fn authority(uri: &[u8], connect: bool) -> Option<&[u8]> {
         None => auth,
     };
     (!host.is_empty()).then_some(host)
+}
+
+/// Where the `://` after a leading scheme (RFC 3986 §3.1: a letter, then
+/// letters, digits, `+`, `-`, `.`) starts; `None` for any other target, so
+/// a `://` inside an origin-form path or query is not an authority.
+fn scheme_end(uri: &[u8]) -> Option<usize> {
+    let end = uri.iter().position(|&b| b == b':')?;
+    let (first, rest) = uri[..end].split_first()?;
+    let scheme = first.is_ascii_alphabetic()
+        && rest
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    (scheme && uri[end..].starts_with(b"://")).then_some(end)
 }

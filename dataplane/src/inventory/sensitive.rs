@@ -253,24 +253,7 @@ fn known_issuer(d: &[u8]) -> bool {
     }
 }
 
-/// The Luhn (mod 10) check over decimal digits, check digit last.
-pub fn luhn_valid(digits: &[u8]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            let d = u32::from(d);
-            if i % 2 == 1 {
-                let twice = d * 2;
-                twice - if twice > 9 { 9 } else { 0 }
-            } else {
-                d
-            }
-        })
-        .sum();
-    !digits.is_empty() && sum.is_multiple_of(10)
-}
+pub use palisade_rules::luhn_valid;
 
 /// A US social security number written `AAA-GG-SSSS`, with the number
 /// ranges the SSA never issues left out (area 000, 666, 900-999; group 00;

@@ -88,14 +88,9 @@ impl Spec {
     pub fn load(path: &Path, host: &str) -> Result<Spec> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("--spec {}: cannot read", path.display()))?;
-        let doc: Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(_) => {
-                let yaml: serde_yaml::Value = serde_yaml::from_str(&text)
-                    .with_context(|| format!("--spec {}: neither JSON nor YAML", path.display()))?;
-                yaml_to_json(yaml)
-            }
-        };
+        let doc = palisade_proto::spec_document(&text).map_err(|e| {
+            anyhow::anyhow!("--spec {}: neither JSON nor YAML: {e}", path.display())
+        })?;
         Spec::from_document(&doc, host).with_context(|| format!("--spec {}", path.display()))
     }
 
@@ -319,31 +314,4 @@ fn body(doc: &Value, b: &Value) -> SpecBody {
         }
     }
     out
-}
-
-/// A YAML document as JSON, map keys written as strings (YAML allows `200:`).
-fn yaml_to_json(v: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s,
-                        other => serde_yaml::to_string(&other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_owned(),
-                    };
-                    (key, yaml_to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(t) => yaml_to_json(t.value),
-    }
 }

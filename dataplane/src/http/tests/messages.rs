@@ -19,6 +19,17 @@ fn request_fields_and_hostname() {
 }
 
 #[test]
+fn a_url_in_the_query_is_not_the_authority() {
+    // RFC 9112 §3.2.1: an origin-form target names no host; Host does.
+    let req = b"GET /fetch?url=http://169.254.169.254/latest HTTP/1.1\r\nHost: api.example\r\n\r\n";
+    let txs = run(req, &response_with("", b""));
+    assert_eq!(txs[0].hostname(), Some(&b"api.example"[..]));
+    let req = b"GET /a/http://b.example/ HTTP/1.1\r\nHost: api.example\r\n\r\n";
+    let txs = run(req, &response_with("", b""));
+    assert_eq!(txs[0].hostname(), Some(&b"api.example"[..]));
+}
+
+#[test]
 fn unknown_method_keeps_its_bytes() {
     let txs = run(
         b"BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n",
