@@ -131,7 +131,7 @@ impl Drop for Background {
 /// tcpdump writing `filter`'s packets on `lo` of `ns` to `pcap`.
 pub fn tcpdump(ns: &Netns, pcap: &Path, filter: &str) -> Background {
     let mut cmd = ns.cmd("tcpdump");
-    cmd.args(["-i", "lo", "-U", "-s", "0", "-w"])
+    cmd.args(["-i", "lo", "-U", "-s", "0", "-B", "16384", "-w"])
         .arg(pcap)
         .arg(filter);
     let dump = ns.spawn(cmd, &pcap.with_extension("log"));
