@@ -273,15 +273,24 @@ pub(crate) fn one_of<'n>(
 
 /// "unknown key `sevrity` in a rule (did you mean `severity`?)", or the list
 /// of valid names when none is close.
+/// A name longer than [`SHOWN`] characters is cut: a file that is not a
+/// rule file at all is not echoed line by line.
 pub(crate) fn unknown(noun: &str, name: &str, place: &str, valid: &[&str]) -> String {
+    let shown = match name.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}...", &name[..at]),
+        None => name.to_owned(),
+    };
     match suggest(name, valid) {
-        Some(close) => format!("unknown {noun} `{name}`{place} (did you mean `{close}`?)"),
+        Some(close) => format!("unknown {noun} `{shown}`{place} (did you mean `{close}`?)"),
         None => format!(
-            "unknown {noun} `{name}`{place}; expected one of: {}",
+            "unknown {noun} `{shown}`{place}; expected one of: {}",
             valid.join(", ")
         ),
     }
 }
+
+/// The characters of an unknown name an error shows.
+const SHOWN: usize = 24;
 
 /// The valid name closest to `name` by edit distance, if it is close enough
 /// to be a likely typo.
@@ -327,6 +336,22 @@ mod tests {
         assert_eq!(suggest("Regex", &valid), Some("regex"));
         assert_eq!(suggest("xy", &valid), None);
         assert_eq!(suggest("completely", &valid), None);
+    }
+
+    #[test]
+    fn long_unknown_names_are_cut() {
+        let line = "root:$6$salt$0123456789abcdefghijklmnop:19000:0:99999:7:::";
+        let message = unknown("key", line, "", &["rules"]);
+        assert!(
+            message.contains("`root:$6$salt$0123456789a...`"),
+            "{message}"
+        );
+        assert!(!message.contains("19000"), "{message}");
+        let short = unknown("key", "sevrity", " in a rule", &["severity"]);
+        assert_eq!(
+            short,
+            "unknown key `sevrity` in a rule (did you mean `severity`?)"
+        );
     }
 
     #[test]
