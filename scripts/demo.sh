@@ -15,6 +15,8 @@
 # its /metrics endpoint running for `palisade` commands.
 #
 # A second run stops the first one's processes and lab before starting.
+# With PAL_LAB_PREFIX set, the lab's namespaces and directory take that
+# prefix instead of `pal` (as in scripts/lab.sh).
 #
 # Usage: scripts/demo.sh          run the demo, leave it up
 #        scripts/demo.sh stop     stop the control plane, dataplane and lab
@@ -30,7 +32,10 @@ metrics=127.0.0.1:9464
 export PALISADE_SOCKET=$out/control.sock
 
 say() { echo "demo: $*"; }
-in_ns() { local ns=$1; shift; ip netns exec "pal-$ns" "$@"; }
+prefix=${PAL_LAB_PREFIX:-pal}
+lab_dir=/run/palisade-lab
+[[ $prefix == pal ]] || lab_dir=/run/palisade-lab-$prefix
+in_ns() { local ns=$1; shift; ip netns exec "$prefix-$ns" "$@"; }
 
 [[ $(id -u) == 0 ]] || { echo "demo: run as root (DPDK and network namespaces need it)" >&2; exit 1; }
 
@@ -97,7 +102,7 @@ wait_for "$out/serve.log" "control plane running" 30
 say "starting palisade-dataplane inline between c0 and s0, under the control plane"
 sed -e '/^rules:/d' scripts/lab-inline.yaml >"$out/dataplane.yaml"
 echo "control: {socket: '$PALISADE_SOCKET', id: lab-dataplane}" >>"$out/dataplane.yaml"
-ip netns exec pal-dp "$bin/palisade-dataplane" run --config "$out/dataplane.yaml" \
+in_ns dp "$bin/palisade-dataplane" run --config "$out/dataplane.yaml" \
     --stats-json "$out/inline-stats.json" --inventory "$out/inventory.json" \
     --openapi "$out/openapi.json" --openapi-host "$server" 2>"$out/dataplane.log" &
 echo $! >"$out/dataplane.pid"
@@ -111,7 +116,7 @@ for _ in $(seq 600); do
 done
 
 say "recording the client's traffic with tcpdump"
-ip netns exec pal-cli tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap" 2>"$out/tcpdump.log" &
+in_ns cli tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap" 2>"$out/tcpdump.log" &
 echo $! >"$out/tcpdump.pid"
 wait_for "$out/tcpdump.log" "listening on" 10
 
@@ -130,7 +135,7 @@ for item in book pen lamp; do
     [[ $(get -H 'Content-Type: application/json' -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2ln' \
         -d "{\"item\": \"$item\", \"qty\": 2}" "http://$server/anything/orders") =~ ^2 ]] && ok=$((ok + 1))
 done
-want=$(cat /run/palisade-lab/files/3mb.bin.sha256)
+want=$(cat $lab_dir/files/3mb.bin.sha256)
 got=$(in_ns cli curl -s --max-time 30 "http://$server:8000/3mb.bin" | sha256sum | cut -d' ' -f1)
 download="sha256 matches"
 [[ $got == "$want" ]] || download="SHA256 MISMATCH"
@@ -179,7 +184,7 @@ rm -f "$out/tcpdump.pid"
 sleep 2 # the last counters and events reach the control plane
 
 cp="$bin/palisade"
-blocked_in_log=$(grep -cE "UNION|script|passwd|169\.254|EICAR" /run/palisade-lab/httpbin-access.log 2>/dev/null || true)
+blocked_in_log=$(grep -cE "UNION|script|passwd|169\.254|EICAR" $lab_dir/httpbin-access.log 2>/dev/null || true)
 search_ok=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$out/wrk-search.txt" | grep -o '[0-9]*$' || echo 0)
 search_all=$(awk '/requests in/ {print $1}' "$out/wrk-search.txt")
 { "$cp" events --type alert --limit 5000 --output json 2>/dev/null || echo '[]'; } |
