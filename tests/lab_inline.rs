@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use palisade_tests::lab::{lab_dir, retry_until_ok, Lab, SERVER};
+use palisade_tests::lab::{lab_dir, retry_until_ok, wrk_requests, Lab, SERVER};
 use palisade_tests::{exclusive, root, run_ok, scratch};
 
 #[test]
@@ -118,13 +118,4 @@ fn real_clients_reach_a_real_server_through_the_dataplane() {
         report["totals"]["inspect"]["alerts"], 1,
         "one alert: {report}"
     );
-}
-
-/// The "N requests in" figure of wrk's summary.
-fn wrk_requests(out: &str) -> u64 {
-    out.lines()
-        .find(|l| l.contains("requests in"))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no request count in wrk output:\n{out}"))
 }

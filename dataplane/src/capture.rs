@@ -213,6 +213,7 @@ fn run_capture(
         rules: Arc::default(),
         pool: None,
         reply_tx: None,
+        overload: None,
     })
     .drain_in_order();
     let mut report = capture_report(opts, &ports, &counters, started);

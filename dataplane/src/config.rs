@@ -61,6 +61,9 @@ pub struct Config {
     /// L3/L4 protection: source ACL, rate limits, SYN flood.
     #[serde(default)]
     pub guard: GuardSettings,
+    /// What a worker that cannot keep up does with new flows.
+    #[serde(default)]
+    pub overload: crate::overload::OverloadSettings,
     /// The control plane to register with (rules, telemetry); none: run
     /// alone on the rules above.
     #[serde(default)]
@@ -434,6 +437,7 @@ impl Config {
         self.enforcement
             .validate(self.mode == Mode::Inline, &names)?;
         self.guard.validate()?;
+        self.overload.check().map_err(anyhow::Error::msg)?;
         if self.mode == Mode::Inline {
             self.inline_pairs()?;
         } else if !self.pairs.is_empty() {

@@ -24,6 +24,7 @@ pub mod inspect;
 pub mod inventory;
 pub mod latency;
 pub mod limit;
+pub mod overload;
 pub mod pipeline;
 pub mod runtime;
 pub mod stats;

@@ -124,6 +124,7 @@ fn run_with_eal(
             rules: Arc::clone(&rules_slot),
             pool: Some(pool),
             reply_tx,
+            overload: Some(config.overload.clone()),
         });
         let launched = lcore::launch(&eal, *lcore_id, move || {
             worker.run();

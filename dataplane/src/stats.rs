@@ -52,16 +52,20 @@ pub enum DropReason {
     /// Dropped by the L3/L4 guards (ACL, rate limits, SYN flood); the
     /// reason is counted in the pipeline's `guard`.
     Guarded,
+    /// A new flow's packet, while the worker was overloaded and the policy
+    /// is fail-closed.
+    Overload,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 5] = [
+    pub const ALL: [DropReason; 6] = [
         DropReason::TxQueueFull,
         DropReason::Malformed,
         DropReason::Blocked,
         DropReason::CraftedLost,
         DropReason::Guarded,
+        DropReason::Overload,
     ];
 
     /// Stable snake_case name, used as a metric label and a JSON key.
@@ -72,6 +76,7 @@ impl DropReason {
             DropReason::Blocked => "blocked",
             DropReason::CraftedLost => "crafted_lost",
             DropReason::Guarded => "guarded",
+            DropReason::Overload => "overload",
         }
     }
 

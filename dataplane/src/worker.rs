@@ -12,6 +12,7 @@ use palisade_hw::{lcore, Burst, Mbuf, Mempool, RxQueue, TxQueue};
 use crate::enforce::Toward;
 
 use crate::inspect::{AlertRecord, GuardRecord, HttpRecord, InspectStats, Inspector, RulesSlot};
+use crate::overload::{Change, Detector, OverloadSettings};
 use crate::pipeline::{FlowRecord, Frame, LinkType, Pipeline, PipelineStats, Verdict, BURST_MAX};
 use crate::stats::{DropReason, WorkerCounters};
 
@@ -111,6 +112,8 @@ pub struct Worker {
     back: Vec<Option<usize>>,
     /// Tap mode: the tx queue crafted frames leave by.
     reply_tx: Option<usize>,
+    /// Whether this worker keeps up (live traffic with inspection only).
+    overload: Option<Detector>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -144,6 +147,8 @@ pub struct WorkerParts {
     pub pool: Option<Mempool>,
     /// Tap mode: the tx queue (index into `txs`) crafted frames leave by.
     pub reply_tx: Option<usize>,
+    /// Overload detection and policy; none: never overloaded (captures).
+    pub overload: Option<OverloadSettings>,
 }
 
 /// Flows ended between two drains of the records at shutdown or at the end
@@ -180,6 +185,7 @@ impl Worker {
             rules: p.rules,
             now: 0,
             last_publish: 0,
+            overload: p.overload.filter(|_| p.inspect).map(Detector::new),
         }
     }
 
@@ -212,6 +218,9 @@ impl Worker {
     }
 
     fn housekeeping(&mut self) {
+        if let Some(change) = self.overload.as_mut().and_then(|d| d.tick(self.now)) {
+            self.overload_changed(change);
+        }
         self.take_new_rules();
         self.pipeline.housekeeping(self.now, &mut self.inspector);
         self.flush_records();
@@ -227,6 +236,42 @@ impl Worker {
             self.flush_records();
         }
         self.flush_records();
+    }
+
+    /// Feeds the overload detector one burst of `n` frames that took `ticks`
+    /// of the time stamp counter.
+    fn watch_load(&mut self, n: usize, ticks: u64) {
+        let (Some(d), Clock::Tsc { hz, .. }) = (self.overload.as_mut(), self.clock) else {
+            return;
+        };
+        let ns = (u128::from(ticks) * 1_000_000_000 / u128::from(hz.max(1))) as u64;
+        if let Some(change) = d.burst(self.now, n, palisade_hw::BURST_MAX, ns) {
+            self.overload_changed(change);
+        }
+    }
+
+    /// Passes an overload change on to the pipeline, and says so.
+    fn overload_changed(&mut self, change: Change) {
+        let Some(d) = &self.overload else {
+            return;
+        };
+        match change {
+            Change::Entered => {
+                self.pipeline.set_overload(Some(d.policy()));
+                tracing::warn!(
+                    lcore = lcore::current(),
+                    policy = d.policy().as_str(),
+                    "worker overloaded: new flows get the overload policy"
+                );
+            }
+            Change::Left => {
+                self.pipeline.set_overload(None);
+                tracing::info!(
+                    lcore = lcore::current(),
+                    "worker keeps up again: new flows are inspected"
+                );
+            }
+        }
     }
 
     /// Takes up a ruleset the main lcore published since the last look.
@@ -309,6 +354,7 @@ impl Worker {
         self.inspect(link_type);
         let took = lcore::tsc().wrapping_sub(started);
         self.counters.latency.observe(took, n as u64);
+        self.watch_load(n, took);
         self.send_crafted(i);
         match tx.and_then(|t| self.txs.get_mut(t)) {
             Some(tx) => transmit(tx, &mut self.burst, &self.counters),
@@ -366,6 +412,7 @@ impl Worker {
         c.count_drop(DropReason::Malformed, after.malformed - before.malformed);
         c.count_drop(DropReason::Blocked, after.blocked - before.blocked);
         c.count_drop(DropReason::Guarded, after.guarded - before.guarded);
+        c.count_drop(DropReason::Overload, after.overload - before.overload);
     }
 }
 

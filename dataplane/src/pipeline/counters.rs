@@ -38,6 +38,12 @@ pub struct PipelineCounters {
     pub blocked: u64,
     /// Flows blocked by a verdict.
     pub flows_blocked: u64,
+    /// Times the worker entered overload.
+    pub overload_episodes: u64,
+    /// Flows opened during overload that passed uninspected (fail-open).
+    pub overload_bypassed_flows: u64,
+    /// Packets of new flows dropped during overload (fail-closed).
+    pub overload_refused: u64,
 }
 
 impl Default for PipelineCounters {
@@ -59,6 +65,9 @@ impl Default for PipelineCounters {
             records_dropped: 0,
             blocked: 0,
             flows_blocked: 0,
+            overload_episodes: 0,
+            overload_bypassed_flows: 0,
+            overload_refused: 0,
         }
     }
 }
@@ -111,6 +120,17 @@ pub struct PipelineStats {
     pub enforcement: crate::enforce::EnforceStats,
     /// L3/L4 guard drops by reason, and SYN flood events.
     pub guard: crate::guard::GuardStats,
+    /// Times the worker entered overload, flows that then passed
+    /// uninspected and packets dropped (see `overload:`).
+    pub overload: OverloadStats,
+}
+
+/// What overload did (see [`crate::overload`]).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct OverloadStats {
+    pub episodes: u64,
+    pub bypassed_flows: u64,
+    pub refused_packets: u64,
 }
 
 impl PipelineStats {
@@ -149,6 +169,11 @@ impl PipelineStats {
             reassembly_memory_peak: budget.peak() as u64,
             enforcement: crate::enforce::EnforceStats::default(),
             guard: crate::guard::GuardStats::default(),
+            overload: OverloadStats {
+                episodes: c.overload_episodes,
+                bypassed_flows: c.overload_bypassed_flows,
+                refused_packets: c.overload_refused,
+            },
         }
     }
 
@@ -170,6 +195,15 @@ impl PipelineStats {
             (&mut self.records_dropped, other.records_dropped),
             (&mut self.blocked, other.blocked),
             (&mut self.flows_blocked, other.flows_blocked),
+            (&mut self.overload.episodes, other.overload.episodes),
+            (
+                &mut self.overload.bypassed_flows,
+                other.overload.bypassed_flows,
+            ),
+            (
+                &mut self.overload.refused_packets,
+                other.overload.refused_packets,
+            ),
             (
                 &mut self.reassembly_memory_used,
                 other.reassembly_memory_used,

@@ -78,6 +78,8 @@ pub struct Drops {
     pub blocked: u64,
     /// By the L3/L4 guards.
     pub guarded: u64,
+    /// New flows refused while the worker was overloaded (fail-closed).
+    pub overload: u64,
 }
 
 /// Most frames [`Pipeline::process_burst`] stages together (an rx burst);
@@ -184,6 +186,9 @@ pub struct FlowState {
     initiator_low: bool,
     /// A verdict blocked the flow: its packets are dropped uninspected.
     blocked: bool,
+    /// Opened while the worker was overloaded (fail-open): its packets
+    /// pass uninspected.
+    bypass: bool,
 }
 
 /// One worker's pipeline.
@@ -204,6 +209,8 @@ pub struct Pipeline {
     guard: Guard,
     /// The guards refused the flow the last lookup would have created.
     refused: bool,
+    /// While the worker is overloaded: what new flows get.
+    overload: Option<crate::overload::Policy>,
 }
 
 impl Pipeline {
@@ -220,8 +227,19 @@ impl Pipeline {
             enforcer: Enforcer::new(cfg.enforce.clone()),
             guard: Guard::new(cfg.guard.clone()),
             refused: false,
+            overload: None,
             cfg,
         })
+    }
+
+    /// Enters (`Some(policy)`) or leaves (`None`) overload: while in it,
+    /// new flows pass uninspected (fail-open) or are dropped
+    /// (fail-closed); flows that exist go on being inspected.
+    pub fn set_overload(&mut self, overload: Option<crate::overload::Policy>) {
+        if self.overload.is_none() && overload.is_some() {
+            self.counters.overload_episodes += 1;
+        }
+        self.overload = overload;
     }
 
     /// Runs one frame with link layer `link` through the pipeline.
@@ -476,6 +494,9 @@ impl Pipeline {
         flow.data.packets[i] += 1;
         flow.data.bytes[i] += wire_len as u64;
         self.counters.count_l4(&datagram.l4);
+        if flow.data.bypass {
+            return Verdict::Pass;
+        }
         let from_client = found.dir == Direction::ToResponder;
         let reopened = flow.data.blocked && from_client && opens_connection(&datagram.l4);
         if reopened {
@@ -548,8 +569,21 @@ impl Pipeline {
             self.refused = true;
             return None;
         }
+        let bypass = match self.overload {
+            Some(crate::overload::Policy::FailClosed) => {
+                self.counters.overload_refused += 1;
+                self.refused = true;
+                return None;
+            }
+            Some(crate::overload::Policy::FailOpen) => {
+                self.counters.overload_bypassed_flows += 1;
+                true
+            }
+            None => false,
+        };
         let state = FlowState {
             initiator_low: initiator_side == Side::Low,
+            bypass,
             ..FlowState::default()
         };
         match self.flows.insert_hashed(key, now, dir, state) {
@@ -631,6 +665,7 @@ impl Pipeline {
             malformed: self.counters.malformed_dropped,
             blocked: self.counters.blocked,
             guarded: self.guard.dropped(),
+            overload: self.counters.overload_refused,
         }
     }
 
