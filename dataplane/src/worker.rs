@@ -350,14 +350,22 @@ impl Worker {
         port.rx_packets.add(n as u64);
         port.rx_bytes.add(bytes);
         let (tx, link_type) = (link.tx, link.link_type);
-        let started = lcore::tsc();
-        self.inspect(link_type);
-        let took = lcore::tsc().wrapping_sub(started);
-        self.counters.latency.observe(took, n as u64);
-        self.watch_load(n, took);
-        self.send_crafted(i);
+        if self.inspect {
+            let started = lcore::tsc();
+            self.inspect(link_type);
+            let took = lcore::tsc().wrapping_sub(started);
+            self.counters.latency.observe(took, n as u64);
+            self.watch_load(n, took);
+            self.send_crafted(i);
+        }
+        // What the pipeline did not drop leaves with the bytes counted at rx.
+        let bytes = if self.burst.len() == n {
+            bytes
+        } else {
+            burst_bytes(&self.burst)
+        };
         match tx.and_then(|t| self.txs.get_mut(t)) {
-            Some(tx) => transmit(tx, &mut self.burst, &self.counters),
+            Some(tx) => transmit(tx, &mut self.burst, bytes, &self.counters),
             None => {
                 self.counters.consumed.add(self.burst.len() as u64);
                 self.burst.clear();
@@ -369,9 +377,6 @@ impl Worker {
     /// Runs the pipeline over the burst (staged, so flow-table misses
     /// overlap) and frees the frames it drops.
     fn inspect(&mut self, link: LinkType) {
-        if !self.inspect {
-            return;
-        }
         let (clock, c) = (self.clock, &self.counters);
         let mut now = self.now;
         let mut frames = [Frame::default(); BURST_MAX];
@@ -449,7 +454,7 @@ impl Worker {
         self.counters.count_drop(DropReason::CraftedLost, lost);
         for (queue, burst) in [forward, back].into_iter().zip(&mut bursts) {
             if let Some(tx) = queue.and_then(|q| self.txs.get_mut(q)) {
-                transmit(tx, burst, &self.counters);
+                transmit(tx, burst, burst_bytes(burst), &self.counters);
             }
         }
     }
@@ -463,11 +468,10 @@ fn crafted_mbuf(pool: &Mempool, frame: &[u8]) -> Option<Mbuf> {
     Some(m)
 }
 
-/// Sends the whole burst on `tx`, retrying briefly, and drops what the queue
-/// still refuses (counted).
-fn transmit(tx: &mut TxQueue, burst: &mut Burst, c: &WorkerCounters) {
+/// Sends the whole burst (of `bytes` bytes) on `tx`, retrying briefly, and
+/// drops what the queue still refuses (counted).
+fn transmit(tx: &mut TxQueue, burst: &mut Burst, bytes: u64, c: &WorkerCounters) {
     let total = burst.len() as u64;
-    let bytes = burst_bytes(burst);
     for _ in 0..TX_RETRIES {
         tx.send(burst);
         if burst.is_empty() {

@@ -8,10 +8,11 @@
 //! state holds (reassembly buffers) and emit a flow event.
 //!
 //! A burst can be staged so that its cache misses overlap: [`FlowTable::hash`]
-//! each packet and [`FlowTable::prefetch_index`], then
-//! [`FlowTable::prefetch_entry`] for each, then [`FlowTable::lookup_hashed`]
-//! (and [`FlowTable::insert_hashed`]) packet by packet. Prefetching is only a
-//! hint; the lookups alone decide, so the results equal plain lookups.
+//! each packet and [`FlowTable::prefetch_index`], then packet by packet
+//! [`FlowTable::lookup_hashed`] (and [`FlowTable::insert_hashed`]), with
+//! [`FlowTable::prefetch_entry`] called a few packets ahead of each lookup.
+//! Prefetching is only a hint; the lookups alone decide, so the results
+//! equal plain lookups.
 //! Expiry and eviction live in `expiry`.
 
 use super::config::{
