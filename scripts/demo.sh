@@ -28,7 +28,8 @@ target=${CARGO_TARGET_DIR:-$root/target}
 out=$root/target/demo
 bin=$target/release
 server=10.77.0.2
-metrics=127.0.0.1:9464
+# Another port with PALISADE_DEMO_METRICS, for demos side by side.
+metrics=${PALISADE_DEMO_METRICS:-127.0.0.1:9464}
 export PALISADE_SOCKET=$out/control.sock
 
 say() { echo "demo: $*"; }
@@ -208,7 +209,7 @@ Ordinary traffic
 
 Attacks (the server's access log holds $blocked_in_log of them)
 ${attack_lines}
-Blocked, by rule (evidence masked where sensitive)
+Attacks, by rule: blocked, or allowed where the rule only alerts (evidence masked where sensitive)
 $(alerts_of '[.[] | select(.alert.category != "rate-limit" and .alert.category != "bot")] | group_by(.alert.signature_id)[] | "  \(.[0].alert.signature_id) \(.[0].alert.signature): \(length)x, \(.[0].alert.action)\(if .[0].alert.verdict then " (" + .[0].alert.verdict + ")" else "" end); evidence \(.[0].palisade.name // .[0].palisade.field // "-")=\((.[0].palisade.value // "-") | tostring | .[0:48])"' | head -12)
 
 Clients limited or flagged

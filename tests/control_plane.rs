@@ -395,6 +395,31 @@ fn a_second_control_plane_and_an_empty_ruleset_are_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("another control plane uses"), "{stderr}");
 
+    // A path that holds something else than a socket is left alone; a
+    // socket's missing directory is not made up.
+    let precious = dir.join("precious.txt");
+    std::fs::write(&precious, "keep me\n").expect("write");
+    for socket in [precious.clone(), dir.join("no/such/dir/x.sock")] {
+        let out = run(Command::new(&palisade)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("serve")
+            .arg("--state")
+            .arg(dir.join("state-c")));
+        assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&precious).expect("kept"),
+        "keep me\n"
+    );
+    assert!(!dir.join("no").exists());
+    // The state is its owner's alone.
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(&cp.state), 0o700);
+    assert_eq!(mode(&cp.state.join("palisade.db")), 0o600);
+    assert_eq!(mode(&cp.state.join("events.json")), 0o600);
+
     // Another state directory on the live socket: refused, the socket stays.
     let out = run(Command::new(&palisade)
         .arg("--socket")

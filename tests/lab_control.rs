@@ -24,9 +24,15 @@ fn config(socket: &Path) -> String {
     )
 }
 
-/// A rule file blocking each word of `words` in the query (ids 1, 2, ...).
+/// A rule file blocking each word of `words` in the query (ids 1, 2, ...),
+/// and a rate limit on `/status/418` (id 50, shadow: reported only).
 fn rules(words: &[&str]) -> String {
-    let mut out = String::from("rules:\n");
+    let mut out = String::from(
+        "rules:\n  - id: 50\n    kind: rate-limit\n    name: teapot limit\n    \
+         severity: low\n    action: block\n    mode: shadow\n    \
+         limit: {key: client-address, requests: 1, period: 1s, burst: 1}\n    \
+         scope: {path: /status/418}\n",
+    );
     for (i, w) in words.iter().enumerate() {
         out += &format!(
             "  - id: {}\n    kind: signature\n    name: block {w}\n    severity: high\n    \
@@ -112,6 +118,16 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
         hits.as_array()
             .is_some_and(|h| h.iter().any(|p| p[0] == 2 && p[1].as_u64() >= Some(1)))
     });
+    // A rate limit's alerts count as its rule's hits too.
+    for _ in 0..3 {
+        lab.http_status("/status/418", 2);
+    }
+    wait_until("rate-limit rule 50 counted", || {
+        let s = cp.json(&["stats"]);
+        let hits = &s["dataplanes"][0]["counters"]["rule_hits"];
+        hits.as_array()
+            .is_some_and(|h| h.iter().any(|p| p[0] == 50 && p[1].as_u64() >= Some(1)))
+    });
     let events = cp.json(&["events", "--rule", "2", "--type", "alert"]);
     let alert = &events["events"][0]["event"];
     assert_eq!(alert["alert"]["signature_id"], 2, "{events}");
@@ -146,13 +162,15 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
     // above 0xFF): the dataplane refuses it with its place and keeps 2.
     let wide = "  - id: 9\n    kind: signature\n    name: wide\n    severity: low\n    \
                 action: block\n    match: {field: path, regex: '\\x{263a}'}\n";
-    std::fs::write(&file, rules(&["forbidden-one"]) + wide).expect("write");
+    let before = rules(&["forbidden-one"]);
+    let line = before.lines().count() + 1;
+    std::fs::write(&file, before + wide).expect("write");
     let f = file.to_str().expect("utf-8");
     let out = cp.run(&["rules", "push", f, "--wait", "60"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("lab-dp refused version 3"), "{err}");
-    assert!(err.contains(&format!("{f}:8:5: rule 9: pattern")), "{err}");
+    assert!(err.contains(&format!("{f}:{line}:5: rule 9: pattern")), "{err}");
     let d = dataplane(&cp);
     assert_eq!(d["running"], 2, "{d}");
     assert_eq!(d["refused"][0], 3, "{d}");

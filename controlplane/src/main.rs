@@ -19,9 +19,6 @@ use palisade_controlplane::rules_test::{self, Expect};
 use palisade_controlplane::serve::{self, ServeOptions};
 use palisade_proto::EventQuery;
 
-/// Where the CLI and `serve` look for the control socket by default.
-const DEFAULT_SOCKET: &str = "/run/palisade/control.sock";
-
 #[derive(Debug, Parser)]
 #[command(
     name = "palisade",
@@ -30,7 +27,7 @@ const DEFAULT_SOCKET: &str = "/run/palisade/control.sock";
 )]
 struct Cli {
     /// The control plane's Unix socket.
-    #[arg(long, global = true, env = "PALISADE_SOCKET", default_value = DEFAULT_SOCKET)]
+    #[arg(long, global = true, env = "PALISADE_SOCKET", default_value = serve::DEFAULT_SOCKET)]
     socket: PathBuf,
     /// `human` tables or `json`.
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
@@ -342,6 +339,10 @@ fn quiet_on_closed_output() {
             eprintln!("palisade: error: cannot write the output: {why}");
             std::process::exit(1);
         }
+        // Nowhere left to say anything.
+        if let Some(why) = message.strip_prefix("failed printing to stderr: ") {
+            std::process::exit(if why.contains("Broken pipe") { 141 } else { 1 });
+        }
         default(info);
     }));
 }
@@ -441,6 +442,14 @@ fn validate(paths: &[PathBuf], json: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if set.enabled().count() == 0 {
+        eprintln!(
+            "palisade: {} rules in {} files, none enabled: a dataplane refuses such a set",
+            set.len(),
+            files.len()
+        );
+        return ExitCode::FAILURE;
+    }
     match rules_test::compile(&files) {
         Ok(()) => {}
         Err(rules_test::CompileError::Refused(e)) => {

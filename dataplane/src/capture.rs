@@ -271,7 +271,7 @@ pub fn load_rules(paths: &[PathBuf]) -> Result<Option<Arc<LoadedRules>>> {
     };
     let count = rules.rule_count();
     if count == 0 {
-        bail!("rules: {} hold no enabled rule", show(paths));
+        bail!("rules: {}: no enabled rule", show(paths));
     }
     tracing::info!(
         rules = count,

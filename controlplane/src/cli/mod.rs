@@ -52,9 +52,13 @@ impl Ctx {
                 }))
             }
             Ok(r) => Ok(r),
-            Err(e) => {
-                eprintln!("palisade: {}", e.0);
+            Err(client::Failure::Unreachable(e)) => {
+                eprintln!("palisade: {e}");
                 Err(ExitCode::from(UNREACHABLE))
+            }
+            Err(client::Failure::Refused(e)) => {
+                eprintln!("palisade: {e}");
+                Err(ExitCode::from(FAILED))
             }
         }
     }

@@ -21,7 +21,7 @@ pub mod store;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -164,8 +164,13 @@ pub fn serve(opts: &ServeOptions, stop: Arc<AtomicBool>) -> Result<()> {
     if opts.state.exists() && !opts.state.is_dir() {
         anyhow::bail!("--state {}: not a directory", opts.state.display());
     }
-    std::fs::create_dir_all(&opts.state)
-        .with_context(|| format!("--state {}", opts.state.display()))?;
+    if !opts.state.exists() {
+        std::fs::create_dir_all(&opts.state)
+            .and_then(|()| {
+                std::fs::set_permissions(&opts.state, std::fs::Permissions::from_mode(0o700))
+            })
+            .with_context(|| format!("--state {}", opts.state.display()))?;
+    }
     let _lock = lock_state(&opts.state)?;
     if UnixStream::connect(&opts.socket).is_ok() {
         anyhow::bail!(
@@ -181,6 +186,7 @@ pub fn serve(opts: &ServeOptions, stop: Arc<AtomicBool>) -> Result<()> {
     let events = File::options()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&events_path)
         .with_context(|| format!("events file {}", events_path.display()))?;
     let metrics = Arc::new(Metrics::new()?);
@@ -232,12 +238,26 @@ fn lock_state(state: &Path) -> Result<File> {
     }
 }
 
+/// The control socket when none is given.
+pub const DEFAULT_SOCKET: &str = "/run/palisade/control.sock";
+
 /// Binds the socket under a temporary name, restricts it to its owner
 /// (0600), then moves it into place, so nobody else can connect in
-/// between. A stale socket of an earlier run is replaced.
+/// between. A stale socket of an earlier run is replaced; anything else at
+/// the path is refused. Only the default socket's directory is created.
 fn bind(path: &Path) -> Result<UnixListener> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("--socket {}", path.display()))?;
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if !meta.file_type().is_socket() {
+            anyhow::bail!(
+                "--socket {}: exists and is not a socket; not replacing it",
+                path.display()
+            );
+        }
+    }
+    if path == Path::new(DEFAULT_SOCKET) {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("--socket {}", path.display()))?;
+        }
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let _ = std::fs::remove_file(&tmp);

@@ -95,7 +95,12 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store> {
         let path = dir.join("palisade.db");
         let db = Connection::open(&path).with_context(|| format!("{}", path.display()))?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
+        // Only its owner reads the state (SQLite gives the WAL files the
+        // database's own mode).
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .with_context(|| format!("{}", path.display()))?;
+        db.pragma_update(None, "journal_mode", "WAL")
+            .with_context(|| format!("{}", path.display()))?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
         db.execute_batch(SCHEMA)
             .with_context(|| format!("{}: schema", path.display()))?;

@@ -147,8 +147,16 @@ pub fn start(
 impl ControlLink {
     /// Takes one drained event: counted if an alert, queued as EVE lines.
     pub fn event(&mut self, event: &Event, cx: &EventContext) {
-        if let Event::Alert(a) = event {
-            *self.rule_hits.entry(a.hit.rule_id).or_default() += 1;
+        let rule = match event {
+            Event::Alert(a) => Some(a.hit.rule_id),
+            Event::Guard(g) => match &**g {
+                crate::inspect::GuardRecord::Alert(a) => Some(a.signature_id()),
+                crate::inspect::GuardRecord::Tls(_) => None,
+            },
+            _ => None,
+        };
+        if let Some(id) = rule {
+            *self.rule_hits.entry(id).or_default() += 1;
         }
         let mut buf = Vec::new();
         if events::write_event(&mut buf, event, cx).is_err() {

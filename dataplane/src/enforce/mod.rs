@@ -276,6 +276,12 @@ impl Enforcer {
         }
     }
 
+    /// True when `flow` is held in the tarpit (it must live on to keep
+    /// answering the client's probes).
+    pub fn tarpitted(&self, flow: FlowId) -> bool {
+        matches!(self.held.get(&flow), Some(Held::Tarpit { .. }))
+    }
+
     /// A later packet of a blocked flow (dropped by the pipeline).
     pub fn blocked_packet(&mut self, flow: FlowId, frame: &[u8], from_client: bool) {
         if !from_client || self.held.is_empty() {

@@ -309,12 +309,24 @@ fn client_object(v: &BotVerdict, tls_class: Option<&str>) -> Value {
     })
 }
 
+impl GuardAlert {
+    /// The id its alert carries: the rate-limit rule's, or the bot
+    /// signal's.
+    pub fn signature_id(&self) -> u64 {
+        match &self.reason {
+            Reason::RateLimit { hit, .. } => hit.rule_id,
+            Reason::Bot(s) => s.signature_id(),
+        }
+    }
+}
+
 /// `event_type: alert` for a rate limit or a bot signal.
 fn guard_alert_event(a: &GuardAlert) -> Value {
     let mut event = envelope(a.flow_id, &a.ends, a.at_ns, "alert");
-    let (id, signature, category) = match &a.reason {
-        Reason::RateLimit { hit, name } => (hit.rule_id, name.clone(), "rate-limit"),
-        Reason::Bot(s) => (s.signature_id(), s.description().to_owned(), "bot"),
+    let id = a.signature_id();
+    let (signature, category) = match &a.reason {
+        Reason::RateLimit { name, .. } => (name.clone(), "rate-limit"),
+        Reason::Bot(s) => (s.description().to_owned(), "bot"),
     };
     event["app_proto"] = if a.tx.is_some() { "http" } else { "tls" }.into();
     event["alert"] = json!({

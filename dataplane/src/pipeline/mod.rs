@@ -33,7 +33,7 @@ use crate::decode::{
 use crate::enforce::{EnforceConfig, Enforcer, Outbox};
 use crate::flow::{
     Direction, FlowConfig, FlowConfigError, FlowTable, FlowTuple, Found, HashSeed, HashedKey,
-    Removed, Side,
+    Removed, Side, TimeoutClass,
 };
 use crate::frag::{FragLimits, Fragment, Outcome as FragOutcome, Reassembler};
 use crate::guard::{Guard, GuardConfig};
@@ -564,6 +564,11 @@ impl Pipeline {
             let from_client = found.dir == Direction::ToResponder;
             let decision = sink.decision(found.id);
             self.enforcer.block(found.id, frame, from_client, decision);
+            // Reset, answered or dropped, the connection is over: its flow
+            // ends after the closing timeout, not the established one.
+            if !self.enforcer.tarpitted(found.id) {
+                self.flows.set_class(found.slot, TimeoutClass::TcpClosing);
+            }
         }
         verdict
     }

@@ -200,3 +200,24 @@ fn a_new_connection_on_a_blocked_four_tuple_is_not_blocked() {
     );
     assert_eq!(p.stats().flows_blocked, 1);
 }
+
+#[test]
+fn a_blocked_connection_ends_after_the_closing_timeout() {
+    let mut frames = handshake(40_010);
+    frames.extend(handshake(40_011));
+    frames.extend([
+        segment(40_010, true, CLIENT_ISN, SERVER_ISN, PSH_ACK, b"EVIL"),
+        segment(40_011, true, CLIENT_ISN, SERVER_ISN, PSH_ACK, b"GOOD"),
+    ]);
+    let (mut p, mut sink) = (pipeline(), Blocker::default());
+    run(&mut p, &mut sink, &frames);
+    let cfg = crate::flow::FlowConfig::default().timeouts;
+    // The frames came at 1000 to 1007 ns.
+    let after_closing = 1_008 + cfg.tcp_closing.as_nanos() as u64;
+    assert!(after_closing < cfg.tcp_established.as_nanos() as u64);
+    p.housekeeping(after_closing, &mut sink);
+    // The blocked one is gone; the established one stays.
+    let ended: Vec<u16> = p.drain_records().map(|r| r.src_port).collect();
+    assert_eq!(ended, [40_010]);
+    assert_eq!(p.stats().flows["active"], 1);
+}
