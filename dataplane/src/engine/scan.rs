@@ -177,10 +177,17 @@ impl Scanner<'_> {
                 }
                 self.stats.scans += 1;
                 let mut reported = false;
-                let scanned = sweep.db.scan(text, self.scratch, |id, _, _, _| {
+                // Patterns whose named parameters the body lacks: a
+                // pattern may report many times, the body is searched once.
+                let mut absent: Vec<u32> = Vec::new();
+                let scanned = sweep.scan(text, (self.scratch, &mut *self.stats), |id, _, _, _| {
+                    if absent.contains(&id) {
+                        return Matching::Continue;
+                    }
                     let named = sweep.named.get(id as usize).and_then(Option::as_ref);
                     let found = |n: &Vec<u8>| memchr::memmem::find(body, n).is_some();
                     if named.is_some_and(|names| !names.iter().any(found)) {
+                        absent.push(id);
                         return Matching::Continue;
                     }
                     reported = true;

@@ -6,6 +6,7 @@ mod compile;
 mod fields;
 mod logic;
 mod operators;
+mod prefilter;
 mod prop;
 mod screen;
 mod streaming;
