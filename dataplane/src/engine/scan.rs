@@ -163,10 +163,13 @@ impl Scanner<'_> {
                 ..
             }) = &sweep.screen
             {
-                let named = names
-                    .iter()
-                    .any(|n| memchr::memmem::find(body, n).is_some());
-                if named || base64_run(body) >= *run {
+                // The run is found in a short prefix of most bodies; the
+                // names are searched only when there is none.
+                let named = || {
+                    let found = |n: &Vec<u8>| memchr::memmem::find(body, n).is_some();
+                    names.iter().any(found)
+                };
+                if has_base64_run(body, *run) || named() {
                     return false;
                 }
                 continue;
@@ -284,19 +287,25 @@ impl Scanner<'_> {
     }
 }
 
-/// The longest run of base64 characters in `text`, whitespace between
-/// them allowed (see [`super::transform`]'s `base64-decode`).
-fn base64_run(text: &[u8]) -> usize {
-    let (mut longest, mut run) = (0, 0);
+/// Whether `text` holds a run of at least `min` base64 characters,
+/// whitespace between them allowed (see [`super::transform`]'s
+/// `base64-decode`).
+fn has_base64_run(text: &[u8], min: usize) -> bool {
+    if min == 0 {
+        return true;
+    }
+    let mut run = 0;
     for &b in text {
         if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_') {
             run += 1;
-            longest = longest.max(run);
+            if run >= min {
+                return true;
+            }
         } else if !b.is_ascii_whitespace() {
             run = 0;
         }
     }
-    longest
+    false
 }
 
 /// Whether some database of `sweep` still needs the values of `source`:
