@@ -56,12 +56,10 @@ fn main() {
     let stats = *matcher.stats();
     println!(
         "rules: {} rules, {attacks} attacks all detected, {false_positives} benign transactions hit; \
-         per transaction: {:.1} scans, {:.2} body phases cleared by the raw-body screen, \
-         {:.2} sweep scans narrowed by the literal pass",
+         per transaction: {:.1} scans, {:.2} body phases cleared by the raw-body screen",
         snapshot.rule_count(),
         stats.scans as f64 / txs,
         stats.screened as f64 / txs,
-        stats.prefiltered as f64 / txs,
     );
 
     if std::env::var_os("RULES_PROFILE").is_some() {

@@ -78,7 +78,7 @@ impl Batch {
                 break;
             };
             stats.scans += 1;
-            if !self.scan_pass(sweep, pass, (scratch, &mut *stats)) {
+            if !self.scan_pass(sweep, pass, scratch) {
                 return false;
             }
         }
@@ -170,20 +170,14 @@ impl Batch {
     }
 
     /// Builds and scans one pass; false if the sweep must give up.
-    fn scan_pass(
-        &mut self,
-        sweep: &Sweep,
-        pass: Pass,
-        scanning: (&Scratch, &mut MatcherStats),
-    ) -> bool {
-        let (scratch, stats) = scanning;
+    fn scan_pass(&mut self, sweep: &Sweep, pass: Pass, scratch: &Scratch) -> bool {
         self.join(tail(sweep, &pass), pass.sources, sweep.separator);
         if self.spans.is_empty() {
             return true;
         }
         let (text, spans) = (&self.joined, &self.spans);
         let found = &mut self.found;
-        let scanned = sweep.scan(&text[..], (scratch, stats), |id, _, to, _| {
+        let scanned = sweep.db.scan(&text[..], scratch, |id, _, to, _| {
             let to = usize::try_from(to).unwrap_or(usize::MAX);
             report(sweep, &pass, spans, (id, to), found);
             if found.len() > MAX_FOUND {

@@ -33,9 +33,6 @@ pub struct MatcherStats {
     pub scans: u64,
     /// Body phases cleared by screening the raw body (see `scan`).
     pub screened: u64,
-    /// Sweep scans whose literal pass found few factors, so that only
-    /// the residual patterns and a few others ran (see `literal`).
-    pub prefiltered: u64,
     /// Scans Vectorscan refused (should stay 0).
     pub scan_errors: u64,
     /// Prefilter reports confirmed by the regex.
@@ -112,15 +109,6 @@ impl Matcher {
         }
         for sweep in &snapshot.sweeps {
             sweep.db.alloc_scratch_for(&mut self.scratch)?;
-            if let Some(prefilter) = &sweep.prefilter {
-                prefilter.literals.alloc_scratch_for(&mut self.scratch)?;
-                if let Some(residual) = &prefilter.residual {
-                    residual.alloc_scratch_for(&mut self.scratch)?;
-                }
-                for single in prefilter.singles.iter().flatten() {
-                    single.alloc_scratch_for(&mut self.scratch)?;
-                }
-            }
         }
         self.snapshot = snapshot;
         Ok(())

@@ -45,10 +45,7 @@
 //! phase with anchors dropped (see `sweep`). Only the values a sweep
 //! reports are then scanned one by one by the exact databases above, so a
 //! transaction costs a handful of Vectorscan calls, not one per value and
-//! database.
-//! A sweep with many patterns first runs a literal pass over the same text
-//! (see `literal`): one database of the literals each pattern requires, so
-//! that the patterns whose literals are absent are not run at all. A body phase goes further: when the raw body holds nothing
+//! database. A body phase goes further: when the raw body holds nothing
 //! that decoding or unescaping would change, the sweeps scan the body as
 //! it is, and a body they report nothing on is never split into parameters
 //! or flattened JSON at all (see `sweep` and `scan`).
@@ -75,7 +72,6 @@ mod extract;
 mod hit;
 mod html;
 mod inspection;
-mod literal;
 mod matcher;
 mod pattern;
 mod scan;

@@ -183,7 +183,7 @@ impl Scanner<'_> {
                 // Patterns whose named parameters the body lacks: a
                 // pattern may report many times, the body is searched once.
                 let mut absent: Vec<u32> = Vec::new();
-                let scanned = sweep.scan(text, (self.scratch, &mut *self.stats), |id, _, _, _| {
+                let scanned = sweep.db.scan(text, self.scratch, |id, _, _, _| {
                     if absent.contains(&id) {
                         return Matching::Continue;
                     }

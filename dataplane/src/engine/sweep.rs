@@ -42,12 +42,10 @@
 use std::collections::HashMap;
 
 use hyperscan::{BlockDatabase, BlockMode, Pattern as HsPattern, PatternFlags as HsFlags};
-use hyperscan::{Builder, Matching, Patterns, Scratch};
+use hyperscan::{Builder, Patterns};
 use palisade_rules::Transform;
 
 use super::compile::PatternTest;
-use super::literal::{Needs, Prefilter};
-use super::matcher::MatcherStats;
 use super::pattern::Expression;
 use super::snapshot::{Check, Group, StreamGroup, TestSpec};
 use super::source::{Phase, Selector, Source};
@@ -74,9 +72,6 @@ pub(crate) struct Sweep {
     /// Whether and how the sweep can screen a raw body; `None` outside
     /// the body phases or when a chain does more than decode.
     pub(crate) screen: Option<Screen>,
-    /// The literal pass run before the sweep database (see
-    /// [`super::literal`]); `None` when no pattern has factors.
-    pub(crate) prefilter: Option<Prefilter>,
 }
 
 /// What must be absent from a raw body for a sweep's report-free scan of
@@ -124,40 +119,6 @@ pub(crate) struct Target<'s> {
     pub(crate) source: Source,
     pub(crate) chain: &'s [Transform],
     pub(crate) tests: &'s [u32],
-}
-
-impl Sweep {
-    /// Scans `text` for the sweep's patterns, reporting to `on_match` as
-    /// the sweep database would (in another order when the literal pass
-    /// spares some patterns; see [`super::literal`]).
-    pub(crate) fn scan<F>(
-        &self,
-        text: &[u8],
-        scanning: (&Scratch, &mut MatcherStats),
-        mut on_match: F,
-    ) -> Result<(), hyperscan::Error>
-    where
-        F: FnMut(u32, u64, u64, u32) -> Matching,
-    {
-        let (scratch, stats) = scanning;
-        let Some(prefilter) = &self.prefilter else {
-            return self.db.scan(text, scratch, on_match);
-        };
-        let Needs::Some(candidates) = prefilter.needs(text, scratch) else {
-            return self.db.scan(text, scratch, on_match);
-        };
-        stats.prefiltered += 1;
-        if let Some(residual) = &prefilter.residual {
-            residual.scan(text, scratch, &mut on_match)?;
-        }
-        for id in candidates {
-            let single = prefilter.singles.get(id as usize).and_then(Option::as_ref);
-            if let Some(single) = single {
-                single.scan(text, scratch, &mut on_match)?;
-            }
-        }
-        Ok(())
-    }
 }
 
 impl std::fmt::Debug for Sweep {
@@ -301,9 +262,6 @@ impl Planned<'_, '_> {
         }
         let db = compile(&entries)?;
         let separator = separator(&db)?;
-        let prefilter = (entries.len() >= PREFILTERED_SWEEP)
-            .then(|| Prefilter::build(&entries))
-            .flatten();
         let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
         sources.sort_unstable();
         sources.dedup();
@@ -313,7 +271,6 @@ impl Planned<'_, '_> {
             separator,
             owners,
             screen: self.screen(kind.phase, &chains, &swept),
-            prefilter,
             named,
             chains,
             sources,
@@ -423,10 +380,6 @@ fn chain_slot(chains: &mut Vec<SweepChain>, target: &Target<'_>) -> u16 {
     }
     u16::try_from(at).unwrap_or(u16::MAX)
 }
-
-/// Fewest patterns a sweep needs for a literal pass to pay: a small
-/// sweep database costs about as much as the pass itself.
-const PREFILTERED_SWEEP: usize = 8;
 
 /// Bytes that may separate values: none is a word byte, so `\b` and `\B`
 /// hold at a value's edges as they do on the value alone.

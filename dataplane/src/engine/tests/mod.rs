@@ -6,7 +6,6 @@ mod compile;
 mod fields;
 mod logic;
 mod operators;
-mod prefilter;
 mod prop;
 mod screen;
 mod streaming;
