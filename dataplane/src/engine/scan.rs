@@ -357,3 +357,18 @@ fn chosen<'v, 'a>(
         .chain(picked)
         .filter_map(move |i| all.get(i).map(|value| (i, value)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::has_base64_run;
+
+    #[test]
+    fn a_base64_run_may_hold_whitespace_and_ends_at_other_bytes() {
+        assert!(has_base64_run(b"", 0));
+        assert!(has_base64_run(b"{\"k\":\"PCFk b2N0\"}", 8));
+        assert!(!has_base64_run(b"{\"k\":\"PCFk\",\"j\":\"b2N0\"}", 5));
+        assert!(has_base64_run(b"a-b_c+d/e", 9));
+        assert!(!has_base64_run(b"a-b_c+d/e", 10));
+        assert!(!has_base64_run(b"abc.def", 4));
+    }
+}
