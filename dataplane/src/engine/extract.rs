@@ -36,7 +36,7 @@ pub(crate) struct TxFields<'a> {
     tx: &'a Transaction,
     client: IpAddr,
     limits: &'a Limits,
-    cache: Vec<Option<Vec<Value<'a>>>>,
+    cache: [Option<Vec<Value<'a>>>; Source::COUNT],
 }
 
 impl<'a> TxFields<'a> {
@@ -45,7 +45,7 @@ impl<'a> TxFields<'a> {
             tx,
             client,
             limits,
-            cache: vec![None; Source::COUNT],
+            cache: Default::default(),
         }
     }
 

@@ -163,10 +163,13 @@ impl Scanner<'_> {
                 ..
             }) = &sweep.screen
             {
-                let named = names
-                    .iter()
-                    .any(|n| memchr::memmem::find(body, n).is_some());
-                if named || base64_run(body) >= *run {
+                // The run is found in a short prefix of most bodies; the
+                // names are searched only when there is none.
+                let named = || {
+                    let found = |n: &Vec<u8>| memchr::memmem::find(body, n).is_some();
+                    names.iter().any(found)
+                };
+                if has_base64_run(body, *run) || named() {
                     return false;
                 }
                 continue;
@@ -177,10 +180,17 @@ impl Scanner<'_> {
                 }
                 self.stats.scans += 1;
                 let mut reported = false;
+                // Patterns whose named parameters the body lacks: a
+                // pattern may report many times, the body is searched once.
+                let mut absent: Vec<u32> = Vec::new();
                 let scanned = sweep.db.scan(text, self.scratch, |id, _, _, _| {
+                    if absent.contains(&id) {
+                        return Matching::Continue;
+                    }
                     let named = sweep.named.get(id as usize).and_then(Option::as_ref);
                     let found = |n: &Vec<u8>| memchr::memmem::find(body, n).is_some();
                     if named.is_some_and(|names| !names.iter().any(found)) {
+                        absent.push(id);
                         return Matching::Continue;
                     }
                     reported = true;
@@ -277,19 +287,25 @@ impl Scanner<'_> {
     }
 }
 
-/// The longest run of base64 characters in `text`, whitespace between
-/// them allowed (see [`super::transform`]'s `base64-decode`).
-fn base64_run(text: &[u8]) -> usize {
-    let (mut longest, mut run) = (0, 0);
+/// Whether `text` holds a run of at least `min` base64 characters,
+/// whitespace between them allowed (see [`super::transform`]'s
+/// `base64-decode`).
+fn has_base64_run(text: &[u8], min: usize) -> bool {
+    if min == 0 {
+        return true;
+    }
+    let mut run = 0;
     for &b in text {
         if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_') {
             run += 1;
-            longest = longest.max(run);
+            if run >= min {
+                return true;
+            }
         } else if !b.is_ascii_whitespace() {
             run = 0;
         }
     }
-    longest
+    false
 }
 
 /// Whether some database of `sweep` still needs the values of `source`:
@@ -340,4 +356,19 @@ fn chosen<'v, 'a>(
     every
         .chain(picked)
         .filter_map(move |i| all.get(i).map(|value| (i, value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_base64_run;
+
+    #[test]
+    fn a_base64_run_may_hold_whitespace_and_ends_at_other_bytes() {
+        assert!(has_base64_run(b"", 0));
+        assert!(has_base64_run(b"{\"k\":\"PCFk b2N0\"}", 8));
+        assert!(!has_base64_run(b"{\"k\":\"PCFk\",\"j\":\"b2N0\"}", 5));
+        assert!(has_base64_run(b"a-b_c+d/e", 9));
+        assert!(!has_base64_run(b"a-b_c+d/e", 10));
+        assert!(!has_base64_run(b"abc.def", 4));
+    }
 }
