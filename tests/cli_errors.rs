@@ -253,6 +253,41 @@ fn missing_capture_core_and_reserved_eal_args_are_refused() {
 }
 
 #[test]
+fn a_pcapng_mixing_link_types_is_refused() {
+    // The same packets under two interfaces, one called Ethernet, one raw IP.
+    let dir = scratch("err-mixed-links");
+    let source = palisade_tests::corpus().join("http-evader/http-evader-002/input.pcap");
+    let (eth, raw, mixed) = (
+        dir.join("eth.pcapng"),
+        dir.join("raw.pcapng"),
+        dir.join("mixed.pcapng"),
+    );
+    palisade_tests::run_ok(
+        Command::new("editcap")
+            .args(["-F", "pcapng"])
+            .arg(&source)
+            .arg(&eth),
+    );
+    palisade_tests::run_ok(
+        Command::new("editcap")
+            .args(["-F", "pcapng", "-T", "rawip"])
+            .arg(&source)
+            .arg(&raw),
+    );
+    palisade_tests::run_ok(
+        Command::new("mergecap")
+            .args(["-F", "pcapng", "-w"])
+            .arg(&mixed)
+            .arg(&eth)
+            .arg(&raw),
+    );
+    let out = run(Command::new(dataplane_bin())
+        .args(["capture", "--input"])
+        .arg(&mixed));
+    fails_with(&out, &["mixed.pcapng", "different link types (1 and 101)"]);
+}
+
+#[test]
 fn runtime_directories_of_dead_dataplanes_are_removed() {
     // A pid above the kernel's pid_max can belong to no process.
     let pid_max: u64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")

@@ -170,7 +170,10 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("lab-dp refused version 3"), "{err}");
-    assert!(err.contains(&format!("{f}:{line}:5: rule 9: pattern")), "{err}");
+    assert!(
+        err.contains(&format!("{f}:{line}:5: rule 9: pattern")),
+        "{err}"
+    );
     let d = dataplane(&cp);
     assert_eq!(d["running"], 2, "{d}");
     assert_eq!(d["refused"][0], 3, "{d}");

@@ -126,6 +126,8 @@ fn scan_records(path: &Path, f: File, big: bool) -> Result<()> {
 
 /// The pcapng block type of a section header (the file's magic).
 const SECTION_HEADER: u32 = 0x0a0d_0d0a;
+/// The pcapng block type of an interface description.
+const INTERFACE_DESCRIPTION: u32 = 1;
 /// The pcapng byte-order magic, as written by a little-endian writer.
 const BYTE_ORDER_LE: [u8; 4] = [0x4d, 0x3c, 0x2b, 0x1a];
 
@@ -137,6 +139,7 @@ fn scan_blocks(path: &Path, f: File) -> Result<()> {
     r.seek(SeekFrom::Start(0))?;
     let (mut offset, mut packets, mut big) = (0u64, 0u64, false);
     let mut header = [0u8; 12];
+    let mut links: Vec<u32> = Vec::new();
     while offset < len {
         if offset + 12 > len || r.read_exact(&mut header).is_err() {
             return warn(path, packets, "the file ends inside a block header");
@@ -155,8 +158,26 @@ fn scan_blocks(path: &Path, f: File) -> Result<()> {
         }
         let (kind, block_len) = (word(0, big), word(4, big));
         if block_len < 12 || block_len % 4 != 0 {
-            let why = format!("block {} has an impossible length {block_len}", kind);
+            let why = format!("a block of type {kind:#x} has an impossible length {block_len}");
             return warn(path, packets, &why);
+        }
+        if kind == INTERFACE_DESCRIPTION {
+            // The link type: the low 16 bits of the block's first body word.
+            let link = if big {
+                word(8, big) >> 16
+            } else {
+                word(8, big) & 0xffff
+            };
+            match links.first() {
+                Some(first) if *first != link => bail!(
+                    "input {}: its interfaces have different link types ({first} and {link}), \
+                     which the capture reader cannot mix; split it by interface first \
+                     (for example with tshark -r FILE -w OUT -Y frame.interface_id==N)",
+                    path.display()
+                ),
+                Some(_) => {}
+                None => links.push(link),
+            }
         }
         offset += u64::from(block_len);
         if offset > len {
