@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use palisade_tests::lab::{lab_dir, retry_until_ok, wait_until, wrk_requests, Lab, SERVER};
-use palisade_tests::{exclusive, run, scratch};
+use palisade_tests::{exclusive, scratch};
 
 fn config(rules: &std::path::Path, policy: &str) -> String {
     format!(
@@ -45,17 +45,7 @@ const RULE: &str = "rules:
 /// The status curl got for `/get?w=WORD` on a new connection ("000" when
 /// nothing came back within 2 s).
 fn status(lab: &Lab, word: &str) -> String {
-    let out = run(lab.cmd("cli", "curl").args([
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "--max-time",
-        "2",
-        &format!("http://{SERVER}/get?w={word}"),
-    ]));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    lab.http_status(&format!("/get?w={word}"), 2)
 }
 
 fn server_saw(word: &str) -> bool {
