@@ -314,3 +314,22 @@ fn runtime_directories_of_dead_dataplanes_are_removed() {
     assert!(other.exists());
     std::fs::remove_dir_all(other).expect("clean up");
 }
+
+#[test]
+fn a_closed_stderr_is_no_panic() {
+    let dir = scratch("err-closed-stderr");
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "rules:\n  - id: -5\n").expect("write");
+    for _ in 0..5 {
+        let mut child = Command::new(dataplane_bin())
+            .arg("check-rules")
+            .arg(&bad)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stderr.take());
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(1), "{status}");
+    }
+}

@@ -193,9 +193,17 @@ enum RulesCommand {
     /// Every stored version, newest first (* marks the current one).
     List,
     /// One version's files (the current one by default).
-    Show { version: Option<u64> },
-    /// Changes from version A to version B.
-    Diff { a: u64, b: u64 },
+    Show {
+        /// The version (see `rules list`).
+        version: Option<u64>,
+    },
+    /// Changes from version A to version B, a unified diff per file.
+    Diff {
+        /// The older version.
+        a: u64,
+        /// The newer version.
+        b: u64,
+    },
     /// Make an earlier version current again (by default the one before the
     /// current), stored as a new version.
     Rollback {

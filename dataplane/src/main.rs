@@ -2,6 +2,7 @@
 //! exit report. The work itself is in the library's `runtime` (live ports)
 //! and `capture` (capture files) modules.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -145,7 +146,8 @@ fn main() -> ExitCode {
     match execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("palisade-dataplane: error: {e:#}");
+            // A closed stderr is no reason to panic on the way out.
+            let _ = writeln!(std::io::stderr(), "palisade-dataplane: error: {e:#}");
             ExitCode::FAILURE
         }
     }

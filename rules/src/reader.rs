@@ -208,7 +208,7 @@ pub(crate) fn bounded(sink: &mut Sink, node: &Node, what: &str, min: u64, max: u
         .filter(|v| (min..=max).contains(v));
     if value.is_none() {
         // A number past the top is reported as too large, not as too small.
-        let above = digits.parse::<u64>().map_or(true, |v| v > max);
+        let above = !digits.starts_with('-') && digits.parse::<u64>().map_or(true, |v| v > max);
         let message = if above && max == u64::MAX {
             format!("{what} `{digits}` is too large (at most {max})")
         } else {

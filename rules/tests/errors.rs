@@ -528,3 +528,20 @@ rules:
         ["t.yaml:2:9: `id` `99999999999999999999999` is too large (at most 18446744073709551615)"]
     );
 }
+
+#[test]
+fn a_negative_id_is_below_the_range_not_too_large() {
+    let text = "\
+rules:
+  - id: -5
+    kind: signature
+    name: t
+    severity: low
+    action: log
+    match: {field: path, prefix: /}
+";
+    assert_eq!(
+        errors(text),
+        ["t.yaml:2:9: `id` must be at least 1, found `-5`"]
+    );
+}
