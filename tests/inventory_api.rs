@@ -23,7 +23,7 @@ use palisade_tests::eve::read_events;
 use palisade_tests::{dataplane_bin, root, run, run_ok, scratch};
 use serde_json::Value;
 
-const VENV: &str = "/opt/palisade/venv/bin";
+use palisade_tests::VENV;
 
 /// httpbin under gunicorn on a free loopback port, and tcpdump recording
 /// that port; both stopped on drop.
@@ -389,13 +389,7 @@ fn learned_templates_match_the_servers_own_spec() {
     println!("path parameter types agreeing with the spec: {agree} of {compared}");
     assert!(agree * 100 >= compared * 90, "types: {mismatches:?}");
 
-    let valid = run(Command::new(format!("{VENV}/openapi-spec-validator")).arg(&openapi));
-    assert!(
-        valid.status.success(),
-        "export is not valid OpenAPI 3: {}{}",
-        String::from_utf8_lossy(&valid.stdout),
-        String::from_utf8_lossy(&valid.stderr)
-    );
+    palisade_tests::assert_valid_openapi(&openapi);
 }
 
 /// A crafted request: curl arguments, and the finding kind it must give

@@ -9,14 +9,12 @@
 //! an `api` event in `palisade events --type api`, a clean one none.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use palisade_tests::control::ControlPlane;
 use palisade_tests::lab::{self, Lab, SERVER};
-use palisade_tests::{exclusive, root, run, scratch};
+use palisade_tests::{exclusive, root, scratch};
 
-const VENV: &str = "/opt/palisade/venv/bin";
 /// The template of `/anything/users/<id>`: a parameter is named after the
 /// segment before it (`dataplane/src/inventory/template.rs`).
 const USERS: &str = "/anything/users/{users_id}";
@@ -130,13 +128,7 @@ fn the_control_plane_learns_the_inventory_and_binds_specs() {
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&openapi).expect("read")).expect("json");
     assert!(doc["paths"][&template]["get"].is_object(), "{doc}");
-    let valid = run(Command::new(format!("{VENV}/openapi-spec-validator")).arg(&openapi));
-    assert!(
-        valid.status.success(),
-        "export is not valid OpenAPI 3: {}{}",
-        String::from_utf8_lossy(&valid.stdout),
-        String::from_utf8_lossy(&valid.stderr)
-    );
+    palisade_tests::assert_valid_openapi(&openapi);
 
     // A file that is not OpenAPI 3 is refused, and nothing is bound.
     let bad = dir.join("swagger.json");

@@ -152,18 +152,7 @@ impl Dataplane {
     /// Waits until the dataplane's log holds `needle`; panics with the log
     /// after `limit`.
     pub fn wait_for_log(&self, needle: &str, limit: Duration) {
-        let start = Instant::now();
-        loop {
-            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-            if text.contains(needle) {
-                return;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "dataplane did not log {needle:?}:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        crate::wait_for_log(&self.log, needle, limit);
     }
 
     /// Sends SIGINT, waits for exit, and returns the exit report.

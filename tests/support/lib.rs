@@ -177,3 +177,36 @@ pub fn yaml_files(dir: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The lab's Python tools (schemathesis, openapi-spec-validator, ...).
+pub const VENV: &str = "/opt/palisade/venv/bin";
+
+/// Fails unless `openapi-spec-validator` accepts the document at `path`.
+pub fn assert_valid_openapi(path: &Path) {
+    let valid = run(Command::new(format!("{VENV}/openapi-spec-validator")).arg(path));
+    assert!(
+        valid.status.success(),
+        "{} is not valid OpenAPI 3: {}{}",
+        path.display(),
+        String::from_utf8_lossy(&valid.stdout),
+        String::from_utf8_lossy(&valid.stderr)
+    );
+}
+
+/// Waits until the file at `log` holds `needle`; fails with the file's
+/// text after `limit`.
+pub fn wait_for_log(log: &Path, needle: &str, limit: std::time::Duration) {
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.contains(needle) {
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "no {needle:?} in {}:\n{text}",
+            log.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -95,19 +95,7 @@ pub struct Background {
 impl Background {
     /// Waits until the log holds `needle`.
     pub fn wait_for_log(&self, needle: &str, limit: Duration) {
-        let start = Instant::now();
-        loop {
-            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-            if text.contains(needle) {
-                return;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "no {needle:?} in {}:\n{text}",
-                self.log.display()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait_for_log(&self.log, needle, limit);
     }
 
     /// Sends SIGINT and waits for the process to end.

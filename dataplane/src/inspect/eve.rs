@@ -48,7 +48,7 @@ pub fn anomaly_events(r: &HttpRecord) -> Vec<Value> {
 }
 
 /// The fields every event of a transaction starts with.
-fn envelope(r: &HttpRecord, event_type: &str) -> Value {
+pub fn envelope(r: &HttpRecord, event_type: &str) -> Value {
     json!({
         "timestamp": timestamp(r.tx.request_started_ns),
         "flow_id": r.flow_id.0,

@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 pub use alert::{alert_event, AlertRecord, LoadedRules, RuleInfo, TxSummary};
 pub use detect::{detect, AppProtocol};
-pub use eve::{anomaly_events, http_event, HttpEventOptions};
+pub use eve::{anomaly_events, envelope, http_event, HttpEventOptions};
 pub use guard::{guard_event, GuardAlert, GuardRecord, GuardState, Reason, TlsRecord};
 pub use record::{HttpRecord, InspectCounters, InspectStats};
 pub use reload::RulesSlot;

@@ -15,7 +15,6 @@ use super::compliance::{Compliance, Finding, Policy};
 use super::observe::{observe, Observation};
 use super::spec::{Lookup, Spec};
 use super::{openapi, Inventory, InventoryReport};
-use crate::events::timestamp;
 use crate::events::Sink;
 use crate::inspect::HttpRecord;
 use crate::worker::Event;
@@ -236,18 +235,9 @@ pub fn api_event(r: &HttpRecord, obs: &Observation, f: &Finding) -> Value {
     if !f.sensitive.is_empty() {
         api["sensitive"] = json!(f.sensitive);
     }
-    json!({
-        "timestamp": timestamp(obs.time_ns),
-        "flow_id": r.flow_id.0,
-        "event_type": "api",
-        "src_ip": r.ends.client.ip(),
-        "src_port": r.ends.client.port(),
-        "dest_ip": r.ends.server.ip(),
-        "dest_port": r.ends.server.port(),
-        "proto": "TCP",
-        "tx_id": r.tx.index,
-        "api": api,
-    })
+    let mut event = crate::inspect::envelope(r, "api");
+    event["api"] = api;
+    event
 }
 
 /// Writes events as JSON lines, each naming the capture file it came from.
