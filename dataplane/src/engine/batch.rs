@@ -21,7 +21,7 @@ use palisade_rules::Transform;
 use super::extract::TxFields;
 use super::matcher::MatcherStats;
 use super::source::Source;
-use super::sweep::Sweep;
+use super::sweep::{Owner, Sweep};
 use super::transform::{apply_into, changes, keeps};
 
 /// Reported pairs above which the sweep stops and every value is scanned
@@ -61,6 +61,9 @@ pub(crate) struct Batch {
     passes: Vec<Pass>,
     /// (target, value index) pairs to scan exactly, sorted.
     pub(crate) found: Vec<(u32, u32)>,
+    /// The targets of a phase's sweeps that named their values (kept here
+    /// so that its buffer is reused).
+    pub(crate) swept: Vec<u32>,
 }
 
 impl Batch {
@@ -96,12 +99,14 @@ impl Batch {
         self.found.dedup();
     }
 
-    /// Joins the raw values of a phase's `sources` (once each) and notes
-    /// what transforms would change in them.
+    /// Joins the raw values of `sources` (once each) and notes what
+    /// transforms would change in them. Header fields are taken only when
+    /// `header_names` (lower-case) holds their name, or when it is `None`.
     pub(crate) fn join_raw(
         &mut self,
         sources: impl Iterator<Item = Source>,
         fields: &mut TxFields<'_>,
+        header_names: Option<&[Vec<u8>]>,
     ) {
         self.raw.clear();
         self.raw_spans.clear();
@@ -114,6 +119,9 @@ impl Batch {
             seen |= 1 << source as u32;
             let mut changed = 0;
             for (index, value) in fields.values(source).iter().enumerate() {
+                if source.is_headers() && !wanted(header_names, value.name()) {
+                    continue;
+                }
                 let start = self.raw.len();
                 self.raw.extend_from_slice(&value.bytes);
                 changed |= changes(&value.bytes);
@@ -211,6 +219,16 @@ impl Batch {
     }
 }
 
+/// Whether a header field called `name` is among `names` (lower-case;
+/// `None`: all are).
+fn wanted(names: Option<&[Vec<u8>]>, name: Option<&[u8]>) -> bool {
+    let Some(names) = names else {
+        return true;
+    };
+    let name = name.unwrap_or_default();
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 /// The effective chain of a pass.
 fn tail<'s>(sweep: &'s Sweep, pass: &Pass) -> &'s [Transform] {
     let chain = sweep.chains.get(pass.chain).map(|c| c.chain.as_slice());
@@ -228,11 +246,20 @@ fn report(
     found: &mut Vec<(u32, u32)>,
 ) {
     let (id, to) = hit;
-    let at = spans.partition_point(|s| s.end < to);
-    let Some(span) = spans.get(at).filter(|s| s.start <= to) else {
-        return;
-    };
     let owners = sweep.owners.get(id as usize).map_or(&[][..], Vec::as_slice);
+    let at = spans.partition_point(|s| s.end < to);
+    // A match that took the separator after a value as its end anchor
+    // ends one byte past that value: it names the value before.
+    let before = at.checked_sub(1).and_then(|b| spans.get(b));
+    let before = before.filter(|s| s.end + 1 == to);
+    let within = spans.get(at).filter(|s| s.start <= to);
+    for span in before.into_iter().chain(within) {
+        name(owners, pass, span, found);
+    }
+}
+
+/// Records the pairs of `owners` that read `span`'s value in `pass`.
+fn name(owners: &[Owner], pass: &Pass, span: &Span, found: &mut Vec<(u32, u32)>) {
     for owner in owners {
         let in_pass = pass.chains >> (owner.chain % 64) & 1 == 1;
         if in_pass

@@ -10,12 +10,18 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use smallvec::{smallvec, SmallVec};
+
 use super::source::{top_level_member, Phase, Source};
 use crate::http::normalize::{
     flatten_json, media_type, parse_cookies, parse_multipart, parse_query, parse_urlencoded,
     split_target, Limits, Param,
 };
 use crate::http::{Header, Transaction};
+
+/// The values of one source: most sources have one, which then costs no
+/// allocation.
+pub(crate) type Values<'a> = SmallVec<[Value<'a>; 1]>;
 
 /// One value of a source, with its name for named sources.
 #[derive(Clone, Debug)]
@@ -36,7 +42,7 @@ pub(crate) struct TxFields<'a> {
     tx: &'a Transaction,
     client: IpAddr,
     limits: &'a Limits,
-    cache: [Option<Vec<Value<'a>>>; Source::COUNT],
+    cache: [Option<Values<'a>>; Source::COUNT],
 }
 
 impl<'a> TxFields<'a> {
@@ -77,7 +83,7 @@ impl<'a> TxFields<'a> {
         }
     }
 
-    fn extract(&mut self, source: Source) -> Vec<Value<'a>> {
+    fn extract(&mut self, source: Source) -> Values<'a> {
         let tx = self.tx;
         let target = split_target(&tx.uri);
         match source {
@@ -115,7 +121,7 @@ impl<'a> TxFields<'a> {
         }
     }
 
-    fn cookies(&self) -> Vec<Value<'a>> {
+    fn cookies(&self) -> Values<'a> {
         let values: Vec<&[u8]> = self
             .tx
             .request_headers
@@ -128,7 +134,7 @@ impl<'a> TxFields<'a> {
 
     /// Form fields, multipart parts or top-level JSON members, by the
     /// request's media type.
-    fn body_params(&mut self) -> Vec<Value<'a>> {
+    fn body_params(&mut self) -> Values<'a> {
         let data = &self.tx.request_body.data;
         let content_type = self.tx.request_header("content-type");
         let media = content_type.map(media_type).unwrap_or_default();
@@ -147,7 +153,7 @@ impl<'a> TxFields<'a> {
     }
 
     /// Top-level scalar members of a JSON request body.
-    fn json_members(&mut self) -> Vec<Value<'a>> {
+    fn json_members(&mut self) -> Values<'a> {
         let members = self.values(Source::RequestJson).iter().filter_map(|v| {
             let name = top_level_member(v.name()?)?;
             Some(Value {
@@ -159,29 +165,29 @@ impl<'a> TxFields<'a> {
     }
 }
 
-fn one(bytes: &[u8]) -> Vec<Value<'_>> {
-    vec![Value {
+fn one(bytes: &[u8]) -> Values<'_> {
+    smallvec![Value {
         name: None,
         bytes: Cow::Borrowed(bytes),
     }]
 }
 
-fn owned<'a>(bytes: Vec<u8>) -> Vec<Value<'a>> {
-    vec![Value {
+fn owned<'a>(bytes: Vec<u8>) -> Values<'a> {
+    smallvec![Value {
         name: None,
         bytes: Cow::Owned(bytes),
     }]
 }
 
 /// A body is one value, or none when it is empty.
-fn body(data: &[u8]) -> Vec<Value<'_>> {
+fn body(data: &[u8]) -> Values<'_> {
     if data.is_empty() {
-        return Vec::new();
+        return Values::new();
     }
     one(data)
 }
 
-fn headers(list: &[Header]) -> Vec<Value<'_>> {
+fn headers(list: &[Header]) -> Values<'_> {
     list.iter().map(header_value).collect()
 }
 
@@ -192,7 +198,7 @@ fn header_value(header: &Header) -> Value<'_> {
     }
 }
 
-fn named<'a>(params: Vec<Param>) -> Vec<Value<'a>> {
+fn named<'a>(params: Vec<Param>) -> Values<'a> {
     let value = |p: Param| Value {
         name: Some(Cow::Owned(p.name)),
         bytes: Cow::Owned(p.value),
@@ -201,7 +207,7 @@ fn named<'a>(params: Vec<Param>) -> Vec<Value<'a>> {
 }
 
 /// The names of named values, as unnamed values.
-fn names_of<'a>(values: &[Value<'a>]) -> Vec<Value<'a>> {
+fn names_of<'a>(values: &[Value<'a>]) -> Values<'a> {
     let name = |v: &Value<'a>| {
         v.name.clone().map(|name| Value {
             name: None,
@@ -212,9 +218,9 @@ fn names_of<'a>(values: &[Value<'a>]) -> Vec<Value<'a>> {
 }
 
 /// A body flattened into (JSON pointer, value) pairs, when it is JSON.
-fn json<'a>(data: &[u8], content_type: Option<&[u8]>, limits: &Limits) -> Vec<Value<'a>> {
+fn json<'a>(data: &[u8], content_type: Option<&[u8]>, limits: &Limits) -> Values<'a> {
     if !is_json(data, content_type) {
-        return Vec::new();
+        return Values::new();
     }
     named(flatten_json(data, limits).0)
 }

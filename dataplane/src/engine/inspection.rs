@@ -138,27 +138,51 @@ impl Inspection {
     }
 }
 
+/// Words of a [`Bits`] kept inline: sets of up to 256 numbers (a ruleset's
+/// tests and rules, usually) cost no allocation per transaction.
+const INLINE_WORDS: usize = 4;
+
 /// A fixed-size set of small numbers.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Bits {
-    words: Vec<u64>,
+#[derive(Clone, Debug)]
+pub(crate) enum Bits {
+    Inline([u64; INLINE_WORDS]),
+    Heap(Vec<u64>),
+}
+
+impl Default for Bits {
+    fn default() -> Bits {
+        Bits::Inline([0; INLINE_WORDS])
+    }
 }
 
 impl Bits {
     pub(crate) fn new(len: usize) -> Bits {
-        Bits {
-            words: vec![0; len.div_ceil(64)],
+        let words = len.div_ceil(64);
+        if words <= INLINE_WORDS {
+            return Bits::default();
+        }
+        Bits::Heap(vec![0; words])
+    }
+
+    fn words(&self) -> &[u64] {
+        match self {
+            Bits::Inline(words) => words,
+            Bits::Heap(words) => words,
         }
     }
 
     pub(crate) fn get(&self, at: usize) -> bool {
-        let word = self.words.get(at / 64).copied().unwrap_or(0);
+        let word = self.words().get(at / 64).copied().unwrap_or(0);
         word >> (at % 64) & 1 == 1
     }
 
     /// Sets bit `at`; out-of-range bits are ignored.
     pub(crate) fn set(&mut self, at: usize) {
-        if let Some(word) = self.words.get_mut(at / 64) {
+        let words = match self {
+            Bits::Inline(words) => &mut words[..],
+            Bits::Heap(words) => &mut words[..],
+        };
+        if let Some(word) = words.get_mut(at / 64) {
             *word |= 1 << (at % 64);
         }
     }

@@ -74,6 +74,7 @@ impl Scanner<'_> {
             }
         }
         self.batch.found = pairs;
+        self.batch.swept = swept;
     }
 
     /// Runs the sweeps of `phase`; the targets whose pairs they found, in
@@ -86,7 +87,8 @@ impl Scanner<'_> {
         phase: Phase,
     ) -> Vec<u32> {
         self.batch.clear();
-        let mut swept = Vec::new();
+        let mut swept = std::mem::take(&mut self.batch.swept);
+        swept.clear();
         let sweeps = || snapshot.sweeps.iter().filter(|s| s.phase == phase);
         if sweeps().next().is_none() {
             return swept;
@@ -97,11 +99,11 @@ impl Scanner<'_> {
             swept.sort_unstable();
             return swept;
         }
-        let sources = sweeps().flat_map(|s| s.sources.iter().copied());
-        let needed =
-            sources.filter(|source| sweeps().any(|sweep| needs(snapshot, insp, sweep, *source)));
-        self.batch.join_raw(needed, fields);
         for sweep in sweeps() {
+            let sources = sweep.sources.iter().copied();
+            let needed = sources.filter(|source| needs(snapshot, insp, sweep, *source));
+            let names = sweep.header_names.as_deref();
+            self.batch.join_raw(needed, fields, names);
             if self.batch.run(sweep, (self.scratch, self.stats)) {
                 swept.extend_from_slice(&sweep.targets);
             }
@@ -290,22 +292,38 @@ impl Scanner<'_> {
 /// Whether `text` holds a run of at least `min` base64 characters,
 /// whitespace between them allowed (see [`super::transform`]'s
 /// `base64-decode`).
+///
+/// Such a run spans at least `min` bytes, none of which ends a run. So the
+/// search looks at the last byte of each `min`-byte window and walks back
+/// to the nearest byte that ends a run, which in JSON or form text is a
+/// few bytes away; the next window starts after it. Only a window free of
+/// such bytes is counted exactly.
 fn has_base64_run(text: &[u8], min: usize) -> bool {
-    if min == 0 {
+    let Some(width) = min.checked_sub(1) else {
         return true;
-    }
-    let mut run = 0;
-    for &b in text {
-        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_') {
-            run += 1;
-            if run >= min {
-                return true;
-            }
-        } else if !b.is_ascii_whitespace() {
-            run = 0;
+    };
+    let mut start = 0usize;
+    while let Some(window) = text.get(start..=start.saturating_add(width)) {
+        if let Some(last) = window.iter().rposition(|b| ends_run(*b)) {
+            start += last + 1;
+            continue;
         }
+        let rest = text.get(start..).unwrap_or_default();
+        let run = rest.iter().take_while(|b| !ends_run(**b));
+        if run.clone().filter(|b| !b.is_ascii_whitespace()).count() >= min {
+            return true;
+        }
+        start += run.count() + 1;
     }
     false
+}
+
+/// A byte that is neither a base64 character (either alphabet) nor
+/// whitespace.
+fn ends_run(b: u8) -> bool {
+    !(b.is_ascii_alphanumeric()
+        || matches!(b, b'+' | b'/' | b'-' | b'_')
+        || b.is_ascii_whitespace())
 }
 
 /// Whether some database of `sweep` still needs the values of `source`:
@@ -362,6 +380,42 @@ fn chosen<'v, 'a>(
 mod tests {
     use super::has_base64_run;
 
+    /// The definition, byte by byte.
+    fn longest_run(text: &[u8]) -> usize {
+        let (mut run, mut longest) = (0, 0);
+        for &b in text {
+            if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_') {
+                run += 1;
+                longest = usize::max(longest, run);
+            } else if !b.is_ascii_whitespace() {
+                run = 0;
+            }
+        }
+        longest
+    }
+
+    #[test]
+    fn the_skipping_search_agrees_with_the_definition() {
+        let alphabet = b"aZ09+/-_ \t\n\",:{}.=%";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = next() % 40;
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[next() as usize % alphabet.len()])
+                .collect();
+            let longest = longest_run(&text);
+            for min in 1..12 {
+                assert_eq!(has_base64_run(&text, min), longest >= min, "{text:?} {min}");
+            }
+        }
+    }
+
     #[test]
     fn a_base64_run_may_hold_whitespace_and_ends_at_other_bytes() {
         assert!(has_base64_run(b"", 0));
@@ -370,5 +424,9 @@ mod tests {
         assert!(has_base64_run(b"a-b_c+d/e", 9));
         assert!(!has_base64_run(b"a-b_c+d/e", 10));
         assert!(!has_base64_run(b"abc.def", 4));
+        assert!(has_base64_run(b"x.a b c d", 4));
+        assert!(!has_base64_run(b"x.a b c.d", 4));
+        assert!(has_base64_run(b"ab", 1));
+        assert!(!has_base64_run(b"", 1));
     }
 }

@@ -84,6 +84,11 @@ impl Source {
         }
     }
 
+    /// True for the two sources of header fields.
+    pub(crate) fn is_headers(self) -> bool {
+        matches!(self, Source::RequestHeaders | Source::ResponseHeaders)
+    }
+
     /// True for the two body sources, which can be streamed.
     pub(crate) fn is_body(self) -> bool {
         matches!(self, Source::RequestBody | Source::ResponseBody)

@@ -7,12 +7,21 @@
 //! them, after each transform chain (see [`super::batch`]), and scanned by
 //! a sweep database holding the patterns of those databases, rewritten so
 //! that a value matching a pattern on its own always matches inside the
-//! joined text: end anchors (`\z`, `\Z`, `$`) are dropped and start
-//! anchors (`\A`, `^`) become "the start, or a byte that is not a word
-//! byte", which can only widen a pattern, since every value in a joined
-//! text follows a separator. The separator is not a word byte, so `\b` and
-//! `\B` hold at a value's edges as they do alone; it is the candidate byte
-//! the sweep reports least on.
+//! joined text, and the match still ends in that value:
+//!
+//! - start anchors (`\A`, `^`) become "the start, or a byte that is not a
+//!   word byte", since every value in a joined text follows a separator;
+//! - an end anchor (`\z`, `\Z`, `$`) that ends a match becomes "a byte that
+//!   is not a word byte, or the end", since a separator follows every
+//!   value; such a match ends one byte past its value, and the report is
+//!   read as naming the value before (see [`super::batch`]). An end anchor
+//!   that something could follow is dropped;
+//! - a counted repeat (`{2,5}`, `{10,}`) becomes `*` or `+`: Vectorscan
+//!   runs an open repeat far faster than a counted one.
+//!
+//! Each rewrite can only widen a pattern. The separator is not a word byte,
+//! so `\b` and `\B` hold at a value's edges as they do alone; it is the
+//! candidate byte the sweep reports least on.
 //!
 //! A chain's final `lowercase` is not applied to the joined text: its
 //! patterns are compiled caseless instead, which matches whatever the
@@ -21,7 +30,8 @@
 //!
 //! The same rewriting makes a sweep usable on a raw body: every value that
 //! parameters or flattened JSON take from a body is a piece of it, after a
-//! quote, `=`, `:` or another byte that is not a word byte. When the
+//! quote, `=`, `:` or another byte that is not a word byte, and before a
+//! quote, `&`, `,`, `}` or the end of the body. When the
 //! body holds nothing the chains or the extraction would decode (see
 //! [`Screen`]), a sweep that reports nothing on the raw body would report
 //! nothing on its values either, and the body is never split into values
@@ -32,7 +42,8 @@
 //! its exact database (see [`super::scan`]), which decides.
 //!
 //! Databases share a sweep by [`Kind`]: same phase, bodies or not, same
-//! chain once leading decoding steps are set aside.
+//! chain once leading decoding steps are set aside, and reading every
+//! header field or only named ones.
 //!
 //! A pattern that cannot be rewritten safely (`\Q` quoting) or checked by
 //! Vectorscan leaves its database out of the sweeps: that database scans
@@ -72,6 +83,9 @@ pub(crate) struct Sweep {
     /// Whether and how the sweep can screen a raw body; `None` outside
     /// the body phases or when a chain does more than decode.
     pub(crate) screen: Option<Screen>,
+    /// The header fields, lower-cased, whose values the sweep reads;
+    /// `None` for all of them.
+    pub(crate) header_names: Option<Vec<Vec<u8>>>,
 }
 
 /// What must be absent from a raw body for a sweep's report-free scan of
@@ -166,7 +180,7 @@ pub(crate) fn build(
         by_test,
     };
     let mut kinds: Vec<Kind> = Vec::new();
-    for kind in targets.iter().map(Kind::of) {
+    for kind in targets.iter().map(|t| Kind::of(t, tests)) {
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -178,25 +192,48 @@ pub(crate) fn build(
 /// not, whose chains agree once leading decoding steps are set aside.
 /// Decoding rarely changes a value, so such chains usually read the same
 /// joined text; keeping the rest apart means each text meets only the
-/// patterns written for it.
+/// patterns written for it. Databases with a test of every header field
+/// sweep apart from those of named header fields only, so that the many
+/// patterns aimed at a few header fields (`User-Agent`, `Referer`) do not
+/// read all the others (see [`Sweep::header_names`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Kind {
     phase: Phase,
     body: bool,
+    all_headers: bool,
     chain: Vec<Transform>,
 }
 
 impl Kind {
-    fn of(target: &Target<'_>) -> Kind {
+    fn of(target: &Target<'_>, tests: &[TestSpec]) -> Kind {
         let decoding =
             |t: &&Transform| matches!(t, Transform::UrlDecode | Transform::HtmlEntityDecode);
         let chain = swept_chain(target.chain);
         Kind {
             phase: target.source.phase(),
             body: target.source.is_body(),
+            all_headers: header_names(target, tests).is_none(),
             chain: chain.iter().skip_while(decoding).copied().collect(),
         }
     }
+}
+
+/// The header names the tests of `target` select, lower-cased; `None`
+/// when one reads every header field. Empty for a source of no headers.
+fn header_names(target: &Target<'_>, tests: &[TestSpec]) -> Option<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    if !target.source.is_headers() {
+        return Some(names);
+    }
+    let specs = target.tests.iter().filter_map(|t| tests.get(*t as usize));
+    let selectors = specs.flat_map(|spec| spec.targets.iter());
+    for (_, selector) in selectors.filter(|(s, _)| *s == target.source) {
+        match selector {
+            Selector::HeaderName(name) => names.push(name.to_ascii_lowercase()),
+            _ => return None,
+        }
+    }
+    Some(names)
 }
 
 /// The chain a sweep applies for `chain`: all but a final `lowercase`.
@@ -221,13 +258,18 @@ impl Planned<'_, '_> {
         let mut named: Vec<Option<Vec<Vec<u8>>>> = Vec::new();
         let mut index: HashMap<(String, u32), usize> = HashMap::new();
         let mut swept = Vec::new();
+        let mut headers = Some(Vec::new());
 
         let of_kind = self.targets.iter().enumerate();
-        for (t, target) in of_kind.filter(|(_, t)| Kind::of(t) == *kind) {
+        for (t, target) in of_kind.filter(|(_, t)| Kind::of(t, self.tests) == *kind) {
             let caseless = swept_chain(target.chain).len() < target.chain.len();
             let Some(rewritten) = self.rewrite_all(target, caseless) else {
                 continue;
             };
+            match (header_names(target, self.tests), headers.as_mut()) {
+                (Some(more), Some(list)) => list.extend(more),
+                _ => headers = None,
+            }
             let chain = chain_slot(&mut chains, target);
             let target = u32::try_from(t).ok()?;
             let owner = Owner {
@@ -275,6 +317,11 @@ impl Planned<'_, '_> {
             chains,
             sources,
             targets: swept,
+            header_names: headers.map(|mut names| {
+                names.sort_unstable();
+                names.dedup();
+                names
+            }),
         })
     }
 
@@ -420,9 +467,16 @@ fn compile(entries: &[(String, HsFlags)]) -> Option<BlockDatabase> {
 /// byte, as every value in a joined text or a raw body follows one.
 const VALUE_START: &str = "(?:^|[^a-zA-Z0-9_])";
 
-/// `text` with its end anchors dropped and its start anchors widened to
-/// [`VALUE_START`], or `None` when they cannot be told apart from literal
-/// text (`\Q` quoting) or inline flags could undo a caseless compile.
+/// What an end anchor becomes: a byte that is not a word byte, or the end,
+/// as every value in a joined text is followed by a separator and every
+/// value in a raw body by a quote, `&`, `,` or the end of the body.
+const VALUE_END: &str = "(?:[^a-zA-Z0-9_]|$)";
+
+/// `text` rewritten for a sweep (see the module doc): start anchors
+/// widened to [`VALUE_START`], end anchors to [`VALUE_END`] or dropped,
+/// counted repeats opened; or `None` when anchors cannot be told apart
+/// from literal text (`\Q` quoting) or inline flags could undo a caseless
+/// compile.
 pub(crate) fn sweep_text(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -432,7 +486,7 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
             ('\\', _) => match chars.next() {
                 Some('Q') => return None,
                 Some('A') if !in_class => out.push_str(VALUE_START),
-                Some('z' | 'Z') if !in_class => {}
+                Some('z' | 'Z') if !in_class => end_anchor(&chars, &mut out),
                 Some(next) => {
                     out.push('\\');
                     out.push(next);
@@ -447,7 +501,12 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
                 }
             }
             ('^', false) => out.push_str(VALUE_START),
-            ('$', false) => {}
+            ('$', false) => end_anchor(&chars, &mut out),
+            ('{', false) => match counted_repeat(&mut chars) {
+                Some(0) => out.push('*'),
+                Some(_) => out.push('+'),
+                None => out.push('{'),
+            },
             ('[', false) => {
                 in_class = true;
                 out.push('[');
@@ -461,6 +520,64 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Writes what an end anchor becomes, `rest` being the text after it:
+/// [`VALUE_END`] when nothing can follow the anchor in a match, since
+/// that form takes a byte; otherwise nothing, which only widens.
+fn end_anchor(rest: &std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
+    if ends_here(rest.clone()) {
+        out.push_str(VALUE_END);
+    }
+}
+
+/// Whether a match ends where `rest` starts: true when only closing
+/// groups, their quantifiers and other alternatives follow. Another end
+/// anchor counts as something: of a run of anchors, the last one decides.
+fn ends_here(mut rest: std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    while let Some(c) = rest.next() {
+        match c {
+            ')' | '?' | '*' | '+' => {}
+            '{' if counted_repeat(&mut rest).is_some() => {}
+            '|' => skip_alternatives(&mut rest),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Skips the rest of the alternatives of the current group, up to and not
+/// including its `)`.
+fn skip_alternatives(rest: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    let (mut depth, mut in_class) = (0usize, false);
+    while let Some(&c) = rest.peek() {
+        match (c, in_class) {
+            ('\\', _) => {
+                rest.next();
+            }
+            ('[', false) => in_class = true,
+            (']', true) => in_class = false,
+            ('(', false) => depth += 1,
+            (')', false) if depth == 0 => return,
+            (')', false) => depth -= 1,
+            _ => {}
+        }
+        rest.next();
+    }
+}
+
+/// After a `{`: consumes a counted repeat's `m}`, `m,}` or `m,n}` and
+/// returns its minimum `m`; leaves anything else (a literal `{`) alone.
+fn counted_repeat(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<u32> {
+    let mut ahead = chars.clone();
+    let digits: String = std::iter::from_fn(|| ahead.next_if(char::is_ascii_digit)).collect();
+    let min = digits.parse::<u32>().ok()?;
+    if ahead.next_if_eq(&',').is_some() {
+        while ahead.next_if(char::is_ascii_digit).is_some() {}
+    }
+    ahead.next_if_eq(&'}')?;
+    *chars = ahead;
+    Some(min)
 }
 
 /// Copies a class's leading `^` and a `]` right after it, which are part of
@@ -484,14 +601,44 @@ mod tests {
     fn anchors_are_widened_or_dropped() {
         assert_eq!(
             sweep_text(r"\Aab\x2fc\z").as_deref(),
-            Some(r"(?:^|[^a-zA-Z0-9_])ab\x2fc")
+            Some(r"(?:^|[^a-zA-Z0-9_])ab\x2fc(?:[^a-zA-Z0-9_]|$)")
         );
         assert_eq!(
             sweep_text(r"(?:^|&)a\Z$").as_deref(),
-            Some(r"(?:(?:^|[^a-zA-Z0-9_])|&)a")
+            Some(r"(?:(?:^|[^a-zA-Z0-9_])|&)a(?:[^a-zA-Z0-9_]|$)")
         );
         assert_eq!(sweep_text(r"[^\A$]\\A\^").as_deref(), Some(r"[^\A$]\\A\^"));
         assert_eq!(sweep_text(r"[]\A]x").as_deref(), Some(r"[]\A]x"));
+    }
+
+    #[test]
+    fn counted_repeats_are_opened() {
+        let cases = [
+            (r"a{2,5}b{0,3}c{4}", "a+b*c+"),
+            (r"\d{10,}x{0,}", r"\d+x*"),
+            (r"\{1}[a{2}]x{y{,3}", r"\{1}[a{2}]x{y{,3}"),
+            (r"(?:ab){3}?", "(?:ab)+?"),
+        ];
+        for (pattern, swept) in cases {
+            assert_eq!(sweep_text(pattern).as_deref(), Some(swept), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn an_end_anchor_takes_a_byte_only_where_nothing_can_follow_it() {
+        let end = super::VALUE_END;
+        let cases = [
+            (r"a$", format!("a{end}")),
+            (r"(?:a|b$)+|c", format!("(?:a|b{end})+|c")),
+            (r"(?:x|$|[)|]\)(?:y))", format!("(?:x|{end}|[)|]\\)(?:y))")),
+            (r"(?:x|$)y", "(?:x|)y".to_string()),
+            (r"a$\n", r"a\n".to_string()),
+            (r"a\Z$", format!("a{end}")),
+            (r"a${2}", format!("a{end}+")),
+        ];
+        for (pattern, swept) in cases {
+            assert_eq!(sweep_text(pattern), Some(swept), "{pattern}");
+        }
     }
 
     #[test]

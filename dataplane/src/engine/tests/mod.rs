@@ -8,6 +8,7 @@ mod logic;
 mod operators;
 mod prop;
 mod screen;
+mod sweep;
 mod streaming;
 mod transforms;
 
