@@ -127,6 +127,11 @@ impl Snapshot {
         let always = plan.always_lists();
         let targets = sweep::targets(&built.groups, &built.streams);
         let sweeps = sweep::build(&targets, &plan.tests, &plan.patterns);
+        let mut phase_targets: [Vec<u32>; 4] = Default::default();
+        for (t, target) in targets.iter().enumerate() {
+            let list = phase_targets.get_mut(target.source.phase().index());
+            list.into_iter().for_each(|l| l.extend(u32::try_from(t).ok()));
+        }
         drop(targets);
         Ok(Snapshot {
             rules: plan.rules,
@@ -135,6 +140,7 @@ impl Snapshot {
             streams: built.streams,
             always,
             sweeps,
+            phase_targets,
         })
     }
 }

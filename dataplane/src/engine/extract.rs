@@ -85,14 +85,13 @@ impl<'a> TxFields<'a> {
 
     fn extract(&mut self, source: Source) -> Values<'a> {
         let tx = self.tx;
-        let target = split_target(&tx.uri);
         match source {
             Source::Method => one(tx.method.as_bytes()),
             Source::Host => tx.hostname().map(one).unwrap_or_default(),
-            Source::Path => one(target.path),
-            Source::Query => target.query.map(one).unwrap_or_default(),
+            Source::Path => one(split_target(&tx.uri).path),
+            Source::Query => split_target(&tx.uri).query.map(one).unwrap_or_default(),
             Source::QueryParams => {
-                let query = target.query.unwrap_or_default();
+                let query = split_target(&tx.uri).query.unwrap_or_default();
                 named(parse_query(query, self.limits).0)
             }
             Source::QueryParamNames => names_of(self.values(Source::QueryParams)),

@@ -56,10 +56,9 @@ impl Scanner<'_> {
         let pairs = std::mem::take(&mut self.batch.found);
 
         let groups = snapshot.groups.len();
-        let targets = snapshot.groups.iter().map(|g| g.source);
-        let targets = targets.chain(snapshot.streams.iter().map(|s| s.source));
-        for (t, _) in targets.enumerate().filter(|(_, s)| s.phase() == phase) {
-            let target = u32::try_from(t).unwrap_or(u32::MAX);
+        let of_phase = snapshot.phase_targets.get(phase.index());
+        for &target in of_phase.into_iter().flatten() {
+            let t = target as usize;
             let values = match swept.binary_search(&target) {
                 Ok(_) if !names(&pairs, target) => continue,
                 Ok(_) => Values::Only(&pairs),
@@ -329,6 +328,9 @@ fn ends_run(b: u8) -> bool {
 /// Whether some database of `sweep` still needs the values of `source`:
 /// a body's streaming database needs none once the body was streamed.
 fn needs(snapshot: &Snapshot, insp: &Inspection, sweep: &Sweep, source: Source) -> bool {
+    if !source.is_body() {
+        return true;
+    }
     let groups = snapshot.groups.len();
     sweep.targets.iter().any(|t| {
         let stream = (*t as usize).checked_sub(groups);

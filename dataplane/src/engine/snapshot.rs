@@ -29,6 +29,9 @@ pub struct Snapshot {
     pub(crate) always: [Vec<u32>; 4],
     /// Per phase with databases, the sweep that picks the values to scan.
     pub(crate) sweeps: Vec<Sweep>,
+    /// Per phase, the databases (as targets, see [`super::sweep::Target`])
+    /// of the sources known from it, in order.
+    pub(crate) phase_targets: [Vec<u32>; 4],
 }
 
 /// Sizes of a snapshot, for logs and metrics.
@@ -149,6 +152,7 @@ impl Snapshot {
             streams: Vec::new(),
             always: Default::default(),
             sweeps: Vec::new(),
+            phase_targets: Default::default(),
         }
     }
 
