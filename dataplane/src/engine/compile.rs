@@ -130,7 +130,8 @@ impl Snapshot {
         let mut phase_targets: [Vec<u32>; 4] = Default::default();
         for (t, target) in targets.iter().enumerate() {
             let list = phase_targets.get_mut(target.source.phase().index());
-            list.into_iter().for_each(|l| l.extend(u32::try_from(t).ok()));
+            list.into_iter()
+                .for_each(|l| l.extend(u32::try_from(t).ok()));
         }
         drop(targets);
         Ok(Snapshot {

@@ -72,6 +72,7 @@ mod extract;
 mod hit;
 mod html;
 mod inspection;
+mod lead;
 mod matcher;
 mod pattern;
 mod scan;

@@ -19,6 +19,8 @@
 //! - a counted repeat (`{2,5}`, `{10,}`) becomes `*` or `+`: Vectorscan
 //!   runs an open repeat far faster than a counted one.
 //!
+//! - a costly lead before a long literal is cut off (see [`super::lead`]).
+//!
 //! Each rewrite can only widen a pattern. The separator is not a word byte,
 //! so `\b` and `\B` hold at a value's edges as they do alone; it is the
 //! candidate byte the sweep reports least on.
@@ -57,6 +59,7 @@ use hyperscan::{Builder, Patterns};
 use palisade_rules::Transform;
 
 use super::compile::PatternTest;
+use super::lead::cut_lead;
 use super::pattern::Expression;
 use super::snapshot::{Check, Group, StreamGroup, TestSpec};
 use super::source::{Phase, Selector, Source};
@@ -401,8 +404,12 @@ impl Planned<'_, '_> {
         if caseless {
             flags.insert(HsFlags::CASELESS);
         }
-        let usable = HsPattern::with_flags(text.clone(), flags).and_then(|p| p.info());
-        usable.is_ok().then_some((text, flags))
+        let usable = |text: &String| HsPattern::with_flags(text.clone(), flags)?.info();
+        let cut = cut_lead(&text);
+        [cut, text]
+            .into_iter()
+            .find(|text| usable(text).is_ok())
+            .map(|text| (text, flags))
     }
 }
 

@@ -8,8 +8,8 @@ mod logic;
 mod operators;
 mod prop;
 mod screen;
-mod sweep;
 mod streaming;
+mod sweep;
 mod transforms;
 
 use std::net::IpAddr;

@@ -3,7 +3,8 @@
 //! without them finds by scanning every value with every database.
 //!
 //! The rules lean on what the sweep rewrites: start and end anchors (also
-//! inside alternations and before other anchors), counted repeats, the
+//! inside alternations and before other anchors), counted repeats, leads
+//! cut before a literal, the
 //! anchored literal operators, named and unnamed header fields, and values
 //! cut from raw JSON and form bodies by the screen.
 
@@ -16,12 +17,14 @@ use crate::engine::{Matcher, Snapshot};
 use crate::http::{Header, Method, Transaction};
 
 /// The tests every field gets.
-const OPERATORS: [&str; 9] = [
+const OPERATORS: [&str; 11] = [
     "regex: '^ab{2,3}$'",
     "regex: '(?:x|b1$)'",
     "regex: '\\d{2,}\\z'",
     "regex: 'a\\z$|^;b'",
     "regex: '(?:&|;)c(?:$|=)'",
+    "regex: 'x[ab1 ]*(?:abb|b1a)'",
+    "regex: '^[a;]+b1a'",
     "equals: 'a b'",
     "prefix: 'b;'",
     "suffix: '1&'",
