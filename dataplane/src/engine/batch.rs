@@ -3,7 +3,8 @@
 //! (database, value) pairs the exact scan must look at.
 //!
 //! The raw values of every source the sweep reads are joined first, each
-//! followed by `\n`, and the bytes each source holds that some transform
+//! followed by `\n` (of the header fields, only those the sweep's
+//! patterns aim at), and the bytes each source holds that some transform
 //! would change are noted ([`changes`]). A chain whose leading transforms
 //! would change nothing in the values it reads starts, in effect, at its
 //! first transform that would; chains that come to the same effective
@@ -11,6 +12,10 @@
 //! values without `%` or `+` is scanned together with plain `lowercase`,
 //! and chains that change nothing read the raw join. Each distinct text is
 //! scanned once by the sweep database.
+//!
+//! A report names the value its match ends in; a match whose end anchor
+//! took the separator after a value ends one byte past it, and names that
+//! value too (see [`super::sweep`]).
 //!
 //! The workspace lives in the worker's [`super::Matcher`] and is reused,
 //! so a transaction allocates nothing here once buffers have grown.
