@@ -13,8 +13,10 @@
 //! [`cut_lead`] works on each top-level alternative: it looks for the first
 //! item that is a literal of at least [`STRONG_LITERAL`] bytes, or a group
 //! whose every alternative starts with one, and cuts what comes before it
-//! when that holds an open repeat (`*`, `+`) of something other than
-//! whitespace. A pattern it cannot read with
+//! when that holds an open repeat that can run over ordinary text (`.*`,
+//! `[\w+/-]*`) and no punctuation that must be there: a lead like
+//! `['"][\s/]*on` before `(?:load|error)` rules out far more than it
+//! costs, and is kept. A pattern it cannot read with
 //! certainty (an escape or class it does not know) is left whole.
 
 /// Bytes of literal text that make a good start for a sweep pattern.
@@ -37,13 +39,45 @@ fn cut_one(alternative: &str) -> Option<String> {
         return Some(alternative.to_string());
     };
     let lead = items.get(..strong)?;
-    // Whitespace runs are short, and a lead that is only anchors and
-    // whitespace is better kept: the anchor rules many places out.
-    let costly = |item: &Item<'_>| item.repeats && !item.text.starts_with("\\s");
-    if !lead.iter().any(costly) {
+    if !lead.iter().any(Item::runs_wide) || lead.iter().any(Item::is_rare) {
         return Some(alternative.to_string());
     }
     Some(items.get(strong..)?.iter().map(|item| item.text).collect())
+}
+
+impl Item<'_> {
+    /// A repeat that can run over ordinary text (`.*`, `[\w+/-]+`,
+    /// `[^"]*`): what makes a lead costly. Whitespace runs are short.
+    fn runs_wide(&self) -> bool {
+        let atom = self.text.trim_end_matches(['*', '+', '?']);
+        let atom = atom.split('{').next().unwrap_or_default();
+        let wide_class = atom.starts_with("[^")
+            || (atom.starts_with('[') && atom.chars().any(|c| c.is_ascii_alphanumeric()));
+        self.repeats && (matches!(atom, "." | r"\w" | r"\W" | r"\S" | r"\D") || wide_class)
+    }
+
+    /// A byte, or a class of bytes, that is neither a letter nor a digit
+    /// and must be there: context rare enough that cutting it would make
+    /// the sweep report on ordinary words (`'on` before `error`, `${`
+    /// before `lower`).
+    fn is_rare(&self) -> bool {
+        let atom = self.text;
+        let punctuation = |c: char| c.is_ascii_punctuation() || c.is_ascii_whitespace();
+        let rare = match self.kind {
+            Atom::Literal => atom.starts_with("\\x") || atom.chars().all(punctuation),
+            Atom::Other if atom.starts_with("[^") => false,
+            Atom::Other if atom.starts_with('[') => {
+                let inside = atom
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or_default();
+                !inside.is_empty() && inside.chars().all(punctuation)
+            }
+            _ => false,
+        };
+        rare && !self.optional
+    }
 }
 
 /// One atom of a pattern and its quantifier.
@@ -259,8 +293,9 @@ mod tests {
         let cases = [
             (r"(?:^|\W)ey[\w+/-]*(?:abcd|efgh)x", r"(?:abcd|efgh)x"),
             (r"ey[\w+/-]+=*\.ey[\w+/-]*\.", r"\.ey[\w+/-]*\."),
-            (r"a+\x41bc|\s*def", r"\x41bc|\s*def"),
+            (r"\w+\x41bc|\s*def", r"\x41bc|\s*def"),
             (r"q.*(?:abc)?xyz", r"xyz"),
+            (r"[^;]*abc", r"abc"),
         ];
         for (pattern, cut) in cases {
             assert_eq!(cut_lead(pattern), cut, "{pattern}");
@@ -274,6 +309,9 @@ mod tests {
             r"(?:[;&|\n`]|\$\()\s*(?:wget|nc)\s+",
             r"[\w.]+'\s*(?:--|#)",
             r"(?:^|\W)\s*<script",
+            r#"['"`][\s/]*on(?:load|error)"#,
+            r"\$\{[^}]*\$\{\s*(?:lower|upper)",
+            r"a+bcd",
             r"x*(?:ab|cdef)",
             r"a*[[:alpha:]]bcd",
             r"a*\p{L}bcd",
