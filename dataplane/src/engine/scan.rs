@@ -164,10 +164,9 @@ impl Scanner<'_> {
                 ..
             }) = &sweep.screen
             {
-                // The run is found in a short prefix of most bodies; the
-                // names are searched only when there is none.
+                // The names are searched only when there is no run.
                 let named = || {
-                    let found = |n: &Vec<u8>| memchr::memmem::find(body, n).is_some();
+                    let found = |n: &Vec<u8>| holds(body, &spaced, n);
                     names.iter().any(found)
                 };
                 if has_base64_run(body, *run) || named() {
@@ -189,7 +188,7 @@ impl Scanner<'_> {
                         return Matching::Continue;
                     }
                     let named = sweep.named.get(id as usize).and_then(Option::as_ref);
-                    let found = |n: &Vec<u8>| memchr::memmem::find(body, n).is_some();
+                    let found = |n: &Vec<u8>| holds(body, &spaced, n);
                     if named.is_some_and(|names| !names.iter().any(found)) {
                         absent.push(id);
                         return Matching::Continue;
@@ -323,6 +322,14 @@ fn ends_run(b: u8) -> bool {
     !(b.is_ascii_alphanumeric()
         || matches!(b, b'+' | b'/' | b'-' | b'_')
         || b.is_ascii_whitespace())
+}
+
+/// Whether the raw `body`, or the same with each `+` read as a space
+/// (`spaced`, empty when the body has no `+`), holds `name`: a form
+/// field's name is written with `+` for its spaces.
+fn holds(body: &[u8], spaced: &[u8], name: &[u8]) -> bool {
+    let found = |text: &[u8]| memchr::memmem::find(text, name).is_some();
+    found(body) || (!spaced.is_empty() && found(spaced))
 }
 
 /// Whether some database of `sweep` still needs the values of `source`:

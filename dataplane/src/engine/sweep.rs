@@ -11,13 +11,17 @@
 //!
 //! - start anchors (`\A`, `^`) become "the start, or a byte that is not a
 //!   word byte", since every value in a joined text follows a separator;
-//! - an end anchor (`\z`, `\Z`, `$`) that ends a match becomes "a byte that
-//!   is not a word byte, or the end", since a separator follows every
-//!   value; such a match ends one byte past its value, and the report is
-//!   read as naming the value before (see [`super::batch`]). An end anchor
-//!   that something could follow is dropped;
+//! - in the head phases, an end anchor (`\z`, `\Z`, `$`) that ends a match
+//!   becomes "a byte that is not a word byte, or the end", since a
+//!   separator follows every value; such a match ends one byte past its
+//!   value, and the report is read as naming the value before (see
+//!   [`super::batch`]). An end anchor that something could follow, and
+//!   every end anchor in the body phases, is dropped (see [`Ends`]);
 //! - a counted repeat (`{2,5}`, `{10,}`) becomes `*` or `+`: Vectorscan
-//!   runs an open repeat far faster than a counted one.
+//!   runs an open repeat far faster than a counted one;
+//! - a pattern whose final `lowercase` would be swept as a caseless compile
+//!   is left out when a negated class of it may exclude an upper-case
+//!   letter (see [`negated_class_excludes_upper`]).
 //!
 //! - a costly lead before a long literal is cut off (see [`super::lead`]).
 //!
@@ -32,8 +36,7 @@
 //!
 //! The same rewriting makes a sweep usable on a raw body: every value that
 //! parameters or flattened JSON take from a body is a piece of it, after a
-//! quote, `=`, `:` or another byte that is not a word byte, and before a
-//! quote, `&`, `,`, `}` or the end of the body. When the
+//! quote, `=`, `:` or another byte that is not a word byte. When the
 //! body holds nothing the chains or the extraction would decode (see
 //! [`Screen`]), a sweep that reports nothing on the raw body would report
 //! nothing on its values either, and the body is never split into values
@@ -266,7 +269,11 @@ impl Planned<'_, '_> {
         let of_kind = self.targets.iter().enumerate();
         for (t, target) in of_kind.filter(|(_, t)| Kind::of(t, self.tests) == *kind) {
             let caseless = swept_chain(target.chain).len() < target.chain.len();
-            let Some(rewritten) = self.rewrite_all(target, caseless) else {
+            let ends = match kind.phase {
+                Phase::RequestHeaders | Phase::ResponseHeaders => Ends::Widen,
+                Phase::RequestBody | Phase::ResponseBody => Ends::Drop,
+            };
+            let Some(rewritten) = self.rewrite_all(target, (caseless, ends)) else {
                 continue;
             };
             match (header_names(target, self.tests), headers.as_mut()) {
@@ -386,18 +393,26 @@ impl Planned<'_, '_> {
 
     /// The sweep form of every pattern of `target`; `None` if one has none.
     /// `caseless` when the sweep leaves out the chain's final `lowercase`.
-    fn rewrite_all(&self, target: &Target<'_>, caseless: bool) -> Option<Vec<(String, HsFlags)>> {
-        let rewrite = |t: &u32| self.rewrite(*t, caseless);
+    fn rewrite_all(
+        &self,
+        target: &Target<'_>,
+        how: (bool, Ends),
+    ) -> Option<Vec<(String, HsFlags)>> {
+        let rewrite = |t: &u32| self.rewrite(*t, how);
         target.tests.iter().map(rewrite).collect()
     }
 
-    fn rewrite(&self, test: u32, caseless: bool) -> Option<(String, HsFlags)> {
+    fn rewrite(&self, test: u32, how: (bool, Ends)) -> Option<(String, HsFlags)> {
+        let (caseless, ends) = how;
         let expr = self.by_test.get(test as usize).copied().flatten()?;
         let prefiltered = matches!(
             self.tests.get(test as usize).map(|t| &t.check),
             Some(Check::Pattern(Some(_)))
         );
-        let text = sweep_text(&expr.text)?;
+        if caseless && negated_class_excludes_upper(&expr.text) {
+            return None;
+        }
+        let text = sweep_text(&expr.text, ends)?;
         let mut flags = expr.flags;
         flags.remove(HsFlags::SINGLEMATCH);
         flags.set(HsFlags::PREFILTER, prefiltered);
@@ -484,7 +499,7 @@ const VALUE_END: &str = "(?:[^a-zA-Z0-9_]|$)";
 /// counted repeats opened; or `None` when anchors cannot be told apart
 /// from literal text (`\Q` quoting) or inline flags could undo a caseless
 /// compile.
-pub(crate) fn sweep_text(text: &str) -> Option<String> {
+pub(crate) fn sweep_text(text: &str, ends: Ends) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_class = false;
@@ -493,13 +508,20 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
             ('\\', _) => match chars.next() {
                 Some('Q') => return None,
                 Some('A') if !in_class => out.push_str(VALUE_START),
-                Some('z' | 'Z') if !in_class => end_anchor(&chars, &mut out),
+                Some('z' | 'Z') if !in_class => end_anchor(&chars, ends, &mut out),
                 Some(next) => {
                     out.push('\\');
                     out.push(next);
+                    if matches!(next, 'x' | 'o' | 'p' | 'P' | 'N' | 'g' | 'k') {
+                        copy_braces(&mut chars, &mut out);
+                    }
                 }
                 None => out.push('\\'),
             },
+            ('[', true) if matches!(chars.peek(), Some(':' | '.' | '=')) => {
+                out.push('[');
+                copy_posix_class(&mut chars, &mut out);
+            }
             ('(', false) if chars.peek() == Some(&'?') => {
                 out.push_str("(?");
                 chars.next();
@@ -508,7 +530,7 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
                 }
             }
             ('^', false) => out.push_str(VALUE_START),
-            ('$', false) => end_anchor(&chars, &mut out),
+            ('$', false) => end_anchor(&chars, ends, &mut out),
             ('{', false) => match counted_repeat(&mut chars) {
                 Some(0) => out.push('*'),
                 Some(_) => out.push('+'),
@@ -532,8 +554,8 @@ pub(crate) fn sweep_text(text: &str) -> Option<String> {
 /// Writes what an end anchor becomes, `rest` being the text after it:
 /// [`VALUE_END`] when nothing can follow the anchor in a match, since
 /// that form takes a byte; otherwise nothing, which only widens.
-fn end_anchor(rest: &std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
-    if ends_here(rest.clone()) {
+fn end_anchor(rest: &std::iter::Peekable<std::str::Chars<'_>>, ends: Ends, out: &mut String) {
+    if ends == Ends::Widen && ends_here(rest.clone()) {
         out.push_str(VALUE_END);
     }
 }
@@ -587,6 +609,117 @@ fn counted_repeat(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Optio
     Some(min)
 }
 
+/// What end anchors become (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ends {
+    /// [`VALUE_END`] where a match ends: for the joined texts of the head
+    /// phases, where a separator follows every value.
+    Widen,
+    /// Dropped: for the body phases, whose sweeps also screen raw bodies,
+    /// where a value need not be followed by a byte that is not a word
+    /// byte (a value cut at its size limit, the empty value of a form
+    /// field without `=`).
+    Drop,
+}
+
+/// After an escape like `\x` or `\p`: copies a braced argument, `{41}`, as
+/// it is, so that it is not read as a counted repeat.
+fn copy_braces(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
+    if chars.peek() != Some(&'{') {
+        return;
+    }
+    for c in chars.by_ref() {
+        out.push(c);
+        if c == '}' {
+            return;
+        }
+    }
+}
+
+/// After a `[` inside a class: copies a POSIX class (`[:digit:]`, `[.a.]`,
+/// `[=a=]`) through its own closing bracket, which does not end the class.
+fn copy_posix_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
+    let Some(mark) = chars.next() else {
+        return;
+    };
+    out.push(mark);
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == mark && chars.peek() == Some(&']') {
+            chars.next();
+            out.push(']');
+            return;
+        }
+    }
+}
+
+/// Whether a negated class of `text` may exclude an upper-case letter
+/// (`[^A-Z]`, `[^\x41]`, `[^!-~]`). Compiled caseless, such a class would
+/// also exclude the lower-case letter that a final `lowercase` produces,
+/// and the sweep would miss what the lower-cased value matches.
+pub(crate) fn negated_class_excludes_upper(text: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => {
+                let upper = match chars.next_if_eq(&'^') {
+                    Some(_) => class_may_hold_upper(&mut chars),
+                    None => {
+                        skip_class(&mut chars);
+                        false
+                    }
+                };
+                if upper {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Reads a class body up to its `]`: whether it names an upper-case
+/// letter, a hex escape or a range that may span one.
+fn class_may_hold_upper(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let mut last: Option<char> = chars.next_if_eq(&']');
+    while let Some(c) = chars.next() {
+        match c {
+            ']' => return false,
+            '\\' => match chars.next() {
+                Some('x' | 'o' | 'N' | 'p' | 'P') => return true,
+                next => last = next,
+            },
+            '-' if chars.peek().is_some_and(|n| *n != ']') => {
+                let high = chars.next().unwrap_or('-');
+                if last.is_some_and(|low| low <= 'Z' && high >= 'A') {
+                    return true;
+                }
+            }
+            c if c.is_ascii_uppercase() => return true,
+            c => last = Some(c),
+        }
+    }
+    true
+}
+
+/// Skips a (not negated) class body up to its `]`.
+fn skip_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    chars.next_if_eq(&']');
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            ']' => return,
+            _ => {}
+        }
+    }
+}
+
 /// Copies a class's leading `^` and a `]` right after it, which are part of
 /// the class, not its end.
 fn class_opening(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
@@ -602,20 +735,26 @@ fn class_opening(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut
 
 #[cfg(test)]
 mod tests {
-    use super::sweep_text;
+    use super::{negated_class_excludes_upper, sweep_text, Ends};
 
     #[test]
     fn anchors_are_widened_or_dropped() {
         assert_eq!(
-            sweep_text(r"\Aab\x2fc\z").as_deref(),
+            sweep_text(r"\Aab\x2fc\z", Ends::Widen).as_deref(),
             Some(r"(?:^|[^a-zA-Z0-9_])ab\x2fc(?:[^a-zA-Z0-9_]|$)")
         );
         assert_eq!(
-            sweep_text(r"(?:^|&)a\Z$").as_deref(),
+            sweep_text(r"(?:^|&)a\Z$", Ends::Widen).as_deref(),
             Some(r"(?:(?:^|[^a-zA-Z0-9_])|&)a(?:[^a-zA-Z0-9_]|$)")
         );
-        assert_eq!(sweep_text(r"[^\A$]\\A\^").as_deref(), Some(r"[^\A$]\\A\^"));
-        assert_eq!(sweep_text(r"[]\A]x").as_deref(), Some(r"[]\A]x"));
+        assert_eq!(
+            sweep_text(r"[^\A$]\\A\^", Ends::Widen).as_deref(),
+            Some(r"[^\A$]\\A\^")
+        );
+        assert_eq!(
+            sweep_text(r"[]\A]x", Ends::Widen).as_deref(),
+            Some(r"[]\A]x")
+        );
     }
 
     #[test]
@@ -627,7 +766,11 @@ mod tests {
             (r"(?:ab){3}?", "(?:ab)+?"),
         ];
         for (pattern, swept) in cases {
-            assert_eq!(sweep_text(pattern).as_deref(), Some(swept), "{pattern}");
+            assert_eq!(
+                sweep_text(pattern, Ends::Widen).as_deref(),
+                Some(swept),
+                "{pattern}"
+            );
         }
     }
 
@@ -644,15 +787,47 @@ mod tests {
             (r"a${2}", format!("a{end}+")),
         ];
         for (pattern, swept) in cases {
-            assert_eq!(sweep_text(pattern), Some(swept), "{pattern}");
+            assert_eq!(sweep_text(pattern, Ends::Widen), Some(swept), "{pattern}");
         }
     }
 
     #[test]
     fn quoted_text_and_inline_flags_are_not_swept() {
-        assert_eq!(sweep_text(r"\Qa$\E"), None);
-        assert_eq!(sweep_text(r"(?-i)A"), None);
-        assert_eq!(sweep_text(r"(?i:a)"), None);
-        assert_eq!(sweep_text(r"[(?]a").as_deref(), Some(r"[(?]a"));
+        assert_eq!(sweep_text(r"\Qa$\E", Ends::Widen), None);
+        assert_eq!(sweep_text(r"(?-i)A", Ends::Widen), None);
+        assert_eq!(sweep_text(r"(?i:a)", Ends::Widen), None);
+        assert_eq!(sweep_text(r"[(?]a", Ends::Widen).as_deref(), Some(r"[(?]a"));
+    }
+
+    #[test]
+    fn braced_escapes_and_posix_classes_are_not_read_as_repeats_or_ends() {
+        let cases = [
+            (r"\x{41}b{2}", r"\x{41}b+"),
+            (r"\p{L}{3}", r"\p{L}+"),
+            (r"[[:digit:]$]x$", r"[[:digit:]$]x(?:[^a-zA-Z0-9_]|$)"),
+            (r"[[:alpha:]{2}]", r"[[:alpha:]{2}]"),
+        ];
+        for (pattern, swept) in cases {
+            assert_eq!(
+                sweep_text(pattern, Ends::Widen).as_deref(),
+                Some(swept),
+                "{pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn body_sweeps_drop_end_anchors() {
+        assert_eq!(sweep_text(r"ax$|b\z", Ends::Drop).as_deref(), Some("ax|b"));
+    }
+
+    #[test]
+    fn negated_classes_that_may_exclude_upper_case_are_found() {
+        for unsafe_class in [r"^[^A-Z]$", r"[^\x41]", r"x[^!-~]", r"[^a-zA-Z]"] {
+            assert!(negated_class_excludes_upper(unsafe_class), "{unsafe_class}");
+        }
+        for safe in [r"[^a-z0-9]", r"[^\s>]", r#"[A-Z][^'"]"#, r"\[^A", r"[^]a]"] {
+            assert!(!negated_class_excludes_upper(safe), "{safe}");
+        }
     }
 }

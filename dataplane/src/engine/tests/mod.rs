@@ -10,6 +10,7 @@ mod prop;
 mod screen;
 mod streaming;
 mod sweep;
+mod sweep_attack;
 mod transforms;
 
 use std::net::IpAddr;
