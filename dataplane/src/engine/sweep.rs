@@ -737,6 +737,14 @@ fn class_opening(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut
 mod tests {
     use super::{negated_class_excludes_upper, sweep_text, Ends};
 
+    /// Each pattern's head-phase sweep form is the one given.
+    fn assert_swept(cases: &[(&str, &str)]) {
+        for (pattern, swept) in cases {
+            let got = sweep_text(pattern, Ends::Widen);
+            assert_eq!(got.as_deref(), Some(*swept), "{pattern}");
+        }
+    }
+
     #[test]
     fn anchors_are_widened_or_dropped() {
         assert_eq!(
@@ -765,13 +773,7 @@ mod tests {
             (r"\{1}[a{2}]x{y{,3}", r"\{1}[a{2}]x{y{,3}"),
             (r"(?:ab){3}?", "(?:ab)+?"),
         ];
-        for (pattern, swept) in cases {
-            assert_eq!(
-                sweep_text(pattern, Ends::Widen).as_deref(),
-                Some(swept),
-                "{pattern}"
-            );
-        }
+        assert_swept(&cases);
     }
 
     #[test]
@@ -786,9 +788,8 @@ mod tests {
             (r"a\Z$", format!("a{end}")),
             (r"a${2}", format!("a{end}+")),
         ];
-        for (pattern, swept) in cases {
-            assert_eq!(sweep_text(pattern, Ends::Widen), Some(swept), "{pattern}");
-        }
+        let cases: Vec<(&str, &str)> = cases.iter().map(|(p, s)| (*p, s.as_str())).collect();
+        assert_swept(&cases);
     }
 
     #[test]
@@ -807,13 +808,7 @@ mod tests {
             (r"[[:digit:]$]x$", r"[[:digit:]$]x(?:[^a-zA-Z0-9_]|$)"),
             (r"[[:alpha:]{2}]", r"[[:alpha:]{2}]"),
         ];
-        for (pattern, swept) in cases {
-            assert_eq!(
-                sweep_text(pattern, Ends::Widen).as_deref(),
-                Some(swept),
-                "{pattern}"
-            );
-        }
+        assert_swept(&cases);
     }
 
     #[test]
