@@ -132,19 +132,17 @@ rules:
     );
 }
 
+/// One valid rule whose `id` is written `id` (at line 2, column 9).
+fn with_id(id: &str) -> String {
+    format!(
+        "rules:\n  - id: {id}\n    kind: signature\n    name: t\n    severity: low\n    action: log\n    match: {{field: path, prefix: /}}\n"
+    )
+}
+
 #[test]
 fn id_out_of_range() {
-    let text = "\
-rules:
-  - id: 0
-    kind: signature
-    name: t
-    severity: low
-    action: log
-    match: {field: path, prefix: /}
-";
     assert_eq!(
-        errors(text),
+        errors(&with_id("0")),
         ["t.yaml:2:9: `id` must be at least 1, found `0`"]
     );
 }
@@ -514,34 +512,16 @@ fn a_byte_order_mark_is_ignored_and_a_file_named_twice_loads_once() {
 
 #[test]
 fn an_id_past_the_largest_integer_is_too_large() {
-    let text = "\
-rules:
-  - id: 99999999999999999999999
-    kind: signature
-    name: t
-    severity: low
-    action: log
-    match: {field: path, prefix: /}
-";
     assert_eq!(
-        errors(text),
+        errors(&with_id("99999999999999999999999")),
         ["t.yaml:2:9: `id` `99999999999999999999999` is too large (at most 18446744073709551615)"]
     );
 }
 
 #[test]
 fn a_negative_id_is_below_the_range_not_too_large() {
-    let text = "\
-rules:
-  - id: -5
-    kind: signature
-    name: t
-    severity: low
-    action: log
-    match: {field: path, prefix: /}
-";
     assert_eq!(
-        errors(text),
+        errors(&with_id("-5")),
         ["t.yaml:2:9: `id` must be at least 1, found `-5`"]
     );
 }

@@ -94,19 +94,47 @@ prop_compose! {
         json in json(),
         response_body in text(32),
     ) -> Transaction {
-        let mut uri = b"/p?".to_vec();
-        uri.extend_from_slice(&query);
-        let mut tx = Transaction { uri, method: Method::from_bytes(b"POST"), status: Some(200), ..Transaction::default() };
-        let media: &[u8] = if json_body { b"application/json" } else { b"application/x-www-form-urlencoded" };
-        tx.request_headers = headers
-            .into_iter()
-            .map(|(name, value)| Header { name: name.as_bytes().to_vec(), value })
-            .chain([Header { name: b"Content-Type".to_vec(), value: media.to_vec() }])
-            .collect();
-        tx.request_body.data = if json_body { json } else { form };
-        tx.response_body.data = response_body;
-        tx
+        let body = if json_body { json } else { form };
+        post(&query, headers, (json_body, body), response_body)
     }
+}
+
+/// A POST of `/p?query` with `headers`, a JSON (`true`) or form body and
+/// its Content-Type, answered 200 with `response_body`.
+pub(super) fn post(
+    query: &[u8],
+    headers: Vec<(&str, Vec<u8>)>,
+    body: (bool, Vec<u8>),
+    response_body: Vec<u8>,
+) -> Transaction {
+    let (json, data) = body;
+    let mut uri = b"/p?".to_vec();
+    uri.extend_from_slice(query);
+    let mut tx = Transaction {
+        uri,
+        method: Method::from_bytes(b"POST"),
+        status: Some(200),
+        ..Transaction::default()
+    };
+    let media: &[u8] = if json {
+        b"application/json"
+    } else {
+        b"application/x-www-form-urlencoded"
+    };
+    tx.request_headers = headers
+        .into_iter()
+        .map(|(name, value)| Header {
+            name: name.as_bytes().to_vec(),
+            value,
+        })
+        .chain([Header {
+            name: b"Content-Type".to_vec(),
+            value: media.to_vec(),
+        }])
+        .collect();
+    tx.request_body.data = data;
+    tx.response_body.data = response_body;
+    tx
 }
 
 proptest! {

@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
+use super::sweep::post;
 use super::{client, exchange, ids, ruleset, sig, with_body};
 use crate::engine::{Matcher, Snapshot};
-use crate::http::{Header, Method, Transaction};
+use crate::http::{Header, Transaction};
 
 const FORM: &str = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded";
 const JSON: &str = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/json";
@@ -437,27 +438,12 @@ prop_compose! {
         json in json(),
         response in text(10),
     ) -> Transaction {
-        let mut uri = b"/p?".to_vec();
-        uri.extend_from_slice(&query);
-        let mut tx = Transaction {
-            uri,
-            method: Method::from_bytes(b"POST"),
-            status: Some(200),
-            ..Transaction::default()
-        };
-        let media: &[u8] =
-            if json_body { b"application/json" } else { b"application/x-www-form-urlencoded" };
-        tx.request_headers = headers
-            .into_iter()
-            .map(|(name, value)| Header { name: name.as_bytes().to_vec(), value })
-            .chain([Header { name: b"Content-Type".to_vec(), value: media.to_vec() }])
-            .collect();
-        tx.request_body.data = if json_body { json } else { form };
+        let body = if json_body { json } else { form };
+        let mut tx = post(&query, headers, (json_body, body), response.clone());
         tx.response_headers = vec![
             Header { name: b"a".to_vec(), value: response.clone() },
             Header { name: b"Content-Type".to_vec(), value: b"application/json".to_vec() },
         ];
-        tx.response_body.data = response;
         tx
     }
 }
