@@ -256,10 +256,12 @@ fn a_hundred_pushes_under_load_lose_nothing_and_split_no_transaction() {
     wait_until("version 1 acknowledged", || runs(&cp, 1));
     wait_until("traffic passes", || status(&lab, "warm-up") == "200");
 
-    // Bounded load: one wrk thread, four connections, 25 s at most.
+    // Bounded load: one wrk thread, four connections, 60 s. With 25 s of
+    // load, the pushes and the restart once outlasted it and the last
+    // versions saw no request.
     let wrk = lab
         .cmd("cli", "wrk")
-        .args(["-t1", "-c4", "-d25s", "--timeout", "5s"])
+        .args(["-t1", "-c4", "-d60s", "--timeout", "5s"])
         .arg(format!("http://{SERVER}/get"))
         .stdout(std::process::Stdio::piped())
         .spawn()
