@@ -10,8 +10,10 @@
 //! first transform that would; chains that come to the same effective
 //! chain share one joined text, so a chain of `url-decode, lowercase` over
 //! values without `%` or `+` is scanned together with plain `lowercase`,
-//! and chains that change nothing read the raw join. Each distinct text is
-//! scanned once by the sweep database.
+//! and chains that change nothing read the raw join. The distinct texts
+//! are laid end to end and scanned in one call, by the sweep database or,
+//! when no value holds a byte its gated patterns need, by the one without
+//! them (see [`super::gate`]).
 //!
 //! A report names the value its match ends in; a match whose end anchor
 //! took the separator after a value ends one byte past it, and names that
@@ -42,6 +44,8 @@ struct Span {
     source: Source,
     /// Index among its source's values.
     index: u32,
+    /// The pass whose text holds it (see [`Batch::run`]).
+    pass: u16,
 }
 
 /// One joined text to scan: an effective chain (a tail of chain `chain`'s
@@ -81,16 +85,19 @@ impl Batch {
             return true;
         }
         self.plan(sweep);
+        self.joined.clear();
+        self.spans.clear();
         for at in 0..self.passes.len() {
             let Some(pass) = self.passes.get(at).copied() else {
                 break;
             };
-            stats.scans += 1;
-            if !self.scan_pass(sweep, pass, scratch) {
-                return false;
-            }
+            self.join(tail(sweep, &pass), at, pass.sources, sweep.separator);
         }
-        true
+        if self.spans.is_empty() {
+            return true;
+        }
+        stats.scans += 1;
+        self.scan_joined(sweep, scratch)
     }
 
     /// Starts a phase: forgets the pairs of the last one.
@@ -137,6 +144,7 @@ impl Batch {
                     end,
                     source,
                     index,
+                    pass: 0,
                 });
                 self.raw.push(b'\n');
             }
@@ -182,17 +190,17 @@ impl Batch {
             .unwrap_or(u8::MAX)
     }
 
-    /// Builds and scans one pass; false if the sweep must give up.
-    fn scan_pass(&mut self, sweep: &Sweep, pass: Pass, scratch: &Scratch) -> bool {
-        self.join(tail(sweep, &pass), pass.sources, sweep.separator);
-        if self.spans.is_empty() {
-            return true;
-        }
-        let (text, spans) = (&self.joined, &self.spans);
+    /// Scans the joined texts of every pass at once; false if the sweep
+    /// must give up.
+    fn scan_joined(&mut self, sweep: &Sweep, scratch: &Scratch) -> bool {
+        let (text, spans, passes) = (&self.joined, &self.spans, &self.passes);
         let found = &mut self.found;
-        let scanned = sweep.db.scan(&text[..], scratch, |id, _, to, _| {
+        let Some(db) = sweep.db_for_runs(runs(text, spans)) else {
+            return true;
+        };
+        let scanned = db.scan(&text[..], scratch, |id, _, to, _| {
             let to = usize::try_from(to).unwrap_or(usize::MAX);
-            report(sweep, &pass, spans, (id, to), found);
+            report(sweep, passes, spans, (id, to), found);
             if found.len() > MAX_FOUND {
                 return Matching::Terminate;
             }
@@ -201,10 +209,10 @@ impl Batch {
         scanned.is_ok()
     }
 
-    /// Joins the raw values of `sources`, each through `chain`.
-    fn join(&mut self, chain: &[Transform], sources: u32, separator: u8) {
-        self.joined.clear();
-        self.spans.clear();
+    /// Appends the raw values of `sources`, each through `chain`, as the
+    /// texts of pass `pass`.
+    fn join(&mut self, chain: &[Transform], pass: usize, sources: u32, separator: u8) {
+        let pass = u16::try_from(pass).unwrap_or(u16::MAX);
         for span in self
             .raw_spans
             .iter()
@@ -217,11 +225,23 @@ impl Batch {
             self.spans.push(Span {
                 start,
                 end,
+                pass,
                 ..*span
             });
             self.joined.push(separator);
         }
     }
+}
+
+/// The pieces of `text` that hold the values of one source each, in
+/// order (the spans of a pass are in source order).
+fn runs<'t>(text: &'t [u8], spans: &'t [Span]) -> impl Iterator<Item = (Source, &'t [u8])> {
+    spans
+        .chunk_by(|a, b| a.source == b.source && a.pass == b.pass)
+        .filter_map(|run| {
+            let (first, last) = (run.first()?, run.last()?);
+            Some((first.source, text.get(first.start..last.end)?))
+        })
 }
 
 /// Whether a header field called `name` is among `names` (lower-case;
@@ -242,10 +262,10 @@ fn tail<'s>(sweep: &'s Sweep, pass: &Pass) -> &'s [Transform] {
 
 /// Records the pairs a report of sweep pattern `id` ending at `to` names:
 /// the value the end falls in, for each database of the pattern that reads
-/// that value's source through a chain of this pass.
+/// that value's source through a chain of the value's pass.
 fn report(
     sweep: &Sweep,
-    pass: &Pass,
+    passes: &[Pass],
     spans: &[Span],
     hit: (u32, usize),
     found: &mut Vec<(u32, u32)>,
@@ -259,7 +279,9 @@ fn report(
     let before = before.filter(|s| s.end + 1 == to);
     let within = spans.get(at).filter(|s| s.start <= to);
     for span in before.into_iter().chain(within) {
-        name(owners, pass, span, found);
+        if let Some(pass) = passes.get(usize::from(span.pass)) {
+            name(owners, pass, span, found);
+        }
     }
 }
 

@@ -25,6 +25,7 @@ use super::extract::{TxFields, Value};
 use super::html;
 use super::inspection::Inspection;
 use super::matcher::MatcherStats;
+use super::named::Present;
 use super::snapshot::{Group, Snapshot, StreamGroup};
 use super::source::{Phase, Source};
 use super::sweep::{Screen, Sweep};
@@ -157,6 +158,7 @@ impl Scanner<'_> {
                 .map(|&b| if b == b'+' { b' ' } else { b })
                 .collect();
         }
+        let mut present = None;
         for sweep in sweeps {
             if let Some(Screen {
                 base64_run: Some(run),
@@ -178,20 +180,26 @@ impl Scanner<'_> {
                 if text.is_empty() {
                     continue;
                 }
+                let Some(db) = sweep.db_for(text) else {
+                    continue;
+                };
                 self.stats.scans += 1;
                 let mut reported = false;
                 // Patterns whose named parameters the body lacks: a
                 // pattern may report many times, the body is searched once.
                 let mut absent: Vec<u32> = Vec::new();
-                let scanned = sweep.db.scan(text, self.scratch, |id, _, _, _| {
+                let scanned = db.scan(text, self.scratch, |id, _, _, _| {
                     if absent.contains(&id) {
                         return Matching::Continue;
                     }
-                    let named = sweep.named.get(id as usize).and_then(Option::as_ref);
-                    let found = |n: &Vec<u8>| holds(body, &spaced, n);
-                    if named.is_some_and(|names| !names.iter().any(found)) {
-                        absent.push(id);
-                        return Matching::Continue;
+                    if let Some(names) = sweep.named.of(id) {
+                        let present: &Present =
+                            present.get_or_insert_with(|| sweep.named.present(&[body, &spaced]));
+                        let held = |n: &u32| present.get(*n as usize) == Some(&true);
+                        if !names.iter().any(held) {
+                            absent.push(id);
+                            return Matching::Continue;
+                        }
                     }
                     reported = true;
                     Matching::Terminate

@@ -46,6 +46,10 @@
 //! checked), never lose one; each value reported is then scanned alone by
 //! its exact database (see [`super::scan`]), which decides.
 //!
+//! A sweep whose patterns need rare bytes (a `<`, a quote, a `;`) also
+//! compiles a database without them, for texts that hold none of those
+//! bytes (see [`super::gate`] and [`Gate`]).
+//!
 //! Databases share a sweep by [`Kind`]: same phase, bodies or not, same
 //! chain once leading decoding steps are set aside, and reading every
 //! header field or only named ones.
@@ -62,7 +66,9 @@ use hyperscan::{Builder, Patterns};
 use palisade_rules::Transform;
 
 use super::compile::PatternTest;
+use super::gate::{holds_any, required, Alphabet, ByteSet, Reading};
 use super::lead::cut_lead;
+use super::named::Named;
 use super::pattern::Expression;
 use super::snapshot::{Check, Group, StreamGroup, TestSpec};
 use super::source::{Phase, Selector, Source};
@@ -82,16 +88,61 @@ pub(crate) struct Sweep {
     /// Swept databases, as targets (see [`Target`]), in order.
     pub(crate) targets: Vec<u32>,
     /// Per sweep pattern id, the parameter names every test behind it
-    /// selects (`None`: some test reads values of any name). A report on a
-    /// raw body that holds none of them cannot come from a value the
-    /// pattern's tests read.
-    pub(crate) named: Vec<Option<Vec<Vec<u8>>>>,
+    /// selects. A report on a raw body that holds none of them cannot come
+    /// from a value the pattern's tests read.
+    pub(crate) named: Named,
     /// Whether and how the sweep can screen a raw body; `None` outside
     /// the body phases or when a chain does more than decode.
     pub(crate) screen: Option<Screen>,
     /// The header fields, lower-cased, whose values the sweep reads;
     /// `None` for all of them.
     pub(crate) header_names: Option<Vec<Vec<u8>>>,
+    /// The database for texts without the bytes its gated patterns need;
+    /// `None` when no pattern is gated.
+    pub(crate) gate: Option<Gate>,
+}
+
+/// A sweep's second database, for texts that no gated pattern can match
+/// (see [`super::gate`]).
+pub(crate) struct Gate {
+    /// Every byte a gated pattern may need.
+    all: Vec<u8>,
+    /// Per source, the bytes a gated pattern reading it may need.
+    by_source: [Vec<u8>; Source::COUNT],
+    /// The patterns not gated, under their ids in the sweep; `None` when
+    /// every pattern is gated.
+    db: Option<BlockDatabase>,
+}
+
+impl Sweep {
+    /// The database to scan `text`, a raw body, with: the one without the
+    /// gated patterns when `text` holds none of the bytes they need. `None`
+    /// when no pattern is left that could match.
+    pub(crate) fn db_for(&self, text: &[u8]) -> Option<&BlockDatabase> {
+        match &self.gate {
+            Some(gate) if !holds_any(text, &gate.all) => gate.db.as_ref(),
+            _ => Some(&self.db),
+        }
+    }
+
+    /// As [`Sweep::db_for`], for a text made of `runs`: pieces holding
+    /// values of one source each.
+    pub(crate) fn db_for_runs<'t>(
+        &self,
+        mut runs: impl Iterator<Item = (Source, &'t [u8])>,
+    ) -> Option<&BlockDatabase> {
+        let Some(gate) = &self.gate else {
+            return Some(&self.db);
+        };
+        let needed = |source: Source| gate.by_source.get(source as usize);
+        let opens = |(source, text): (Source, &[u8])| {
+            needed(source).is_some_and(|bytes| holds_any(text, bytes))
+        };
+        match runs.any(opens) {
+            true => Some(&self.db),
+            false => gate.db.as_ref(),
+        }
+    }
 }
 
 /// What must be absent from a raw body for a sweep's report-free scan of
@@ -260,6 +311,7 @@ impl Planned<'_, '_> {
     fn sweep(&self, kind: &Kind) -> Option<Sweep> {
         let mut chains: Vec<SweepChain> = Vec::new();
         let mut entries: Vec<(String, HsFlags)> = Vec::new();
+        let mut gates: Vec<Option<ByteSet>> = Vec::new();
         let mut owners: Vec<Vec<Owner>> = Vec::new();
         let mut named: Vec<Option<Vec<Vec<u8>>>> = Vec::new();
         let mut index: HashMap<(String, u32), usize> = HashMap::new();
@@ -288,14 +340,17 @@ impl Planned<'_, '_> {
                 source: self.targets.get(t)?.source,
             };
             let tests = self.targets.get(t)?.tests.iter();
-            for ((text, flags), test) in rewritten.into_iter().zip(tests) {
+            for ((text, flags, needs), test) in rewritten.into_iter().zip(tests) {
                 let key = (text, flags.bits());
                 let at = *index.entry(key.clone()).or_insert_with(|| {
                     entries.push((key.0, flags));
+                    gates.push(needs);
                     owners.push(Vec::new());
                     named.push(Some(Vec::new()));
                     owners.len() - 1
                 });
+                let gate = gates.get_mut(at)?;
+                *gate = gate.zip(needs).map(|(a, b)| a.union(b));
                 owners.get_mut(at)?.push(owner);
                 let names = named.get_mut(at)?;
                 match (self.names_of(*test, kind.phase), names.as_mut()) {
@@ -312,8 +367,9 @@ impl Planned<'_, '_> {
         if entries.is_empty() {
             return None;
         }
-        let db = compile(&entries)?;
+        let db = compile(entries.iter().enumerate())?;
         let separator = separator(&db)?;
+        let gate = gate(&entries, &gates, &owners);
         let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
         sources.sort_unstable();
         sources.dedup();
@@ -323,7 +379,7 @@ impl Planned<'_, '_> {
             separator,
             owners,
             screen: self.screen(kind.phase, &chains, &swept),
-            named,
+            named: Named::new(&named),
             chains,
             sources,
             targets: swept,
@@ -332,6 +388,7 @@ impl Planned<'_, '_> {
                 names.dedup();
                 names
             }),
+            gate,
         })
     }
 
@@ -397,12 +454,14 @@ impl Planned<'_, '_> {
         &self,
         target: &Target<'_>,
         how: (bool, Ends),
-    ) -> Option<Vec<(String, HsFlags)>> {
+    ) -> Option<Vec<(String, HsFlags, Option<ByteSet>)>> {
         let rewrite = |t: &u32| self.rewrite(*t, how);
         target.tests.iter().map(rewrite).collect()
     }
 
-    fn rewrite(&self, test: u32, how: (bool, Ends)) -> Option<(String, HsFlags)> {
+    /// A test's sweep pattern, its flags and the bytes it needs (see
+    /// [`super::gate`]).
+    fn rewrite(&self, test: u32, how: (bool, Ends)) -> Option<(String, HsFlags, Option<ByteSet>)> {
         let (caseless, ends) = how;
         let expr = self.by_test.get(test as usize).copied().flatten()?;
         let prefiltered = matches!(
@@ -421,10 +480,20 @@ impl Planned<'_, '_> {
         }
         let usable = |text: &String| HsPattern::with_flags(text.clone(), flags)?.info();
         let cut = cut_lead(&text);
+        let reading = Reading {
+            caseless: flags.contains(HsFlags::CASELESS),
+            dotall: flags.contains(HsFlags::DOTALL),
+            multiline: flags.contains(HsFlags::MULTILINE),
+        };
+        let alphabet = match ends {
+            Ends::Widen => Alphabet::Head,
+            Ends::Drop => Alphabet::Body,
+        };
+        let needs = required(&expr.text, reading, alphabet);
         [cut, text]
             .into_iter()
             .find(|text| usable(text).is_ok())
-            .map(|text| (text, flags))
+            .map(|text| (text, flags, needs))
     }
 }
 
@@ -474,9 +543,51 @@ fn separator(db: &BlockDatabase) -> Option<u8> {
     best.map(|(byte, _)| byte)
 }
 
-fn compile(entries: &[(String, HsFlags)]) -> Option<BlockDatabase> {
+/// The sweep's patterns without the gated ones, and the bytes those need;
+/// `None` when no pattern is gated or the rest does not compile.
+fn gate(
+    entries: &[(String, HsFlags)],
+    gates: &[Option<ByteSet>],
+    owners: &[Vec<Owner>],
+) -> Option<Gate> {
+    let mut all = ByteSet::default();
+    let mut by_source = [ByteSet::default(); Source::COUNT];
+    for (needs, owners) in gates.iter().zip(owners) {
+        let Some(needs) = needs else {
+            continue;
+        };
+        all = all.union(*needs);
+        for owner in owners {
+            if let Some(slot) = by_source.get_mut(owner.source as usize) {
+                *slot = slot.union(*needs);
+            }
+        }
+    }
+    let ungated = entries.iter().zip(gates).enumerate();
+    let ungated: Vec<_> = ungated
+        .filter(|(_, (_, gate))| gate.is_none())
+        .map(|(id, (entry, _))| (id, entry))
+        .collect();
+    if ungated.len() == entries.len() {
+        return None;
+    }
+    let db = match ungated.is_empty() {
+        true => None,
+        false => Some(compile(ungated.into_iter())?),
+    };
+    Some(Gate {
+        all: all.bytes(),
+        by_source: by_source.map(|set| set.bytes()),
+        db,
+    })
+}
+
+/// One database of `entries`, each under its id.
+fn compile<'e>(
+    entries: impl ExactSizeIterator<Item = (usize, &'e (String, HsFlags))>,
+) -> Option<BlockDatabase> {
     let mut list = Vec::with_capacity(entries.len());
-    for (id, (text, flags)) in entries.iter().enumerate() {
+    for (id, (text, flags)) in entries {
         let mut pattern = HsPattern::with_flags(text.clone(), *flags).ok()?;
         pattern.id = Some(id);
         list.push(pattern);

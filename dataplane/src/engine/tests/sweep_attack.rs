@@ -45,6 +45,18 @@ impl Pair {
         !self.swept.snapshot().sweeps.is_empty()
     }
 
+    /// Asserts that each transaction hits the same rules both ways; the
+    /// hits counted.
+    fn assert_same(&mut self, txs: Vec<Transaction>) -> usize {
+        let mut hits = 0;
+        for tx in txs {
+            let (found, expected) = self.ids(&tx);
+            assert_eq!(found, expected, "{tx:?}");
+            hits += expected.len();
+        }
+        hits
+    }
+
     /// The hit ids with the sweeps, and without.
     fn ids(&mut self, tx: &Transaction) -> (Vec<u64>, Vec<u64>) {
         let found = ids(&self.swept.inspect_transaction(tx, client()));
@@ -315,20 +327,81 @@ fn edge_values_find_the_same_rules_with_and_without_sweeps() {
     }
     let mut pair = Pair::new(&rules).expect("the rules compile");
     assert!(pair.swept());
-    let mut hits = 0;
-    for tx in edge_requests() {
-        let (found, expected) = pair.ids(&tx);
-        assert_eq!(found, expected, "{tx:?}");
-        hits += expected.len();
-    }
+    let hits = pair.assert_same(edge_requests());
     assert!(hits > 100, "the cases hit: {hits}");
+}
+
+/// Patterns that need a rare byte (see `engine::gate`), each on one field.
+const GATED: [&str; 8] = [
+    "field: param-values\ntransforms: [url-decode, html-entity-decode, lowercase]\nregex: '<scr'",
+    "field: query\ntransforms: [lowercase]\nregex: '%3c'",
+    "field: user-agent\nregex: '[;|]\\s*id\\b'",
+    "field: cookies\ntransforms: [url-decode]\nregex: '\\$\\('",
+    "field: param-names\nregex: '[<>]'",
+    "field: request-body\nregex: 'a=[<>]'",
+    "field: response-body\ntransforms: [html-entity-decode]\nregex: '<b'",
+    "field: path\nregex: '\\.\\./'",
+];
+
+/// Values holding those bytes raw, encoded or not at all, in every place.
+fn gated_requests() -> Vec<Transaction> {
+    let values: [&[u8]; 8] = [
+        b"<script>",
+        b"%3cscr",
+        b"&lt;scr",
+        b"x;id",
+        b"$(x)",
+        b"a=<",
+        b"plain",
+        b"..%2f",
+    ];
+    let mut txs = Vec::new();
+    for value in values {
+        let text = String::from_utf8_lossy(value);
+        let mut query = b"q=".to_vec();
+        query.extend_from_slice(value);
+        let headers = vec![
+            ("User-Agent", value.to_vec()),
+            ("Cookie", [b"c=", value].concat()),
+        ];
+        let form = [b"a=", value, b"&", value, b"=1"].concat();
+        let json = format!("{{\"a\":{:?}}}", text).into_bytes();
+        txs.push(post(&query, headers.clone(), (false, form), value.to_vec()));
+        txs.push(post(b"q=1", headers, (true, json), value.to_vec()));
+        txs.push(post(
+            value,
+            Vec::new(),
+            (true, b"{}".to_vec()),
+            b"ok".to_vec(),
+        ));
+    }
+    txs
+}
+
+#[test]
+fn gated_patterns_find_the_same_rules_with_and_without_sweeps() {
+    let rules: Vec<String> = GATED
+        .iter()
+        .enumerate()
+        .map(|(i, c)| sig(i as u64 + 1, "", c))
+        .collect();
+    let mut pair = Pair::new(&rules).expect("the rules compile");
+    let gated = pair
+        .swept
+        .snapshot()
+        .sweeps
+        .iter()
+        .filter(|s| s.gate.is_some());
+    assert!(gated.count() >= 2, "the head and body sweeps are gated");
+    let hits = pair.assert_same(gated_requests());
+    assert!(hits > 15, "the cases hit: {hits}");
 }
 
 // Random patterns.
 
 /// Pieces a pattern is drawn from; none is a known counterexample.
-const ATOMS: [&str; 24] = [
-    "a", "b", "1", "-", " ", ";", "\\.", "\\$", "x", "abc", "[ab]", "[^a]", "[]a]", "[^]a]",
+const ATOMS: [&str; 25] = [
+    "a", "b", "1", "-", " ", ";", "<", "\\.", "\\$", "x", "abc", "[ab]", "[^a]", "[]a]", "[^]a]",
     "[a^]", "[a$]", "[\\]b]", "\\d", "\\w", "\\W", "\\s", ".", "\\x41", "\\x2d",
 ];
 const ANCHORS: [&str; 6] = ["^", "$", "\\A", "\\z", "\\b", "\\B"];
@@ -375,9 +448,9 @@ fn condition() -> impl Strategy<Value = String> {
 
 /// Text of the bytes patterns look for, and those around values.
 fn text(max: usize) -> impl Strategy<Value = Vec<u8>> {
-    const TOKENS: [&[u8]; 16] = [
+    const TOKENS: [&[u8]; 18] = [
         b"a", b"b", b"A", b"1", b"-", b" ", b";", b"$", b"x", b"abc", b"]", b"^", b"%41", b"+",
-        b"&amp;", b"\n",
+        b"&amp;", b"\n", b"<", b"%3c",
     ];
     prop::collection::vec(prop::sample::select(&TOKENS[..]), 0..max).prop_map(|t| t.concat())
 }
