@@ -21,6 +21,7 @@ use super::scan::Scanner;
 use super::snapshot::Snapshot;
 use super::source::Phase;
 use super::stream::BodyStream;
+use super::sweep::Sweep;
 use crate::flow::Direction;
 use crate::http::normalize::Limits;
 use crate::http::Transaction;
@@ -107,8 +108,8 @@ impl Matcher {
         for stream in &snapshot.streams {
             stream.db.alloc_scratch_for(&mut self.scratch)?;
         }
-        for sweep in &snapshot.sweeps {
-            sweep.db.alloc_scratch_for(&mut self.scratch)?;
+        for db in snapshot.sweeps.iter().flat_map(Sweep::databases) {
+            db.alloc_scratch_for(&mut self.scratch)?;
         }
         self.snapshot = snapshot;
         Ok(())

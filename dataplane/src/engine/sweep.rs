@@ -115,6 +115,12 @@ pub(crate) struct Gate {
 }
 
 impl Sweep {
+    /// Every database the sweep may scan with, for a scratch to fit.
+    pub(crate) fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
+        let gate = self.gate.as_ref().and_then(|g| g.db.as_ref());
+        std::iter::once(&self.db).chain(gate)
+    }
+
     /// The database to scan `text`, a raw body, with: the one without the
     /// gated patterns when `text` holds none of the bytes they need. `None`
     /// when no pattern is left that could match.
