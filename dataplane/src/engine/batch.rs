@@ -15,6 +15,9 @@
 //! when no value holds a byte its gated patterns need, by the one without
 //! them (see [`super::gate`]).
 //!
+//! In the head phases, a value that the same sweep found clean before,
+//! under the same snapshot, is left out of the join (see [`super::clean`]).
+//!
 //! A report names the value its match ends in; a match whose end anchor
 //! took the separator after a value ends one byte past it, and names that
 //! value too (see [`super::sweep`]).
@@ -25,6 +28,7 @@
 use hyperscan::{Matching, Scratch};
 use palisade_rules::Transform;
 
+use super::clean::Clean;
 use super::extract::TxFields;
 use super::matcher::MatcherStats;
 use super::source::Source;
@@ -46,6 +50,8 @@ struct Span {
     index: u32,
     /// The pass whose text holds it (see [`Batch::run`]).
     pass: u16,
+    /// Its index among the raw values.
+    raw: u32,
 }
 
 /// One joined text to scan: an effective chain (a tail of chain `chain`'s
@@ -73,14 +79,32 @@ pub(crate) struct Batch {
     /// The targets of a phase's sweeps that named their values (kept here
     /// so that its buffer is reused).
     pub(crate) swept: Vec<u32>,
+    /// Per raw value, whether the sweep named it.
+    reported: Vec<bool>,
+    /// Head values found clean before.
+    pub(crate) clean: Clean,
 }
 
 impl Batch {
     /// Runs `sweep` over the values joined by [`Batch::join_raw`]. True
     /// when [`Batch::found`] holds every pair that can match; false when
     /// the sweep gave up and each of its databases must scan every value.
-    pub(crate) fn run(&mut self, sweep: &Sweep, scanning: (&Scratch, &mut MatcherStats)) -> bool {
+    /// With `remembered`, the sweep's index, values found clean before are
+    /// left out and those found clean now are remembered (see
+    /// [`super::clean`]).
+    pub(crate) fn run(
+        &mut self,
+        sweep: &Sweep,
+        scanning: (&Scratch, &mut MatcherStats),
+        remembered: Option<u16>,
+    ) -> bool {
         let (scratch, stats) = scanning;
+        if let Some(id) = remembered {
+            let (raw, clean) = (&self.raw, &self.clean);
+            let value = |s: &Span| raw.get(s.start..s.end).unwrap_or_default();
+            self.raw_spans
+                .retain(|s| !clean.holds(id, s.source, value(s)));
+        }
         if self.raw_spans.is_empty() {
             return true;
         }
@@ -97,7 +121,23 @@ impl Batch {
             return true;
         }
         stats.scans += 1;
-        self.scan_joined(sweep, scratch)
+        self.reported.clear();
+        self.reported.resize(self.raw_spans.len(), false);
+        let scanned = self.scan_joined(sweep, scratch);
+        if let Some(id) = remembered.filter(|_| scanned) {
+            self.remember_clean(id);
+        }
+        scanned
+    }
+
+    /// Remembers the raw values no report named as clean for sweep `id`.
+    fn remember_clean(&mut self, id: u16) {
+        for (span, reported) in self.raw_spans.iter().zip(&self.reported) {
+            let value = self.raw.get(span.start..span.end).unwrap_or_default();
+            if !reported {
+                self.clean.insert(id, span.source, value);
+            }
+        }
     }
 
     /// Starts a phase: forgets the pairs of the last one.
@@ -145,6 +185,7 @@ impl Batch {
                     source,
                     index,
                     pass: 0,
+                    raw: 0,
                 });
                 self.raw.push(b'\n');
             }
@@ -195,12 +236,13 @@ impl Batch {
     fn scan_joined(&mut self, sweep: &Sweep, scratch: &Scratch) -> bool {
         let (text, spans, passes) = (&self.joined, &self.spans, &self.passes);
         let found = &mut self.found;
+        let reported = &mut self.reported;
         let Some(db) = sweep.db_for_runs(runs(text, spans)) else {
             return true;
         };
         let scanned = db.scan(&text[..], scratch, |id, _, to, _| {
             let to = usize::try_from(to).unwrap_or(usize::MAX);
-            report(sweep, passes, spans, (id, to), found);
+            report(sweep, (passes, spans), (id, to), (found, reported));
             if found.len() > MAX_FOUND {
                 return Matching::Terminate;
             }
@@ -213,11 +255,8 @@ impl Batch {
     /// texts of pass `pass`.
     fn join(&mut self, chain: &[Transform], pass: usize, sources: u32, separator: u8) {
         let pass = u16::try_from(pass).unwrap_or(u16::MAX);
-        for span in self
-            .raw_spans
-            .iter()
-            .filter(|s| sources >> s.source as u32 & 1 == 1)
-        {
+        let read = self.raw_spans.iter().enumerate();
+        for (raw, span) in read.filter(|(_, s)| sources >> s.source as u32 & 1 == 1) {
             let value = self.raw.get(span.start..span.end).unwrap_or_default();
             let start = self.joined.len();
             apply_into(chain, value, &mut self.joined);
@@ -226,6 +265,7 @@ impl Batch {
                 start,
                 end,
                 pass,
+                raw: u32::try_from(raw).unwrap_or(u32::MAX),
                 ..*span
             });
             self.joined.push(separator);
@@ -262,15 +302,15 @@ fn tail<'s>(sweep: &'s Sweep, pass: &Pass) -> &'s [Transform] {
 
 /// Records the pairs a report of sweep pattern `id` ending at `to` names:
 /// the value the end falls in, for each database of the pattern that reads
-/// that value's source through a chain of the value's pass.
+/// that value's source through a chain of the value's pass; and marks the
+/// value reported.
 fn report(
     sweep: &Sweep,
-    passes: &[Pass],
-    spans: &[Span],
+    texts: (&[Pass], &[Span]),
     hit: (u32, usize),
-    found: &mut Vec<(u32, u32)>,
+    out: (&mut Vec<(u32, u32)>, &mut [bool]),
 ) {
-    let (id, to) = hit;
+    let ((passes, spans), (id, to), (found, reported)) = (texts, hit, out);
     let owners = sweep.owners.get(id as usize).map_or(&[][..], Vec::as_slice);
     let at = spans.partition_point(|s| s.end < to);
     // A match that took the separator after a value as its end anchor
@@ -279,21 +319,29 @@ fn report(
     let before = before.filter(|s| s.end + 1 == to);
     let within = spans.get(at).filter(|s| s.start <= to);
     for span in before.into_iter().chain(within) {
-        if let Some(pass) = passes.get(usize::from(span.pass)) {
-            name(owners, pass, span, found);
+        let Some(pass) = passes.get(usize::from(span.pass)) else {
+            continue;
+        };
+        if name(owners, pass, span, found) {
+            if let Some(mark) = reported.get_mut(span.raw as usize) {
+                *mark = true;
+            }
         }
     }
 }
 
-/// Records the pairs of `owners` that read `span`'s value in `pass`.
-fn name(owners: &[Owner], pass: &Pass, span: &Span, found: &mut Vec<(u32, u32)>) {
+/// Records the pairs of `owners` that read `span`'s value in `pass`;
+/// whether there are any.
+fn name(owners: &[Owner], pass: &Pass, span: &Span, found: &mut Vec<(u32, u32)>) -> bool {
+    let mut named = false;
     for owner in owners {
         let in_pass = pass.chains >> (owner.chain % 64) & 1 == 1;
-        if in_pass
-            && owner.source == span.source
-            && found.last() != Some(&(owner.target, span.index))
-        {
-            found.push((owner.target, span.index));
+        if in_pass && owner.source == span.source {
+            named = true;
+            if found.last() != Some(&(owner.target, span.index)) {
+                found.push((owner.target, span.index));
+            }
         }
     }
+    named
 }

@@ -64,6 +64,7 @@
 //! run on the bounded copy at the body's phase instead.
 
 mod batch;
+mod clean;
 mod compile;
 mod confirm;
 mod database;

@@ -53,6 +53,7 @@ impl Scanner<'_> {
     /// Runs every database of `phase`.
     pub(crate) fn phase(&mut self, insp: &mut Inspection, fields: &mut TxFields<'_>, phase: Phase) {
         let snapshot = Arc::clone(&insp.snapshot);
+        self.batch.clean.begin(&snapshot);
         let swept = self.sweeps(&snapshot, insp, fields, phase);
         let pairs = std::mem::take(&mut self.batch.found);
 
@@ -99,12 +100,18 @@ impl Scanner<'_> {
             swept.sort_unstable();
             return swept;
         }
-        for sweep in sweeps() {
+        let head = matches!(phase, Phase::RequestHeaders | Phase::ResponseHeaders);
+        let of_phase = snapshot.sweeps.iter().enumerate();
+        for (id, sweep) in of_phase.filter(|(_, s)| s.phase == phase) {
             let sources = sweep.sources.iter().copied();
             let needed = sources.filter(|source| needs(snapshot, insp, sweep, *source));
             let names = sweep.header_names.as_deref();
             self.batch.join_raw(needed, fields, names);
-            if self.batch.run(sweep, (self.scratch, self.stats)) {
+            let remembered = u16::try_from(id).ok().filter(|_| head);
+            if self
+                .batch
+                .run(sweep, (self.scratch, self.stats), remembered)
+            {
                 swept.extend_from_slice(&sweep.targets);
             }
         }

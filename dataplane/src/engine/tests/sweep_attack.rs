@@ -16,7 +16,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::sweep::post;
-use super::{client, exchange, ids, ruleset, sig, with_body};
+use super::{client, compile, exchange, ids, ruleset, sig, with_body};
 use crate::engine::{Matcher, Snapshot};
 use crate::http::{Header, Transaction};
 
@@ -395,6 +395,23 @@ fn gated_patterns_find_the_same_rules_with_and_without_sweeps() {
     assert!(gated.count() >= 2, "the head and body sweeps are gated");
     let hits = pair.assert_same(gated_requests());
     assert!(hits > 15, "the cases hit: {hits}");
+}
+
+#[test]
+fn head_values_remembered_clean_are_forgotten_with_their_snapshot() {
+    let rule = |pattern: &str| sig(1, "", &format!("field: user-agent\nregex: '{pattern}'"));
+    let tx = super::get("/p?q=1", "\r\nUser-Agent: probe/1.0");
+    let mut matcher = Matcher::new(compile(&[rule("evil")])).expect("matcher");
+    for _ in 0..3 {
+        assert!(matcher.inspect_transaction(&tx, client()).is_empty());
+    }
+    // The agent was remembered clean; a ruleset that looks for it must
+    // still find it.
+    matcher.update(compile(&[rule("probe")])).expect("update");
+    for _ in 0..3 {
+        let hits = ids(&matcher.inspect_transaction(&tx, client()));
+        assert_eq!(hits, vec![1], "every time, the cache notwithstanding");
+    }
 }
 
 // Random patterns.
