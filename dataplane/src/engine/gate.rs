@@ -6,7 +6,9 @@
 //! Vectorscan pays for every pattern on every byte of a text, whether or
 //! not the text holds such a byte. So a sweep also compiles a database
 //! without its gated patterns (see [`super::sweep::Gate`]), and a text
-//! holding none of the gate's bytes is scanned with that one.
+//! holding none of the gate's bytes is scanned with that one. The bytes
+//! are looked for source by source: a `&` in the raw query string opens
+//! the gate only for patterns that read the raw query string.
 //!
 //! [`required`] reads a pattern's syntax tree: a literal byte or a class is
 //! required when it is not optional; a sequence requires what its cheapest
