@@ -165,7 +165,6 @@ impl Scanner<'_> {
                 .map(|&b| if b == b'+' { b' ' } else { b })
                 .collect();
         }
-        let mut present = None;
         for sweep in sweeps {
             if let Some(Screen {
                 base64_run: Some(run),
@@ -183,6 +182,8 @@ impl Scanner<'_> {
                 }
                 continue;
             }
+            // Which of this sweep's names the body holds, found once.
+            let mut present = None;
             for text in [body, &spaced[..]] {
                 if text.is_empty() {
                     continue;
