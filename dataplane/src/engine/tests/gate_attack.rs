@@ -62,6 +62,32 @@ fn class_set_operators_are_literal_bytes() {
     );
 }
 
+/// An intersection the syntax tree reads as empty gives the pattern a
+/// gate of no bytes at all: no text opens it, and the pattern is never
+/// swept, while Vectorscan reads `[a&&<]` as `a`, `&` or `<`.
+#[test]
+fn an_empty_intersection_is_not_an_empty_gate() {
+    let mut pair = pair(&["field: user-agent\nregex: 'x[a&&<]'"]);
+    run(
+        &mut pair,
+        &[
+            (get("/p", "\r\nUser-Agent: x<"), &[1]),
+            (get("/p", "\r\nUser-Agent: xa"), &[1]),
+        ],
+    );
+}
+
+/// The same in a raw body: the screen scans it with the database without
+/// the pattern (here, no database at all) and clears it unsplit.
+#[test]
+fn an_empty_intersection_does_not_clear_a_raw_body() {
+    let mut pair = pair(&["field: param-values\nregex: 'x[a&&<]'"]);
+    run(
+        &mut pair,
+        &[(form("q=xa"), &[1]), (json(r#"{"q":"x&"}"#), &[1])],
+    );
+}
+
 // Attempts that hold.
 
 /// Parameter names a raw body may not spell out as they stand in the rule:
@@ -118,7 +144,6 @@ fn named_parameters_next_to_a_whole_body_rule() {
     );
 }
 
-
 /// Rare bytes that appear only once a transform decodes them.
 #[test]
 fn gate_bytes_that_appear_only_after_decoding() {
@@ -145,7 +170,10 @@ fn gate_bytes_that_appear_only_after_decoding() {
             (form("q=a&r=%26gt;b"), &[6]),
             (json(r#"{"q":"\u007cls"}"#), &[5]),
             (json(r#"{"r":"\u003cb"}"#), &[6]),
-            (get("/p?q=plain", "\r\nUser-Agent: plain\r\nReferer: plain"), &[]),
+            (
+                get("/p?q=plain", "\r\nUser-Agent: plain\r\nReferer: plain"),
+                &[],
+            ),
         ],
     );
 }

@@ -20,7 +20,8 @@ use super::{client, compile, exchange, ids, ruleset, sig, with_body};
 use crate::engine::{Matcher, Snapshot};
 use crate::http::{Header, Transaction};
 
-pub(super) const FORM: &str = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded";
+pub(super) const FORM: &str =
+    "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded";
 pub(super) const JSON: &str = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/json";
 
 /// The same rules compiled twice: with their sweeps, and without.
