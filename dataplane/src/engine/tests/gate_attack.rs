@@ -7,7 +7,7 @@
 //! One matcher of each kind serves a whole sequence, so values remembered
 //! clean by one transaction are left out of the next.
 //!
-//! The first tests are counterexamples: class set operators (`&&`, `--`)
+//! The first tests are counterexamples: class set operators (`&&`, `--`, `~~`)
 //! that Vectorscan reads as literal bytes and ranges, and the syntax tree
 //! the gates are computed from reads as intersection and difference, so a
 //! pattern is gated on bytes some of its matches lack.
@@ -80,6 +80,14 @@ fn class_difference_is_a_range() {
             (get("/p", "\r\nUser-Agent: x,"), &[1]),
         ],
     );
+}
+
+/// `~~` inside a class, likewise: `[<~~<]` is `<` or `~` to Vectorscan
+/// and an empty symmetric difference to the syntax tree.
+#[test]
+fn class_symmetric_difference_is_literal_bytes() {
+    let mut pair = pair(&["field: query\nregex: 'x[<~~<]'"]);
+    run(&mut pair, &[(get("/p?x~", ""), &[1])]);
 }
 
 /// An intersection the syntax tree reads as empty gives the pattern a
