@@ -4,6 +4,7 @@
 
 mod compile;
 mod fields;
+mod gate_attack;
 mod logic;
 mod operators;
 mod prop;

@@ -20,17 +20,18 @@ use super::{client, compile, exchange, ids, ruleset, sig, with_body};
 use crate::engine::{Matcher, Snapshot};
 use crate::http::{Header, Transaction};
 
-const FORM: &str = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded";
-const JSON: &str = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/json";
+pub(super) const FORM: &str =
+    "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded";
+pub(super) const JSON: &str = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/json";
 
 /// The same rules compiled twice: with their sweeps, and without.
-struct Pair {
-    swept: Matcher,
-    plain: Matcher,
+pub(super) struct Pair {
+    pub(super) swept: Matcher,
+    pub(super) plain: Matcher,
 }
 
 impl Pair {
-    fn new(rules: &[String]) -> Option<Pair> {
+    pub(super) fn new(rules: &[String]) -> Option<Pair> {
         let compile = || Snapshot::compile(&ruleset(rules)).ok();
         let swept = compile()?;
         let mut plain = compile()?;
@@ -41,13 +42,13 @@ impl Pair {
         })
     }
 
-    fn swept(&self) -> bool {
+    pub(super) fn swept(&self) -> bool {
         !self.swept.snapshot().sweeps.is_empty()
     }
 
     /// Asserts that each transaction hits the same rules both ways; the
     /// hits counted.
-    fn assert_same(&mut self, txs: Vec<Transaction>) -> usize {
+    pub(super) fn assert_same(&mut self, txs: Vec<Transaction>) -> usize {
         let mut hits = 0;
         for tx in txs {
             let (found, expected) = self.ids(&tx);
@@ -58,7 +59,7 @@ impl Pair {
     }
 
     /// The hit ids with the sweeps, and without.
-    fn ids(&mut self, tx: &Transaction) -> (Vec<u64>, Vec<u64>) {
+    pub(super) fn ids(&mut self, tx: &Transaction) -> (Vec<u64>, Vec<u64>) {
         let found = ids(&self.swept.inspect_transaction(tx, client()));
         let expected = ids(&self.plain.inspect_transaction(tx, client()));
         (found, expected)
@@ -67,7 +68,7 @@ impl Pair {
 
 /// A request with `head` and a Content-Length body, answered by an empty
 /// 200.
-fn request(head: &str, body: &[u8]) -> Transaction {
+pub(super) fn request(head: &str, body: &[u8]) -> Transaction {
     exchange(&with_body(head, body), &with_body("HTTP/1.1 200 OK", b""))
 }
 

@@ -1,0 +1,304 @@
+//! Differential tests aimed at the byte gates ([`crate::engine::gate`]),
+//! the memory of clean head values ([`crate::engine::clean`]) and the
+//! parameter-name search of the raw-body screen
+//! ([`crate::engine::named`]): on every transaction, the snapshot with its
+//! sweeps must find exactly the rules the same snapshot without sweeps
+//! finds, and the rules each case is built to hit must be among them.
+//! One matcher of each kind serves a whole sequence, so values remembered
+//! clean by one transaction are left out of the next.
+//!
+//! The first tests are counterexamples: class set operators (`&&`, `--`, `~~`)
+//! that Vectorscan reads as literal bytes and ranges, and the syntax tree
+//! the gates are computed from reads as intersection and difference, so a
+//! pattern is gated on bytes some of its matches lack.
+
+use super::sweep_attack::{request, Pair, FORM, JSON};
+use super::{get, sig};
+use crate::http::Transaction;
+
+/// Rules written as `match:` blocks, numbered from 1.
+fn rules(conditions: &[&str]) -> Vec<String> {
+    let numbered = conditions.iter().enumerate();
+    numbered.map(|(i, c)| sig(i as u64 + 1, "", c)).collect()
+}
+
+fn pair(conditions: &[&str]) -> Pair {
+    let rules = rules(conditions);
+    let pair = Pair::new(&rules).expect("the rules compile");
+    assert!(pair.swept(), "the rules are swept: {conditions:?}");
+    pair
+}
+
+/// Runs `steps` in order through one pair: each transaction must hit
+/// `expected` without sweeps (the case is what it claims) and the same
+/// with them.
+fn run(pair: &mut Pair, steps: &[(Transaction, &[u64])]) {
+    for (at, (tx, expected)) in steps.iter().enumerate() {
+        let (found, plain) = pair.ids(tx);
+        assert_eq!(plain, *expected, "step {at}, without sweeps: {tx:?}");
+        assert_eq!(found, plain, "step {at}, with sweeps: {tx:?}");
+    }
+}
+
+fn form(body: &str) -> Transaction {
+    request(FORM, body.as_bytes())
+}
+
+fn json(body: &str) -> Transaction {
+    request(JSON, body.as_bytes())
+}
+
+// Counterexamples.
+
+/// `&&` inside a class is two literal `&` to Vectorscan and an
+/// intersection to the syntax tree read for the gate: `[<&&<a]` is read as
+/// needing `<`, while Vectorscan matches an `a`.
+#[test]
+fn class_set_operators_are_literal_bytes() {
+    let mut pair = pair(&["field: user-agent\nregex: 'x[<&&<a]'"]);
+    run(
+        &mut pair,
+        &[
+            // With a `<` elsewhere in the value the gate opens and the
+            // sweep finds it: only the gate loses the hit.
+            (get("/p", "\r\nUser-Agent: xa<"), &[1]),
+            (get("/p", "\r\nUser-Agent: xa"), &[1]),
+        ],
+    );
+}
+
+/// `--` inside a class, likewise: to Vectorscan `[!--<]` is the range
+/// `!` to `-` and a `<`; the syntax tree reads `!` minus `<` and gates the
+/// pattern on `!`, so `x,` is never swept.
+#[test]
+fn class_difference_is_a_range() {
+    let mut pair = pair(&["field: user-agent\nregex: 'x[!--<]'"]);
+    run(
+        &mut pair,
+        &[
+            (get("/p", "\r\nUser-Agent: x, !"), &[1]),
+            (get("/p", "\r\nUser-Agent: x,"), &[1]),
+        ],
+    );
+}
+
+/// `~~` inside a class, likewise: `[<~~<]` is `<` or `~` to Vectorscan
+/// and an empty symmetric difference to the syntax tree.
+#[test]
+fn class_symmetric_difference_is_literal_bytes() {
+    let mut pair = pair(&["field: query\nregex: 'x[<~~<]'"]);
+    run(&mut pair, &[(get("/p?x~", ""), &[1])]);
+}
+
+/// An intersection the syntax tree reads as empty gives the pattern a
+/// gate of no bytes at all: no text opens it, and the pattern is never
+/// swept, while Vectorscan reads `[a&&<]` as `a`, `&` or `<`.
+#[test]
+fn an_empty_intersection_is_not_an_empty_gate() {
+    let mut pair = pair(&["field: user-agent\nregex: 'x[a&&<]'"]);
+    run(
+        &mut pair,
+        &[
+            (get("/p", "\r\nUser-Agent: x<"), &[1]),
+            (get("/p", "\r\nUser-Agent: xa"), &[1]),
+        ],
+    );
+}
+
+/// The same in a raw body: the screen scans it with the database without
+/// the pattern (here, no database at all) and clears it unsplit.
+#[test]
+fn an_empty_intersection_does_not_clear_a_raw_body() {
+    let mut pair = pair(&["field: param-values\nregex: 'x[a&&<]'"]);
+    run(
+        &mut pair,
+        &[(form("q=xa"), &[1]), (json(r#"{"q":"x&"}"#), &[1])],
+    );
+}
+
+// Attempts that hold.
+
+/// Parameter names a raw body may not spell out as they stand in the rule:
+/// JSON paths, nested members, case, a `+` in a form name, a name that is
+/// only some other parameter's value.
+#[test]
+fn named_parameters_of_raw_bodies() {
+    let conditions = [
+        "field: body-param\nname: aaa\nregex: zzz",
+        "field: request-json\nname: $.bbb\nregex: yyy",
+        "field: request-json\nname: $.c.d\nregex: xxx",
+        "field: request-json\nname: '$.e[*]'\nregex: www",
+        "field: param\nname: f g\nregex: vvv",
+        "field: body-param\nname: Hh\nregex: uuu",
+    ];
+    let mut pair = pair(&conditions);
+    run(
+        &mut pair,
+        &[
+            (form("aaa=zzz"), &[1]),
+            (form("x=aaa&y=zzz"), &[]),
+            (form("aaa=zzz&aaa=1"), &[1]),
+            (json(r#"{"bbb":"yyy"}"#), &[2]),
+            (json(r#"{"c":{"d":"xxx"}}"#), &[3]),
+            (json(r#"{"e":["1","www"]}"#), &[4]),
+            (json(r#"{"aaa":"zzz","bbb":"zzz"}"#), &[1]),
+            (form("f+g=vvv"), &[5]),
+            (form("hh=uuu"), &[]),
+            (form("Hh=uuu"), &[6]),
+            (json(r#"{"Hh":"uuu"}"#), &[6]),
+        ],
+    );
+}
+
+/// The same next to a rule on the whole body, so that the raw-body screen
+/// reports and has to look the names up.
+#[test]
+fn named_parameters_next_to_a_whole_body_rule() {
+    let conditions = [
+        "field: body-param\nname: aaa\ntransforms: [url-decode]\nregex: zzz",
+        "field: request-json\nname: $.c.d\nregex: xxx",
+        "field: request-body\nregex: qqq",
+    ];
+    let mut pair = pair(&conditions);
+    run(
+        &mut pair,
+        &[
+            (form("b=zzz"), &[]),
+            (form("aaa=zzz"), &[1]),
+            (form("b=qqq&aaa=zzz"), &[1, 3]),
+            (json(r#"{"c":{"d":"xxx"}}"#), &[2]),
+            (json(r#"{"c":{"d":"xxx"},"q":"qqq"}"#), &[2, 3]),
+        ],
+    );
+}
+
+/// Rare bytes that appear only once a transform decodes them.
+#[test]
+fn gate_bytes_that_appear_only_after_decoding() {
+    let conditions = [
+        "field: query\ntransforms: [url-decode]\nregex: '<s'",
+        "field: user-agent\ntransforms: [html-entity-decode]\nregex: '\\x3cs'",
+        "field: cookies\ntransforms: [base64-decode]\nregex: ';id'",
+        "field: header\nname: referer\ntransforms: [url-decode, lowercase]\nregex: \"'or\"",
+        "field: body-param\nname: q\ntransforms: [url-decode]\nregex: '\\|ls'",
+        "field: param-values\ntransforms: [html-entity-decode]\nregex: '[<>]b'",
+    ];
+    let mut pair = pair(&conditions);
+    // ";id" base64: "O2lk".
+    run(
+        &mut pair,
+        &[
+            (get("/p?q=%3cs", ""), &[1]),
+            (get("/p?q=plain", "\r\nUser-Agent: &lt;s"), &[2]),
+            (get("/p", "\r\nUser-Agent: &#60;s"), &[2]),
+            (get("/p", "\r\nCookie: c=O2lk"), &[3]),
+            (get("/p", "\r\nReferer: %27OR"), &[4]),
+            (get("/p", "\r\nReferer: %27or"), &[4]),
+            (form("q=%7cls"), &[5]),
+            (form("q=a&r=%26gt;b"), &[6]),
+            (json(r#"{"q":"\u007cls"}"#), &[5]),
+            (json(r#"{"r":"\u003cb"}"#), &[6]),
+            (
+                get("/p?q=plain", "\r\nUser-Agent: plain\r\nReferer: plain"),
+                &[],
+            ),
+        ],
+    );
+}
+
+/// One value moves between fields and sources across transactions: it is
+/// clean where it first appears, then a rule reads it elsewhere.
+#[test]
+fn a_clean_value_is_clean_only_where_it_was_seen() {
+    let conditions = [
+        "field: user-agent\nregex: 'alpha'",
+        "field: header\nname: referer\nregex: 'beta'",
+        "field: header\nname: x-token\nregex: 'gamma'",
+        "field: cookies\nregex: 'delta'",
+    ];
+    let mut pair = pair(&conditions);
+    let value = "alpha beta gamma delta";
+    run(
+        &mut pair,
+        &[
+            (get("/p", &format!("\r\nX-Other: {value}")), &[]),
+            (get("/p", &format!("\r\nX-Other: {value}")), &[]),
+            (get("/p", &format!("\r\nUser-Agent: {value}")), &[1]),
+            (get("/p", &format!("\r\nReferer: {value}")), &[2]),
+            (get("/p", &format!("\r\nX-Token: {value}")), &[3]),
+            (get("/p", &format!("\r\nCookie: c={value}")), &[4]),
+            (get("/p", &format!("\r\nX-Other: {value}")), &[]),
+            (get("/p", &format!("\r\nUser-Agent: {value}")), &[1]),
+        ],
+    );
+}
+
+/// A value first seen clean next to harmless values, then next to a value
+/// with the gate bytes open, and values of exactly 256 and 257 bytes (the
+/// longest kept, and one more).
+#[test]
+fn clean_values_around_the_gate_and_the_length_limit() {
+    let conditions = [
+        "field: user-agent\nregex: '<b'",
+        "field: user-agent\nregex: 'zq$'",
+        "field: header\nname: referer\nregex: '^zq'",
+    ];
+    let mut pair = pair(&conditions);
+    let long = |n: usize| format!("{}zq", "a".repeat(n - 2));
+    let mut steps: Vec<(Transaction, &[u64])> = vec![
+        (get("/p", "\r\nUser-Agent: b<\r\nReferer: zz"), &[]),
+        (get("/p", "\r\nUser-Agent: <b\r\nReferer: zz"), &[1]),
+        (get("/p", "\r\nUser-Agent: x<b\r\nReferer: zq"), &[1, 3]),
+        (get("/p", "\r\nUser-Agent: azq"), &[2]),
+        (get("/p", "\r\nReferer: azq"), &[]),
+        (get("/p", "\r\nUser-Agent: azq"), &[2]),
+    ];
+    for n in [255, 256, 257] {
+        let agent = format!("\r\nUser-Agent: {}", long(n));
+        steps.push((get("/p", &agent), &[2]));
+        steps.push((get("/p", &agent), &[2]));
+    }
+    run(&mut pair, &steps);
+}
+
+/// The snapshot changes between transactions that repeat one value.
+#[test]
+fn an_update_forgets_values_remembered_clean() {
+    let mut pair = pair(&["field: user-agent\nregex: '<x'"]);
+    let tx = || get("/p", "\r\nUser-Agent: probe;1");
+    run(&mut pair, &[(tx(), &[]), (tx(), &[])]);
+    let later = rules(&["field: user-agent\nregex: ';1'"]);
+    let again = Pair::new(&later).expect("the rules compile");
+    let (swept, plain) = (again.swept, again.plain);
+    pair.swept.update(swept.snapshot().clone()).expect("update");
+    pair.plain.update(plain.snapshot().clone()).expect("update");
+    run(&mut pair, &[(tx(), &[1]), (tx(), &[1])]);
+}
+
+/// Flags and escapes the gate reads: case-insensitive, multi-line and
+/// dot-all patterns, hex escapes, negated classes.
+#[test]
+fn gate_reading_of_flags_and_escapes() {
+    let conditions = [
+        "field: user-agent\nregex: '(?i)A\\x3cB'",
+        "field: user-agent\nregex: '(?s)x.<'",
+        "field: user-agent\nregex: '(?m)^<q$'",
+        "field: user-agent\nregex: '[^a-z]{2}k'",
+        "field: query\nregex: '[\\x3b\\x7c]id'",
+        "field: query\nregex: '(?:<|;|\\|)sh'",
+    ];
+    let mut pair = pair(&conditions);
+    run(
+        &mut pair,
+        &[
+            (get("/p", "\r\nUser-Agent: a<b"), &[1]),
+            (get("/p", "\r\nUser-Agent: x <"), &[2]),
+            (get("/p", "\r\nUser-Agent: <q"), &[3]),
+            (get("/p", "\r\nUser-Agent: 12k"), &[4]),
+            (get("/p", "\r\nUser-Agent: 12K"), &[]),
+            (get("/p?a;id", ""), &[5]),
+            (get("/p?a|sh", ""), &[6]),
+            (get("/p?aid&sh", ""), &[]),
+        ],
+    );
+}
