@@ -118,19 +118,47 @@ pub(crate) fn required(pattern: &str, reading: Reading, alphabet: Alphabet) -> O
     needs(&hir, &rare).filter(|set| set.is_subset(&rare))
 }
 
-/// Whether `pattern` holds an escape the two syntaxes read differently or
-/// that only Vectorscan knows: any escaped letter but the shared ones.
+/// Whether `pattern` holds syntax the two parsers read differently or that
+/// only Vectorscan knows: an escaped letter but the shared ones, or, in a
+/// class, a nested class or `&&`, `--`, `~~` (set operations to the parser
+/// used here, plain bytes or a range to Vectorscan).
 fn has_foreign_escape(pattern: &str) -> bool {
-    let mut chars = pattern.chars();
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    let mut last = None;
     while let Some(c) = chars.next() {
-        if c != '\\' {
+        if c == '\\' {
+            match chars.next() {
+                Some(e) if e.is_ascii_alphabetic() && !"dDwWsSbBxnrtfAz".contains(e) => {
+                    return true
+                }
+                Some(e) if e.is_ascii_digit() => return true,
+                _ => {}
+            }
+            last = None;
             continue;
         }
-        match chars.next() {
-            Some(e) if e.is_ascii_alphabetic() && !"dDwWsSbBxnrtfAz".contains(e) => return true,
-            Some(e) if e.is_ascii_digit() => return true,
+        match (c, in_class) {
+            ('[', false) => {
+                in_class = true;
+                // A leading `^` and a first `]` belong to the class.
+                chars.next_if_eq(&'^');
+                chars.next_if_eq(&']');
+            }
+            ('[', true) if chars.peek() != Some(&':') => return true,
+            ('[', true) => {
+                // A POSIX class, `[:alpha:]`: both read it alike.
+                for p in chars.by_ref() {
+                    if p == ']' {
+                        break;
+                    }
+                }
+            }
+            (']', true) => in_class = false,
+            ('&' | '-' | '~', true) if last == Some(c) => return true,
             _ => {}
         }
+        last = Some(c);
     }
     false
 }
@@ -250,6 +278,21 @@ mod tests {
         assert_eq!(gate(r"(<)\1", Alphabet::Head), None);
         assert_eq!(gate(r"\Q<\E", Alphabet::Head), None);
         assert_eq!(gate(r"\x3c", Alphabet::Head), Some(b"<".to_vec()));
+    }
+
+    #[test]
+    fn class_set_operations_ungate() {
+        assert_eq!(gate(r"x[<&&<a]", Alphabet::Head), None);
+        assert_eq!(gate(r"x[!--<]", Alphabet::Head), None);
+        assert_eq!(gate(r"x[<~~<]", Alphabet::Head), None);
+        assert_eq!(gate(r"x[a[<]]", Alphabet::Head), None);
+        // Outside a class they are plain bytes to both.
+        assert_eq!(gate(r"x&&<", Alphabet::Head), Some(b"&".to_vec()));
+        assert_eq!(
+            gate(r"[[:digit:]<][<]", Alphabet::Head),
+            Some(b"<".to_vec())
+        );
+        assert_eq!(gate(r"[]<][<]", Alphabet::Head), Some(b"<".to_vec()));
     }
 
     #[test]
