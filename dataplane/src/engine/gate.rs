@@ -102,7 +102,7 @@ pub(crate) struct Reading {
 /// Bytes of `alphabet` one of which every match of `pattern` holds;
 /// `None` when no such set is found.
 pub(crate) fn required(pattern: &str, reading: Reading, alphabet: Alphabet) -> Option<ByteSet> {
-    if has_foreign_escape(pattern) {
+    if has_foreign_syntax(pattern) {
         return None;
     }
     let hir = ParserBuilder::new()
@@ -122,7 +122,7 @@ pub(crate) fn required(pattern: &str, reading: Reading, alphabet: Alphabet) -> O
 /// only Vectorscan knows: an escaped letter but the shared ones, or, in a
 /// class, a nested class or `&&`, `--`, `~~` (set operations to the parser
 /// used here, plain bytes or a range to Vectorscan).
-fn has_foreign_escape(pattern: &str) -> bool {
+fn has_foreign_syntax(pattern: &str) -> bool {
     let mut chars = pattern.chars().peekable();
     let mut in_class = false;
     let mut last = None;
