@@ -4,20 +4,23 @@
 //! A test of named parameters (`param` with `name: url`) can only hit a
 //! body that holds one of its names. When such a pattern reports on a raw
 //! body (see [`super::scan`]), the body clears the screen anyway if it
-//! holds none of the names. All names of a sweep are searched in one pass,
-//! the first time a body needs them.
+//! holds none of the names. The names of a sweep are literals of one
+//! Vectorscan database, searched in one pass after the screen's scan, and
+//! only when a pattern limited to names reported.
 
-use aho_corasick::AhoCorasick;
+use hyperscan::{
+    BlockDatabase, BlockMode, Builder, Matching, Pattern, PatternFlags, Patterns, Scratch,
+};
 use smallvec::SmallVec;
 
 /// Per sweep pattern, the names its tests select.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Named {
     /// Per sweep pattern id, the ids of the names every test behind it
     /// selects; `None` when some test reads values of any name.
     by_pattern: Vec<Option<Vec<u32>>>,
-    /// Every name, each under its id.
-    finder: Option<AhoCorasick>,
+    /// Every name as a literal, each under its id, reported once.
+    finder: Option<BlockDatabase>,
     count: usize,
 }
 
@@ -47,9 +50,14 @@ impl Named {
         }
         Named {
             by_pattern,
-            finder: AhoCorasick::new(&names).ok(),
+            finder: literals(&names),
             count: names.len(),
         }
+    }
+
+    /// The database of the names, for a scratch to fit.
+    pub(crate) fn database(&self) -> Option<&BlockDatabase> {
+        self.finder.as_ref()
     }
 
     /// The name ids pattern `id` is limited to; `None` when it reads
@@ -58,22 +66,47 @@ impl Named {
         self.by_pattern.get(id as usize)?.as_deref()
     }
 
-    /// Which names `texts` hold. Every name counts as present when they
-    /// cannot be searched, so that nothing is cleared on a guess.
-    pub(crate) fn present(&self, texts: &[&[u8]]) -> Present {
-        let Some(finder) = &self.finder else {
-            return SmallVec::from_elem(true, self.count);
-        };
+    /// Which names `texts` hold, found with `scratch`. Every name counts
+    /// as present when they cannot be searched, so that nothing is cleared
+    /// on a guess.
+    pub(crate) fn present(&self, texts: &[&[u8]], scratch: &Scratch) -> Present {
         let mut present: Present = SmallVec::from_elem(false, self.count);
-        for text in texts {
-            for found in finder.find_overlapping_iter(*text) {
-                if let Some(slot) = present.get_mut(found.pattern().as_usize()) {
+        let Some(finder) = &self.finder else {
+            present.fill(true);
+            return present;
+        };
+        for text in texts.iter().filter(|t| !t.is_empty()) {
+            let scanned = finder.scan(*text, scratch, |id, _, _, _| {
+                if let Some(slot) = present.get_mut(id as usize) {
                     *slot = true;
                 }
+                Matching::Continue
+            });
+            if scanned.is_err() {
+                present.fill(true);
+                break;
             }
         }
         present
     }
+}
+
+/// One database holding each of `names` as a literal under its index, each
+/// reported at most once; `None` when there are none or it does not
+/// compile.
+fn literals(names: &[&[u8]]) -> Option<BlockDatabase> {
+    if names.is_empty() {
+        return None;
+    }
+    let mut list = Vec::with_capacity(names.len());
+    for (id, name) in names.iter().enumerate() {
+        let text: String = name.iter().map(|b| format!("\\x{b:02x}")).collect();
+        let mut pattern = Pattern::with_flags(text, PatternFlags::SINGLEMATCH).ok()?;
+        pattern.id = Some(id);
+        list.push(pattern);
+    }
+    let patterns: Patterns = list.into_iter().collect();
+    patterns.build::<BlockMode>().ok()
 }
 
 #[cfg(test)]
@@ -101,9 +134,22 @@ mod tests {
     #[test]
     fn overlapping_names_are_all_found() {
         let named = named();
-        let present = named.present(&[b"{\"redirect_url\":1}"]);
+        let db = named.database().expect("names compile");
+        let scratch = db.alloc_scratch().expect("scratch");
+        let present = named.present(&[b"{\"redirect_url\":1}"], &scratch);
         assert_eq!(present.as_slice(), &[true, true, true]);
-        let present = named.present(&[b"uri=1", b"a=url"]);
+        let present = named.present(&[b"uri=1", b"a=url"], &scratch);
         assert_eq!(present.as_slice(), &[true, false, false]);
+        let present = named.present(&[b"URL=1", b"", b"redirect"], &scratch);
+        assert_eq!(present.as_slice(), &[false, true, false]);
+    }
+
+    #[test]
+    fn names_with_pattern_syntax_are_literal() {
+        let named = Named::new(&[Some(vec![b"a.b".to_vec(), b"x[0]".to_vec()])]);
+        let db = named.database().expect("names compile");
+        let scratch = db.alloc_scratch().expect("scratch");
+        let present = named.present(&[b"{\"axb\":1,\"x[0]\":2}"], &scratch);
+        assert_eq!(present.as_slice(), &[false, true]);
     }
 }

@@ -19,13 +19,13 @@
 use std::sync::Arc;
 
 use hyperscan::{Matching, Scratch};
+use smallvec::SmallVec;
 
 use super::batch::Batch;
 use super::extract::{TxFields, Value};
 use super::html;
 use super::inspection::Inspection;
 use super::matcher::MatcherStats;
-use super::named::Present;
 use super::snapshot::{Group, Snapshot, StreamGroup};
 use super::source::{Phase, Source};
 use super::sweep::{Screen, Sweep};
@@ -182,8 +182,9 @@ impl Scanner<'_> {
                 }
                 continue;
             }
-            // Which of this sweep's names the body holds, found once.
-            let mut present = None;
+            // Patterns limited to names that reported: they count only if
+            // the body holds one of their names, searched once after.
+            let mut named: SmallVec<[u32; 4]> = SmallVec::new();
             for text in [body, &spaced[..]] {
                 if text.is_empty() {
                     continue;
@@ -193,26 +194,26 @@ impl Scanner<'_> {
                 };
                 self.stats.scans += 1;
                 let mut reported = false;
-                // Patterns whose named parameters the body lacks: a
-                // pattern may report many times, the body is searched once.
-                let mut absent: Vec<u32> = Vec::new();
                 let scanned = db.scan(text, self.scratch, |id, _, _, _| {
-                    if absent.contains(&id) {
+                    if named.contains(&id) {
                         return Matching::Continue;
                     }
-                    if let Some(names) = sweep.named.of(id) {
-                        let present: &Present =
-                            present.get_or_insert_with(|| sweep.named.present(&[body, &spaced]));
-                        let held = |n: &u32| present.get(*n as usize) == Some(&true);
-                        if !names.iter().any(held) {
-                            absent.push(id);
-                            return Matching::Continue;
-                        }
+                    if sweep.named.of(id).is_some() {
+                        named.push(id);
+                        return Matching::Continue;
                     }
                     reported = true;
                     Matching::Terminate
                 });
                 if reported || scanned.is_err() {
+                    return false;
+                }
+            }
+            if !named.is_empty() {
+                let present = sweep.named.present(&[body, &spaced], self.scratch);
+                let held = |n: &u32| present.get(*n as usize) == Some(&true);
+                let holds = |id: &u32| sweep.named.of(*id).is_some_and(|n| n.iter().any(held));
+                if named.iter().any(holds) {
                     return false;
                 }
             }

@@ -118,7 +118,9 @@ impl Sweep {
     /// Every database the sweep may scan with, for a scratch to fit.
     pub(crate) fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
         let gate = self.gate.as_ref().and_then(|g| g.db.as_ref());
-        std::iter::once(&self.db).chain(gate)
+        std::iter::once(&self.db)
+            .chain(gate)
+            .chain(self.named.database())
     }
 
     /// The database to scan `text`, a raw body, with: the one without the
