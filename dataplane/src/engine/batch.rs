@@ -52,6 +52,9 @@ struct Span {
     pass: u16,
     /// Its index among the raw values.
     raw: u32,
+    /// Its slot in the memory of clean values, when that is used and the
+    /// value is short enough to be kept (see [`Clean::slot`]).
+    clean: Option<u16>,
 }
 
 /// One joined text to scan: an effective chain (a tail of chain `chain`'s
@@ -101,9 +104,12 @@ impl Batch {
         let (scratch, stats) = scanning;
         if let Some(id) = remembered {
             let (raw, clean) = (&self.raw, &self.clean);
-            let value = |s: &Span| raw.get(s.start..s.end).unwrap_or_default();
-            self.raw_spans
-                .retain(|s| !clean.holds(id, s.source, value(s)));
+            self.raw_spans.retain_mut(|s| {
+                let value = raw.get(s.start..s.end).unwrap_or_default();
+                s.clean = clean.slot(id, s.source, value);
+                !s.clean
+                    .is_some_and(|at| clean.holds(at, id, s.source, value))
+            });
         }
         if self.raw_spans.is_empty() {
             return true;
@@ -134,8 +140,9 @@ impl Batch {
     fn remember_clean(&mut self, id: u16) {
         for (span, reported) in self.raw_spans.iter().zip(&self.reported) {
             let value = self.raw.get(span.start..span.end).unwrap_or_default();
-            if !reported {
-                self.clean.insert(id, span.source, value);
+            match (span.clean, reported) {
+                (Some(at), false) => self.clean.insert(at, id, span.source, value),
+                _ => continue,
             }
         }
     }
@@ -186,6 +193,7 @@ impl Batch {
                     index,
                     pass: 0,
                     raw: 0,
+                    clean: None,
                 });
                 self.raw.push(b'\n');
             }

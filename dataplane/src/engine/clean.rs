@@ -58,9 +58,21 @@ impl Clean {
         }
     }
 
-    /// Whether `value` of `source` was found clean by sweep `sweep`.
-    pub(crate) fn holds(&self, sweep: u16, source: Source, value: &[u8]) -> bool {
-        let Some(entry) = self.slots.get(self.slot(sweep, source, value)) else {
+    /// The slot `value` of `source` has for sweep `sweep`; `None` when the
+    /// value is too long to be kept. A lookup and the insert after it
+    /// share it, so the value is hashed once.
+    pub(crate) fn slot(&self, sweep: u16, source: Source, value: &[u8]) -> Option<u16> {
+        if value.len() > MAX_VALUE {
+            return None;
+        }
+        let hash = self.hasher.hash_one((sweep, source as u8, value));
+        u16::try_from(hash % SLOTS as u64).ok()
+    }
+
+    /// Whether `value` of `source`, at `slot`, was found clean by sweep
+    /// `sweep`.
+    pub(crate) fn holds(&self, slot: u16, sweep: u16, source: Source, value: &[u8]) -> bool {
+        let Some(entry) = self.slots.get(usize::from(slot)) else {
             return false;
         };
         entry.generation == self.generation
@@ -69,28 +81,20 @@ impl Clean {
             && entry.value == value
     }
 
-    /// Remembers `value` of `source` as clean for sweep `sweep`.
-    pub(crate) fn insert(&mut self, sweep: u16, source: Source, value: &[u8]) {
-        if value.len() > MAX_VALUE {
-            return;
-        }
+    /// Remembers `value` of `source`, at `slot`, as clean for sweep
+    /// `sweep`.
+    pub(crate) fn insert(&mut self, slot: u16, sweep: u16, source: Source, value: &[u8]) {
         if self.slots.is_empty() {
             self.slots.resize_with(SLOTS, Entry::default);
         }
-        let at = self.slot(sweep, source, value);
         let generation = self.generation;
-        if let Some(entry) = self.slots.get_mut(at) {
+        if let Some(entry) = self.slots.get_mut(usize::from(slot)) {
             entry.generation = generation;
             entry.sweep = sweep;
             entry.source = Some(source);
             entry.value.clear();
             entry.value.extend_from_slice(value);
         }
-    }
-
-    fn slot(&self, sweep: u16, source: Source, value: &[u8]) -> usize {
-        let hash = self.hasher.hash_one((sweep, source as u8, value));
-        (hash % SLOTS as u64) as usize
     }
 }
 
@@ -102,25 +106,37 @@ mod tests {
         Arc::new(Snapshot::empty())
     }
 
+    /// Looks `value` up as the batch does.
+    fn holds(clean: &Clean, sweep: u16, source: Source, value: &[u8]) -> bool {
+        let slot = clean.slot(sweep, source, value);
+        slot.is_some_and(|at| clean.holds(at, sweep, source, value))
+    }
+
+    fn insert(clean: &mut Clean, sweep: u16, source: Source, value: &[u8]) {
+        if let Some(at) = clean.slot(sweep, source, value) {
+            clean.insert(at, sweep, source, value);
+        }
+    }
+
     #[test]
     fn a_value_is_held_for_its_sweep_source_and_snapshot_only() {
         let (first, second) = (snapshot(), snapshot());
         let mut clean = Clean::default();
         clean.begin(&first);
-        assert!(!clean.holds(0, Source::Query, b"/a"));
-        clean.insert(0, Source::Query, b"/a");
-        assert!(clean.holds(0, Source::Query, b"/a"));
-        assert!(!clean.holds(1, Source::Query, b"/a"));
-        assert!(!clean.holds(0, Source::Path, b"/a"));
-        assert!(!clean.holds(0, Source::Query, b"/a/"));
+        assert!(!holds(&clean, 0, Source::Query, b"/a"));
+        insert(&mut clean, 0, Source::Query, b"/a");
+        assert!(holds(&clean, 0, Source::Query, b"/a"));
+        assert!(!holds(&clean, 1, Source::Query, b"/a"));
+        assert!(!holds(&clean, 0, Source::Path, b"/a"));
+        assert!(!holds(&clean, 0, Source::Query, b"/a/"));
         clean.begin(&first);
         assert!(
-            clean.holds(0, Source::Query, b"/a"),
+            holds(&clean, 0, Source::Query, b"/a"),
             "the same snapshot keeps it"
         );
         clean.begin(&second);
         assert!(
-            !clean.holds(0, Source::Query, b"/a"),
+            !holds(&clean, 0, Source::Query, b"/a"),
             "a new snapshot forgets it"
         );
     }
@@ -130,9 +146,9 @@ mod tests {
         let mut clean = Clean::default();
         clean.begin(&snapshot());
         let long = vec![b'a'; MAX_VALUE + 1];
-        clean.insert(0, Source::Query, &long);
-        assert!(!clean.holds(0, Source::Query, &long));
-        clean.insert(0, Source::Query, &long[..MAX_VALUE]);
-        assert!(clean.holds(0, Source::Query, &long[..MAX_VALUE]));
+        insert(&mut clean, 0, Source::Query, &long);
+        assert!(!holds(&clean, 0, Source::Query, &long));
+        insert(&mut clean, 0, Source::Query, &long[..MAX_VALUE]);
+        assert!(holds(&clean, 0, Source::Query, &long[..MAX_VALUE]));
     }
 }
