@@ -1,6 +1,7 @@
 //! `palisade serve` and the CLI as real processes on a real SQLite file:
 //! ruleset history (push, list, show, diff, rollback) read back by the
-//! `sqlite3` tool and kept across a kill; the socket's mode; malformed,
+//! `sqlite3` tool and kept across a kill; a version a dataplane refuses
+//! never becoming current; the socket's mode; malformed,
 //! oversized and wrong-version frames refused and logged once; counters
 //! and events from a registered client turned into Prometheus metrics that
 //! `promtool check metrics` accepts and into masked, queryable events.
@@ -12,7 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use palisade_proto::{
-    read_frame, write_frame, Counters, Events, Histogram, Message, PortCounters, Register,
+    read_frame, write_frame, Ack, Counters, Events, Histogram, Message, PortCounters, Register,
     WorkerCounters,
 };
 use palisade_tests::control::ControlPlane;
@@ -453,4 +454,95 @@ fn a_second_control_plane_and_an_empty_ruleset_are_refused() {
             .map(Vec::len),
         Some(1)
     );
+}
+
+/// Registers as a dataplane that runs `running`.
+fn register(cp: &ControlPlane, id: &str, running: Option<u64>) -> UnixStream {
+    let s = UnixStream::connect(&cp.socket).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let r = Register {
+        id: id.into(),
+        version: "0.1.0".into(),
+        cores: vec![1],
+        ports: vec!["client".into()],
+        mode: "tap".into(),
+        running,
+        features: vec![],
+    };
+    write_frame(&mut &s, &Message::Register(r)).expect("register");
+    s
+}
+
+/// The next ruleset sent to a dataplane: its version.
+fn next_ruleset(s: &UnixStream) -> u64 {
+    match read_frame(&mut &*s).expect("a ruleset") {
+        Message::Ruleset(r) => r.version,
+        other => panic!("expected a ruleset, got {other:?}"),
+    }
+}
+
+fn answer(s: &UnixStream, version: u64, error: Option<&str>) {
+    let ack = Ack {
+        version,
+        ok: error.is_none(),
+        error: error.map(str::to_owned),
+    };
+    write_frame(&mut &*s, &Message::Ack(ack)).expect("ack");
+}
+
+#[test]
+fn a_version_a_dataplane_refuses_never_becomes_current() {
+    let dir = scratch("cp-refused");
+    let mut cp = ControlPlane::start(&dir);
+    let file = dir.join("api.yaml");
+    let f = file.to_str().expect("utf-8");
+    let dp = register(&cp, "dp-a", None);
+
+    std::fs::write(&file, rule(7, "/admin")).expect("write");
+    assert_eq!(cp.json(&["rules", "push", f])["version"], 1);
+    assert_eq!(next_ruleset(&dp), 1);
+    answer(&dp, 1, None);
+
+    // Version 2 parses, but the dataplane refuses it (as it refuses a
+    // pattern Vectorscan cannot compile): version 1 stays current.
+    std::fs::write(&file, rule(8, "/internal")).expect("write");
+    let pushing = cp
+        .cli()
+        .args(["rules", "push", f, "--wait", "10"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn push");
+    assert_eq!(next_ruleset(&dp), 2);
+    answer(&dp, 2, Some("api.yaml:7:5: rule 8: pattern refused"));
+    let out = pushing.wait_with_output().expect("push");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("dp-a refused version 2"), "{err}");
+    let list = cp.json(&["rules", "list"]);
+    let versions = list["versions"].as_array().expect("versions").clone();
+    assert_eq!(versions.len(), 2, "the refused version is kept: {list}");
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[0]["current"], false, "{list}");
+    assert_eq!(versions[0]["refused"], true, "{list}");
+    assert_eq!(versions[1]["current"], true, "{list}");
+    let shown = cp.json(&["rules", "show"]);
+    assert_eq!(shown["info"]["version"], 1);
+    assert_eq!(shown["files"][0]["text"], rule(7, "/admin"));
+    assert_eq!(cp.json(&["status"])["current"], 1);
+    let human = run_ok(cp.cli().args(["rules", "list"]));
+    assert!(human.contains("\n2 (refused) "), "{human}");
+
+    // A dataplane that connects later, and the restarted control plane,
+    // keep version 1; rollback goes back from it, not from version 2.
+    let late = register(&cp, "dp-b", None);
+    assert_eq!(next_ruleset(&late), 1);
+    cp.restart();
+    assert_eq!(cp.json(&["rules", "show"])["info"]["version"], 1);
+    std::fs::write(&file, rule(9, "/ok")).expect("write");
+    assert_eq!(cp.json(&["rules", "push", f])["version"], 3);
+    assert_eq!(cp.json(&["rules", "rollback"])["version"], 4);
+    assert_eq!(cp.json(&["rules", "show"])["info"]["rollback_of"], 1);
+    cp.stop();
 }
