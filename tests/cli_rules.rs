@@ -130,15 +130,18 @@ fn rules_test_refuses_a_bad_rule_file_with_its_place() {
 fn a_pattern_vectorscan_refuses_is_reported_at_its_rule() {
     let dir = scratch("cli-rules-hs");
     let file = dir.join("repeat.yaml");
-    // Vectorscan's bounded repeats stop well below 100000; the rule starts
-    // at line 2, column 5.
+    // Vectorscan's bounded repeats stop well below 100000; the regex
+    // starts at line 7, column 33.
     let text = "rules:\n  - id: 36\n    kind: signature\n    name: t\n    severity: high\n    \
                 action: alert\n    match: {field: path, regex: 'a{100000}'}\n";
     std::fs::write(&file, text).expect("write");
     let (ok, _, stderr) = validate(&[&file]);
     assert!(!ok);
     assert!(
-        stderr.contains(&format!("{}:2:5: rule 36", file.display())),
+        stderr.contains(&format!(
+            "{}:7:33: rule 36: pattern `a{{100000}}`",
+            file.display()
+        )),
         "{stderr}"
     );
 }
