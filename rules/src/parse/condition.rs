@@ -48,7 +48,7 @@ fn combination(sink: &mut Sink, map: &Map<'_>, combinator: &Node) -> Option<Cond
     if let Some(other) = map.keys().find(|k| reader::text(k) != name) {
         let message = format!(
             "a condition with `{name}` takes no other key, found `{}`",
-            reader::text(other)
+            reader::excerpt(reader::text(other))
         );
         sink.error(other.mark, message);
         return None;
