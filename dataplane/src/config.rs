@@ -400,7 +400,7 @@ impl Config {
             Some(_) => anyhow::anyhow!("{e}"),
             None => anyhow::anyhow!("{e}{}", locate_key(text, &e.to_string())),
         })?;
-        config.validate()?;
+        config.validate().map_err(|e| place(text, e))?;
         Ok(config)
     }
 
@@ -583,6 +583,20 @@ impl Config {
     }
 }
 
+/// A check's error (`queues.rx_desc: 10 is out of range ...`) with the
+/// line and column of the value its key path names, as serde's errors.
+fn place(text: &str, error: anyhow::Error) -> anyhow::Error {
+    let message = format!("{error:#}");
+    let path = message.split(": ").next().unwrap_or_default();
+    let is_path = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    match palisade_rules::value_position(text, path).filter(|_| is_path) {
+        Some((line, column)) => anyhow::anyhow!("{message} at line {line} column {column}"),
+        None => error,
+    }
+}
+
 /// " at line L column 1" for the top-level key named in a serde message
 /// ("unknown field `k`", "duplicate field `k`"), or nothing.
 fn locate_key(text: &str, message: &str) -> String {
@@ -706,6 +720,26 @@ mod tests {
             let key = bad.split(':').next().unwrap();
             assert!(err.contains(key), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn range_errors_name_line_and_column() {
+        for (bad, place) in [
+            ("queues:\n  rx_desc: 10\n", "line 8 column 12"),
+            ("memory: {size_mb: 0}\n", "line 7 column 19"),
+            (
+                "inspection:\n  bot:\n    error_share: 7\n",
+                "line 9 column 18",
+            ),
+            ("cores:\n  main: 0\n  workers: [1, 1]\n", "line 9 column 12"),
+        ] {
+            let err = format!("{:#}", Config::parse(&format!("{GOOD}{bad}")).unwrap_err());
+            assert!(err.ends_with(&format!(" at {place}")), "{bad}: {err}");
+        }
+        let ports =
+            "mode: tap\nports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: x\n";
+        let err = format!("{:#}", Config::parse(ports).unwrap_err());
+        assert!(err.ends_with(" at line 5 column 11"), "{err}");
     }
 
     #[test]
