@@ -127,7 +127,7 @@ fn rules_test_refuses_a_bad_rule_file_with_its_place() {
 }
 
 #[test]
-fn a_pattern_vectorscan_refuses_is_reported_at_its_rule() {
+fn a_pattern_vectorscan_refuses_is_reported_at_its_regex() {
     let dir = scratch("cli-rules-hs");
     let file = dir.join("repeat.yaml");
     // Vectorscan's bounded repeats stop well below 100000; the regex
@@ -144,6 +144,21 @@ fn a_pattern_vectorscan_refuses_is_reported_at_its_rule() {
         )),
         "{stderr}"
     );
+    // The same in JSON, split into its fields.
+    let out = run(Command::new(binary("palisade"))
+        .args(["--output", "json", "rules", "validate"])
+        .arg(&file)
+        .env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin()));
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    let error = &doc["errors"][0];
+    assert_eq!(error["file"], file.display().to_string(), "{doc}");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(7), Some(33)),
+        "{doc}"
+    );
+    assert_eq!(error["rule_id"], 36, "{doc}");
 }
 
 #[test]

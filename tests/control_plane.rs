@@ -4,7 +4,8 @@
 //! never becoming current; the socket's mode; malformed,
 //! oversized and wrong-version frames refused and logged once; counters
 //! and events from a registered client turned into Prometheus metrics that
-//! `promtool check metrics` accepts and into masked, queryable events.
+//! `promtool check metrics` accepts and into masked, queryable events;
+//! failures under `--output json` as one JSON object on stdout.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -545,4 +546,80 @@ fn a_version_a_dataplane_refuses_never_becomes_current() {
     assert_eq!(cp.json(&["rules", "rollback"])["version"], 4);
     assert_eq!(cp.json(&["rules", "show"])["info"]["rollback_of"], 1);
     cp.stop();
+}
+
+/// A failure's JSON object on stdout (the only thing there), and its code.
+fn failure(out: &std::process::Output) -> (i32, serde_json::Value) {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(doc["exit_code"], code(out), "{doc}");
+    (code(out), doc)
+}
+
+#[test]
+fn failures_under_output_json_are_one_json_object_on_stdout() {
+    let dir = scratch("cp-json-errors");
+    let mut cp = ControlPlane::start(&dir);
+    let file = dir.join("api.yaml");
+    let f = file.to_str().expect("utf-8");
+    std::fs::write(&file, rule(7, "/x").replace("severity:", "severty:")).expect("write");
+
+    // Refused rules: each error with its place and rule, as the text says.
+    let out = cp.run(&["rules", "push", f, "--output", "json"]);
+    let (status, doc) = failure(&out);
+    assert_eq!(status, 1);
+    let unknown = doc["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["message"].as_str().is_some_and(|m| m.contains("severty")))
+        .cloned()
+        .expect("the unknown key");
+    assert_eq!(unknown["file"], f);
+    assert_eq!(
+        (unknown["line"].as_u64(), unknown["column"].as_u64()),
+        (Some(5), Some(5))
+    );
+    assert_eq!(unknown["rule_id"], 7);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{f}:5:5: rule 7: unknown key")),
+        "{stderr}"
+    );
+
+    // No such version, a wrong command line, an unreadable file.
+    let (status, doc) = failure(&cp.run(&["rules", "show", "42", "--output", "json"]));
+    assert_eq!(status, 3);
+    assert_eq!(doc["error"], "no ruleset version 42");
+    let (status, doc) = failure(&cp.run(&["rules", "shw", "--output", "json"]));
+    assert_eq!(status, 2);
+    assert!(
+        doc["error"].as_str().is_some_and(|e| e.contains("shw")),
+        "{doc}"
+    );
+    let missing = dir.join("missing.yaml");
+    let m = missing.to_str().expect("utf-8");
+    let (status, doc) = failure(&cp.run(&["rules", "validate", m, "--output", "json"]));
+    assert_eq!(status, 1);
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["errors"][0]["file"], m);
+    assert!(doc["errors"][0]["line"].is_null(), "{doc}");
+
+    // Help is not a failure; an unreachable control plane is.
+    let help = cp.run(&["rules", "push", "--help", "--output", "json"]);
+    assert_eq!(code(&help), 0);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+    cp.kill();
+    let (status, doc) = failure(&cp.run(&["rules", "list", "--output", "json"]));
+    assert_eq!(status, 4);
+    assert!(
+        doc["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("control plane")),
+        "{doc}"
+    );
 }
