@@ -8,6 +8,8 @@
 //! talk to a running control plane over its Unix socket. Exit codes are
 //! listed in [`palisade_controlplane::cli`].
 
+mod examples;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -159,6 +161,7 @@ enum SpecCommand {
 enum RulesCommand {
     /// Check rule files (loaded together): exit 0 when all are valid, 1 with
     /// every error listed otherwise.
+    #[command(after_help = examples::VALIDATE)]
     Validate {
         /// Rule files (YAML); a directory stands for its *.yaml files.
         #[arg(required = true)]
@@ -166,6 +169,7 @@ enum RulesCommand {
     },
     /// Run captures through the dataplane with these rules and list the
     /// rules that fired per transaction; exit 1 when an `--expect` fails.
+    #[command(after_help = examples::TEST)]
     Test {
         /// Rule files (YAML); a directory stands for its *.yaml files.
         #[arg(required = true)]
@@ -179,6 +183,7 @@ enum RulesCommand {
         expect: Vec<palisade_controlplane::rules_test::Expect>,
     },
     /// Store rule files as a new version and send it to every dataplane.
+    #[command(after_help = examples::PUSH)]
     Push {
         #[arg(required = true)]
         files: Vec<PathBuf>,
