@@ -18,7 +18,8 @@
 //!   ([`Pattern`]) for the Vectorscan compiler.
 //!
 //! [`value_position`] finds a key path's line and column in any YAML text,
-//! for errors found after parsing (the dataplane's configuration).
+//! for errors found after parsing (the dataplane's configuration), and
+//! [`excerpt`] is what any error quotes of a long value.
 //!
 //! The control plane and the CLI show [`Diagnostics`] to operators as they
 //! are: one `path:line:column: rule <id>: message` per line.
@@ -50,6 +51,7 @@ pub use model::{
     Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
 };
 pub use policy::{BotRule, ClientClass, LimitKey, PathMatch, RateLimit, Scope};
+pub use reader::excerpt;
 pub use ruleset::{load_files, parse_sources, Ruleset, MAX_FILE_BYTES};
 
 /// Parses one rule file's text; `source_name` names it in diagnostics and in

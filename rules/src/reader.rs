@@ -295,7 +295,7 @@ const SHOWN: usize = 24;
 
 /// What an error quotes of a scalar: its first line, at most [`SHOWN`]
 /// characters, `...` when cut. The error's place stays the scalar's start.
-pub(crate) fn excerpt(text: &str) -> String {
+pub fn excerpt(text: &str) -> String {
     let line_end = text.find(char::is_control).unwrap_or(text.len());
     let line = &text[..line_end];
     match line.char_indices().nth(SHOWN) {
