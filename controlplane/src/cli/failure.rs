@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn rule_errors_are_split_into_their_fields() {
-        let e = lines("palisade: lab-dp refused version 3:\nr/a:b.yaml:7:33: rule 9: pattern `x`: Bounded repeat is too large.");
+        let e = lines(
+            "palisade: lab-dp refused version 3:\n\
+             r/a:b.yaml:7:33: rule 9: pattern `x`: Bounded repeat is too large.",
+        );
         assert_eq!(e.len(), 1, "the heading is left out");
         assert_eq!(e[0]["file"], "r/a:b.yaml");
         assert_eq!(
