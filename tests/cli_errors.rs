@@ -1,6 +1,7 @@
 //! Bad input to `palisade-dataplane`: each mistake gives a clear error that
 //! names the key, device or file and the reason, a non-zero exit, and leaves
-//! nothing behind (no process, no EAL runtime directory).
+//! nothing behind (no process, no EAL runtime directory). Hugepages asked
+//! for on a host without free ones are refused before EAL starts.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -81,6 +82,37 @@ fn unavailable_worker_core_is_refused() {
     let text = "mode: inline\ncores: {main: 0, workers: [63]}\nports:\n  - {name: a, device: net_null0}\n  - {name: b, device: net_null1}\n";
     let out = run_config(&dir, "c.yaml", text);
     fails_with(&out, &["cores", "CPU 63 does not exist"]);
+}
+
+#[test]
+fn hugepages_without_free_ones_name_the_fix_before_eal_starts() {
+    // The host decides what to expect: /proc/meminfo and sysfs as read by
+    // the kernel, not by the code under test.
+    let meminfo = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
+    let free: u64 = std::fs::read_dir("/sys/kernel/mm/hugepages")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("free_hugepages")).ok())
+        .filter_map(|t| t.trim().parse::<u64>().ok())
+        .sum();
+    if free > 0 {
+        eprintln!("skipped: this host has {free} free hugepages\n{meminfo}");
+        return;
+    }
+    let dir = scratch("err-hugepages");
+    let text = "mode: inline\nmemory: {hugepages: true}\nports:\n  - {name: a, device: net_null0}\n  - {name: b, device: net_null1}\n";
+    let out = run_config(&dir, "c.yaml", text);
+    fails_with(
+        &out,
+        &[
+            "no hugepage is free",
+            "nr_hugepages",
+            "memory.hugepages: false",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("EAL"), "EAL was started:\n{stderr}");
 }
 
 #[test]

@@ -127,20 +127,38 @@ fn rules_test_refuses_a_bad_rule_file_with_its_place() {
 }
 
 #[test]
-fn a_pattern_vectorscan_refuses_is_reported_at_its_rule() {
+fn a_pattern_vectorscan_refuses_is_reported_at_its_regex() {
     let dir = scratch("cli-rules-hs");
     let file = dir.join("repeat.yaml");
-    // Vectorscan's bounded repeats stop well below 100000; the rule starts
-    // at line 2, column 5.
+    // Vectorscan's bounded repeats stop well below 100000; the regex
+    // starts at line 7, column 33.
     let text = "rules:\n  - id: 36\n    kind: signature\n    name: t\n    severity: high\n    \
                 action: alert\n    match: {field: path, regex: 'a{100000}'}\n";
     std::fs::write(&file, text).expect("write");
     let (ok, _, stderr) = validate(&[&file]);
     assert!(!ok);
     assert!(
-        stderr.contains(&format!("{}:2:5: rule 36", file.display())),
+        stderr.contains(&format!(
+            "{}:7:33: rule 36: pattern `a{{100000}}`",
+            file.display()
+        )),
         "{stderr}"
     );
+    // The same in JSON, split into its fields.
+    let out = run(Command::new(binary("palisade"))
+        .args(["--output", "json", "rules", "validate"])
+        .arg(&file)
+        .env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin()));
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    let error = &doc["errors"][0];
+    assert_eq!(error["file"], file.display().to_string(), "{doc}");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(7), Some(33)),
+        "{doc}"
+    );
+    assert_eq!(error["rule_id"], 36, "{doc}");
 }
 
 #[test]

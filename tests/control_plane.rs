@@ -1,9 +1,11 @@
 //! `palisade serve` and the CLI as real processes on a real SQLite file:
 //! ruleset history (push, list, show, diff, rollback) read back by the
-//! `sqlite3` tool and kept across a kill; the socket's mode; malformed,
+//! `sqlite3` tool and kept across a kill; a version a dataplane refuses
+//! never becoming current; the socket's mode; malformed,
 //! oversized and wrong-version frames refused and logged once; counters
 //! and events from a registered client turned into Prometheus metrics that
-//! `promtool check metrics` accepts and into masked, queryable events.
+//! `promtool check metrics` accepts and into masked, queryable events;
+//! failures under `--output json` as one JSON object on stdout.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -12,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use palisade_proto::{
-    read_frame, write_frame, Counters, Events, Histogram, Message, PortCounters, Register,
+    read_frame, write_frame, Ack, Counters, Events, Histogram, Message, PortCounters, Register,
     WorkerCounters,
 };
 use palisade_tests::control::ControlPlane;
@@ -452,5 +454,172 @@ fn a_second_control_plane_and_an_empty_ruleset_are_refused() {
             .as_array()
             .map(Vec::len),
         Some(1)
+    );
+}
+
+/// Registers as a dataplane that runs `running`.
+fn register(cp: &ControlPlane, id: &str, running: Option<u64>) -> UnixStream {
+    let s = UnixStream::connect(&cp.socket).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let r = Register {
+        id: id.into(),
+        version: "0.1.0".into(),
+        cores: vec![1],
+        ports: vec!["client".into()],
+        mode: "tap".into(),
+        running,
+        features: vec![],
+    };
+    write_frame(&mut &s, &Message::Register(r)).expect("register");
+    s
+}
+
+/// The next ruleset sent to a dataplane: its version.
+fn next_ruleset(s: &UnixStream) -> u64 {
+    match read_frame(&mut &*s).expect("a ruleset") {
+        Message::Ruleset(r) => r.version,
+        other => panic!("expected a ruleset, got {other:?}"),
+    }
+}
+
+fn answer(s: &UnixStream, version: u64, error: Option<&str>) {
+    let ack = Ack {
+        version,
+        ok: error.is_none(),
+        error: error.map(str::to_owned),
+    };
+    write_frame(&mut &*s, &Message::Ack(ack)).expect("ack");
+}
+
+#[test]
+fn a_version_a_dataplane_refuses_never_becomes_current() {
+    let dir = scratch("cp-refused");
+    let mut cp = ControlPlane::start(&dir);
+    let file = dir.join("api.yaml");
+    let f = file.to_str().expect("utf-8");
+    let dp = register(&cp, "dp-a", None);
+
+    std::fs::write(&file, rule(7, "/admin")).expect("write");
+    assert_eq!(cp.json(&["rules", "push", f])["version"], 1);
+    assert_eq!(next_ruleset(&dp), 1);
+    answer(&dp, 1, None);
+
+    // Version 2 parses, but the dataplane refuses it (as it refuses a
+    // pattern Vectorscan cannot compile): version 1 stays current.
+    std::fs::write(&file, rule(8, "/internal")).expect("write");
+    let pushing = cp
+        .cli()
+        .args(["rules", "push", f, "--wait", "10"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn push");
+    assert_eq!(next_ruleset(&dp), 2);
+    answer(&dp, 2, Some("api.yaml:7:5: rule 8: pattern refused"));
+    let out = pushing.wait_with_output().expect("push");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("dp-a refused version 2"), "{err}");
+    let list = cp.json(&["rules", "list"]);
+    let versions = list["versions"].as_array().expect("versions").clone();
+    assert_eq!(versions.len(), 2, "the refused version is kept: {list}");
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[0]["current"], false, "{list}");
+    assert_eq!(versions[0]["refused"], true, "{list}");
+    assert_eq!(versions[1]["current"], true, "{list}");
+    let shown = cp.json(&["rules", "show"]);
+    assert_eq!(shown["info"]["version"], 1);
+    assert_eq!(shown["files"][0]["text"], rule(7, "/admin"));
+    assert_eq!(cp.json(&["status"])["current"], 1);
+    let human = run_ok(cp.cli().args(["rules", "list"]));
+    assert!(human.contains("\n2 (refused) "), "{human}");
+
+    // A dataplane that connects later, and the restarted control plane,
+    // keep version 1; rollback goes back from it, not from version 2.
+    let late = register(&cp, "dp-b", None);
+    assert_eq!(next_ruleset(&late), 1);
+    cp.restart();
+    assert_eq!(cp.json(&["rules", "show"])["info"]["version"], 1);
+    std::fs::write(&file, rule(9, "/ok")).expect("write");
+    assert_eq!(cp.json(&["rules", "push", f])["version"], 3);
+    assert_eq!(cp.json(&["rules", "rollback"])["version"], 4);
+    assert_eq!(cp.json(&["rules", "show"])["info"]["rollback_of"], 1);
+    cp.stop();
+}
+
+/// A failure's JSON object on stdout (the only thing there), and its code.
+fn failure(out: &std::process::Output) -> (i32, serde_json::Value) {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(doc["exit_code"], code(out), "{doc}");
+    (code(out), doc)
+}
+
+#[test]
+fn failures_under_output_json_are_one_json_object_on_stdout() {
+    let dir = scratch("cp-json-errors");
+    let mut cp = ControlPlane::start(&dir);
+    let file = dir.join("api.yaml");
+    let f = file.to_str().expect("utf-8");
+    std::fs::write(&file, rule(7, "/x").replace("severity:", "severty:")).expect("write");
+
+    // Refused rules: each error with its place and rule, as the text says.
+    let out = cp.run(&["rules", "push", f, "--output", "json"]);
+    let (status, doc) = failure(&out);
+    assert_eq!(status, 1);
+    let unknown = doc["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["message"].as_str().is_some_and(|m| m.contains("severty")))
+        .cloned()
+        .expect("the unknown key");
+    assert_eq!(unknown["file"], f);
+    assert_eq!(
+        (unknown["line"].as_u64(), unknown["column"].as_u64()),
+        (Some(5), Some(5))
+    );
+    assert_eq!(unknown["rule_id"], 7);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{f}:5:5: rule 7: unknown key")),
+        "{stderr}"
+    );
+
+    // No such version, a wrong command line, an unreadable file.
+    let (status, doc) = failure(&cp.run(&["rules", "show", "42", "--output", "json"]));
+    assert_eq!(status, 3);
+    assert_eq!(doc["error"], "no ruleset version 42");
+    let (status, doc) = failure(&cp.run(&["rules", "shw", "--output", "json"]));
+    assert_eq!(status, 2);
+    assert!(
+        doc["error"].as_str().is_some_and(|e| e.contains("shw")),
+        "{doc}"
+    );
+    let missing = dir.join("missing.yaml");
+    let m = missing.to_str().expect("utf-8");
+    let (status, doc) = failure(&cp.run(&["rules", "validate", m, "--output", "json"]));
+    assert_eq!(status, 1);
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["errors"][0]["file"], m);
+    assert!(doc["errors"][0]["line"].is_null(), "{doc}");
+
+    // Help is not a failure; an unreachable control plane is.
+    let help = cp.run(&["rules", "push", "--help", "--output", "json"]);
+    assert_eq!(code(&help), 0);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+    cp.kill();
+    let (status, doc) = failure(&cp.run(&["rules", "list", "--output", "json"]));
+    assert_eq!(status, 4);
+    assert!(
+        doc["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("control plane")),
+        "{doc}"
     );
 }

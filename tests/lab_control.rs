@@ -159,7 +159,8 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
     );
 
     // Version 3 parses but Vectorscan refuses its pattern (a code point
-    // above 0xFF): the dataplane refuses it with its place and keeps 2.
+    // above 0xFF): the dataplane refuses it with the regex's place and
+    // keeps 2.
     let wide = "  - id: 9\n    kind: signature\n    name: wide\n    severity: low\n    \
                 action: block\n    match: {field: path, regex: '\\x{263a}'}\n";
     let before = rules(&["forbidden-one"]);
@@ -171,7 +172,7 @@ fn dataplane_follows_the_control_plane_and_survives_its_restart() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("lab-dp refused version 3"), "{err}");
     assert!(
-        err.contains(&format!("{f}:{line}:5: rule 9: pattern")),
+        err.contains(&format!("{f}:{}:33: rule 9: pattern", line + 5)),
         "{err}"
     );
     let d = dataplane(&cp);

@@ -8,13 +8,15 @@
 //! talk to a running control plane over its Unix socket. Exit codes are
 //! listed in [`palisade_controlplane::cli`].
 
+mod examples;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use palisade_controlplane::cli::{self, Ctx};
+use palisade_controlplane::cli::{self, failure, Ctx};
 use palisade_controlplane::rules_test::{self, Expect};
 use palisade_controlplane::serve::{self, ServeOptions};
 use palisade_proto::EventQuery;
@@ -159,6 +161,7 @@ enum SpecCommand {
 enum RulesCommand {
     /// Check rule files (loaded together): exit 0 when all are valid, 1 with
     /// every error listed otherwise.
+    #[command(after_help = examples::VALIDATE)]
     Validate {
         /// Rule files (YAML); a directory stands for its *.yaml files.
         #[arg(required = true)]
@@ -166,6 +169,7 @@ enum RulesCommand {
     },
     /// Run captures through the dataplane with these rules and list the
     /// rules that fired per transaction; exit 1 when an `--expect` fails.
+    #[command(after_help = examples::TEST)]
     Test {
         /// Rule files (YAML); a directory stands for its *.yaml files.
         #[arg(required = true)]
@@ -179,6 +183,7 @@ enum RulesCommand {
         expect: Vec<palisade_controlplane::rules_test::Expect>,
     },
     /// Store rule files as a new version and send it to every dataplane.
+    #[command(after_help = examples::PUSH)]
     Push {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -215,7 +220,7 @@ enum RulesCommand {
 
 fn main() -> ExitCode {
     quiet_on_closed_output();
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage(e));
     let ctx = Ctx {
         socket: cli.socket.clone(),
         json: cli.output == Output::Json,
@@ -243,10 +248,7 @@ fn main() -> ExitCode {
         } => {
             let since = match since.as_deref().map(cli::parse_since).transpose() {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("palisade: --since: {e}");
-                    return ExitCode::from(cli::USAGE);
-                }
+                Err(e) => return ctx.fail(&format!("--since: {e}"), cli::USAGE),
             };
             let q = EventQuery {
                 after_id: None,
@@ -284,14 +286,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// A wrong command line: clap's message and status, and with `--output
+/// json` the failure object too (help and version are not failures).
+fn usage(e: clap::Error) -> ! {
+    let json = std::env::args()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| w[0] == "--output" && w[1] == "json")
+        || std::env::args().any(|a| a == "--output=json");
+    if json && e.use_stderr() {
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first);
+        failure::print(true, message, cli::USAGE);
+    }
+    e.exit()
+}
+
 fn rules(ctx: &Ctx, command: RulesCommand) -> ExitCode {
     match command {
-        RulesCommand::Validate { files } => validate(&files, ctx.json),
+        RulesCommand::Validate { files } => validate(ctx, &files),
         RulesCommand::Test {
             files,
             pcap,
             expect,
-        } => test(&files, &pcap, &expect, ctx.json),
+        } => test(ctx, &files, &pcap, &expect),
         RulesCommand::Push {
             files,
             comment,
@@ -355,37 +374,31 @@ fn quiet_on_closed_output() {
     }));
 }
 
-fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect], json: bool) -> ExitCode {
+fn test(ctx: &Ctx, paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> ExitCode {
+    let json = ctx.json;
     let files = match palisade_controlplane::rule_files(paths) {
         Ok(files) => files,
-        Err(e) => {
-            eprintln!("palisade: error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return ctx.fail(&format!("error: {e}"), cli::FAILED),
     };
     // An expectation about a rule the files do not hold could never fail.
     if let Ok(ruleset) = palisade_rules::load_files(&files) {
         if let Some(e) = expects.iter().find(|e| ruleset.get(e.id).is_none()) {
-            eprintln!(
-                "palisade: error: --expect {}: no rule with this id in the given files",
+            let why = format!(
+                "error: --expect {}: no rule with this id in the given files",
                 e.id
             );
-            return ExitCode::from(2);
+            return ctx.fail(&why, cli::USAGE);
         }
     }
     let scratch = std::env::temp_dir().join(format!("palisade-rules-test-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&scratch) {
-        eprintln!("palisade: error: {}: {e}", scratch.display());
-        return ExitCode::FAILURE;
+        return ctx.fail(&format!("error: {}: {e}", scratch.display()), cli::FAILED);
     }
     let result = rules_test::run(&files, pcaps, &scratch);
     let _ = std::fs::remove_dir_all(&scratch);
     let alerts = match result {
         Ok(alerts) => alerts,
-        Err(e) => {
-            eprintln!("palisade: error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return ctx.fail(&format!("error: {e}"), cli::FAILED),
     };
     let failed = rules_test::check(&alerts, expects);
     if json {
@@ -409,34 +422,21 @@ fn test(paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect], json: bool) ->
     }
 }
 
-fn validate(paths: &[PathBuf], json: bool) -> ExitCode {
+fn validate(ctx: &Ctx, paths: &[PathBuf]) -> ExitCode {
+    let json = ctx.json;
     let files = match palisade_controlplane::rule_files(paths) {
         Ok(files) => files,
-        Err(e) => {
-            eprintln!("palisade: error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return ctx.fail(&format!("error: {e}"), cli::FAILED),
     };
     let set = match palisade_rules::load_files(&files) {
         Ok(set) => set,
         Err(diagnostics) => {
             if json {
-                let errors: Vec<serde_json::Value> = diagnostics
-                    .iter()
-                    .map(|d| {
-                        serde_json::json!({
-                            "file": d.file,
-                            "line": d.line,
-                            "column": d.column,
-                            "rule_id": d.rule_id,
-                            "message": d.message,
-                        })
-                    })
-                    .collect();
-                println!(
-                    "{:#}",
-                    serde_json::json!({"valid": false, "errors": errors})
-                );
+                let why = format!("{} error(s); nothing was loaded", diagnostics.len());
+                let mut doc =
+                    failure::object(&why, cli::FAILED, failure::diagnostics(&diagnostics));
+                doc["valid"] = false.into();
+                println!("{doc:#}");
             } else {
                 eprint!("{diagnostics}");
                 if !diagnostics.to_string().ends_with('\n') {
@@ -451,21 +451,21 @@ fn validate(paths: &[PathBuf], json: bool) -> ExitCode {
         }
     };
     if set.enabled().count() == 0 {
-        eprintln!(
-            "palisade: {} rules in {} files, none enabled: a dataplane refuses such a set",
+        let why = format!(
+            "{} rules in {} files, none enabled: a dataplane refuses such a set",
             set.len(),
             files.len()
         );
-        return ExitCode::FAILURE;
+        return ctx.fail(&why, cli::FAILED);
     }
     match rules_test::compile(&files) {
         Ok(()) => {}
         Err(rules_test::CompileError::Refused(e)) => {
             if json {
-                println!(
-                    "{:#}",
-                    serde_json::json!({"valid": false, "errors": [{"message": e}]})
-                );
+                let why = "the patterns do not compile; nothing was loaded";
+                let mut doc = failure::object(why, cli::FAILED, failure::lines(&e));
+                doc["valid"] = false.into();
+                println!("{doc:#}");
             } else {
                 eprintln!("{e}");
                 eprintln!("palisade: the patterns do not compile; nothing was loaded");
@@ -473,12 +473,11 @@ fn validate(paths: &[PathBuf], json: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
         Err(rules_test::CompileError::NoDataplane(e)) => {
-            eprintln!("palisade: error: {e}");
-            eprintln!(
-                "palisade: the patterns need palisade-dataplane to be checked \
+            let why = format!(
+                "error: {e}\nthe patterns need palisade-dataplane to be checked \
                  (beside this binary, on PATH, or in PALISADE_DATAPLANE)"
             );
-            return ExitCode::FAILURE;
+            return ctx.fail(&why, cli::FAILED);
         }
     }
     let enabled = set.enabled().count();

@@ -396,11 +396,14 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config> {
         // serde_yaml's message ends with "at line L column C" except for some
         // top-level keys; those get the line of the key from the text.
-        let config: Config = serde_yaml::from_str(text).map_err(|e| match e.location() {
-            Some(_) => anyhow::anyhow!("{e}"),
-            None => anyhow::anyhow!("{e}{}", locate_key(text, &e.to_string())),
+        let config: Config = serde_yaml::from_str(text).map_err(|e| {
+            let message = short_quotes(&e.to_string());
+            match e.location() {
+                Some(_) => anyhow::anyhow!("{message}"),
+                None => anyhow::anyhow!("{message}{}", locate_key(text, &e.to_string())),
+            }
         })?;
-        config.validate()?;
+        config.validate().map_err(|e| place(text, e))?;
         Ok(config)
     }
 
@@ -583,6 +586,31 @@ impl Config {
     }
 }
 
+/// A check's error (`queues.rx_desc: 10 is out of range ...`) with the
+/// line and column of the value its key path names, as serde's errors.
+fn place(text: &str, error: anyhow::Error) -> anyhow::Error {
+    let message = format!("{error:#}");
+    let path = message.split(": ").next().unwrap_or_default();
+    let is_path = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    match palisade_rules::value_position(text, path).filter(|_| is_path) {
+        Some((line, column)) => anyhow::anyhow!("{message} at line {line} column {column}"),
+        None => error,
+    }
+}
+
+/// A serde message with each `quoted` value cut to a short one-line
+/// excerpt (its place stays in the message's "at line L column C").
+fn short_quotes(message: &str) -> String {
+    let parts = message.split('`').enumerate();
+    let cut = parts.map(|(i, p)| match i % 2 {
+        1 => palisade_rules::excerpt(p),
+        _ => p.to_owned(),
+    });
+    cut.collect::<Vec<_>>().join("`")
+}
+
 /// " at line L column 1" for the top-level key named in a serde message
 /// ("unknown field `k`", "duplicate field `k`"), or nothing.
 fn locate_key(text: &str, message: &str) -> String {
@@ -706,6 +734,39 @@ mod tests {
             let key = bad.split(':').next().unwrap();
             assert!(err.contains(key), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_long_bad_value_is_quoted_short_at_its_place() {
+        let words: Vec<String> = (0..50).map(|i| format!("w{i}")).collect();
+        let text = GOOD.replace("mode: inline", &format!("mode: {}", words.join(" ")));
+        let err = format!("{:#}", Config::parse(&text).unwrap_err());
+        assert!(
+            err.starts_with("mode: unknown variant `w0 w1 w2 w3 w4 w5 w6 w7 ...`"),
+            "{err}"
+        );
+        assert!(err.contains("expected `inline` or `tap`"), "{err}");
+        assert!(err.ends_with("at line 1 column 7"), "{err}");
+    }
+
+    #[test]
+    fn range_errors_name_line_and_column() {
+        for (bad, place) in [
+            ("queues:\n  rx_desc: 10\n", "line 8 column 12"),
+            ("memory: {size_mb: 0}\n", "line 7 column 19"),
+            (
+                "inspection:\n  bot:\n    error_share: 7\n",
+                "line 9 column 18",
+            ),
+            ("cores:\n  main: 0\n  workers: [1, 1]\n", "line 9 column 12"),
+        ] {
+            let err = format!("{:#}", Config::parse(&format!("{GOOD}{bad}")).unwrap_err());
+            assert!(err.ends_with(&format!(" at {place}")), "{bad}: {err}");
+        }
+        let ports =
+            "mode: tap\nports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: x\n";
+        let err = format!("{:#}", Config::parse(ports).unwrap_err());
+        assert!(err.ends_with(" at line 5 column 11"), "{err}");
     }
 
     #[test]

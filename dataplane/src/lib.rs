@@ -20,6 +20,7 @@ pub mod flow;
 pub mod frag;
 pub mod guard;
 pub mod http;
+pub mod hugepages;
 pub mod inspect;
 pub mod inventory;
 pub mod latency;

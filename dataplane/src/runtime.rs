@@ -66,6 +66,9 @@ fn run_with_eal(
     mut api: Option<&mut ApiRecorder>,
 ) -> Result<Report> {
     eal_args::remove_stale_runtime_dirs();
+    if config.memory.hugepages {
+        crate::hugepages::check().map_err(anyhow::Error::msg)?;
+    }
     let eal = Eal::init(args)?;
     let lcores = check_lcores(&eal, config)?;
     let pool = Mempool::new(

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::reader::excerpt;
+
 /// An IPv4 or IPv6 network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cidr {
@@ -23,14 +25,18 @@ impl Cidr {
             Some((a, l)) => (a, Some(l)),
             None => (text, None),
         };
-        let addr: IpAddr = addr_text
-            .parse()
-            .map_err(|_| format!("invalid CIDR `{text}`: `{addr_text}` is not an IP address"))?;
+        let addr: IpAddr = addr_text.parse().map_err(|_| {
+            let (text, addr) = (excerpt(text), excerpt(addr_text));
+            format!("invalid CIDR `{text}`: `{addr}` is not an IP address")
+        })?;
         let max = max_len(addr);
         let prefix_len = match len_text {
             None => max,
             Some(l) => l.parse::<u8>().ok().filter(|n| *n <= max).ok_or_else(|| {
-                format!("invalid CIDR `{text}`: prefix length must be 0 to {max}")
+                format!(
+                    "invalid CIDR `{}`: prefix length must be 0 to {max}",
+                    excerpt(text)
+                )
             })?,
         };
         let cidr = Cidr { addr, prefix_len };

@@ -45,6 +45,9 @@ pub struct Test {
     pub operator: Operator,
     /// Where the test starts in its file.
     pub origin: Location,
+    /// Where its operator's value (the pattern, literal, list, ...) starts:
+    /// the place of an error about that value found after parsing.
+    pub value_origin: Location,
 }
 
 /// How a (transformed) field value is matched.

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::reader::excerpt;
+
 /// A part of the transaction. Fields with several values (all headers, all
 /// parameter values) match when any one value matches.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -221,12 +223,12 @@ impl JsonPath {
     pub fn parse(source: &str) -> Result<JsonPath, String> {
         let rest = source
             .strip_prefix('$')
-            .ok_or_else(|| format!("JSON path `{source}` must start with `$`"))?;
+            .ok_or_else(|| format!("JSON path `{}` must start with `$`", excerpt(source)))?;
         let mut segments = Vec::new();
         let mut rest = rest;
         while !rest.is_empty() {
-            let (segment, after) =
-                next_segment(rest).map_err(|why| format!("invalid JSON path `{source}`: {why}"))?;
+            let (segment, after) = next_segment(rest)
+                .map_err(|why| format!("invalid JSON path `{}`: {why}", excerpt(source)))?;
             segments.push(segment);
             rest = after;
         }
@@ -263,7 +265,7 @@ fn next_segment(rest: &str) -> Result<(JsonSegment, &str), String> {
         };
         return Ok((segment, after));
     }
-    Err(format!("expected `.` or `[` at `{rest}`"))
+    Err(format!("expected `.` or `[` at `{}`", excerpt(rest)))
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@
 //!   plane stores and pushes it. Patterns keep their source text and flags
 //!   ([`Pattern`]) for the Vectorscan compiler.
 //!
+//! [`value_position`] finds a key path's line and column in any YAML text,
+//! for errors found after parsing (the dataplane's configuration), and
+//! [`excerpt`] is what any error quotes of a long value.
+//!
 //! The control plane and the CLI show [`Diagnostics`] to operators as they
 //! are: one `path:line:column: rule <id>: message` per line.
 #![forbid(unsafe_code)]
@@ -27,6 +31,7 @@ mod condition;
 mod diag;
 mod field;
 pub mod language;
+mod locate;
 mod model;
 mod parse;
 mod policy;
@@ -41,10 +46,12 @@ pub use condition::{
 };
 pub use diag::{Diagnostic, Diagnostics, Location};
 pub use field::{Field, JsonPath, JsonSegment};
+pub use locate::value_position;
 pub use model::{
     Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
 };
 pub use policy::{BotRule, ClientClass, LimitKey, PathMatch, RateLimit, Scope};
+pub use reader::excerpt;
 pub use ruleset::{load_files, parse_sources, Ruleset, MAX_FILE_BYTES};
 
 /// Parses one rule file's text; `source_name` names it in diagnostics and in

@@ -45,8 +45,10 @@ impl<'n> Map<'n> {
             let name = text(key);
             if let Some(first) = first_seen.get(name) {
                 let message = format!(
-                    "duplicate key `{name}` (first at line {}, column {})",
-                    first.line, first.column
+                    "duplicate key `{}` (first at line {}, column {})",
+                    excerpt(name),
+                    first.line,
+                    first.column
                 );
                 sink.error(key.mark, message);
                 continue;
@@ -136,9 +138,9 @@ pub(crate) fn describe(node: &Node) -> String {
         Value::Scalar { text, plain: true } => match classify(text) {
             Plain::Null => "nothing".to_string(),
             Plain::Bool(b) => format!("the boolean `{b}`"),
-            Plain::Integer => format!("the integer `{text}`"),
-            Plain::Float => format!("the number `{text}`"),
-            Plain::Text => format!("the string `{text}`"),
+            Plain::Integer => format!("the integer `{}`", excerpt(text)),
+            Plain::Float => format!("the number `{}`", excerpt(text)),
+            Plain::Text => format!("the string `{}`", excerpt(text)),
         },
     }
 }
@@ -186,6 +188,7 @@ pub(crate) fn integer(sink: &mut Sink, node: &Node, what: &str) -> Option<i64> {
     };
     let value = digits.parse::<i64>().ok();
     if value.is_none() {
+        let digits = excerpt(digits);
         sink.error(node.mark, format!("{what} `{digits}` is out of range"));
     }
     value
@@ -209,6 +212,7 @@ pub(crate) fn bounded(sink: &mut Sink, node: &Node, what: &str, min: u64, max: u
     if value.is_none() {
         // A number past the top is reported as too large, not as too small.
         let above = !digits.starts_with('-') && digits.parse::<u64>().map_or(true, |v| v > max);
+        let digits = excerpt(digits);
         let message = if above && max == u64::MAX {
             format!("{what} `{digits}` is too large (at most {max})")
         } else {
@@ -276,10 +280,7 @@ pub(crate) fn one_of<'n>(
 /// A name longer than [`SHOWN`] characters is cut: a file that is not a
 /// rule file at all is not echoed line by line.
 pub(crate) fn unknown(noun: &str, name: &str, place: &str, valid: &[&str]) -> String {
-    let shown = match name.char_indices().nth(SHOWN) {
-        Some((at, _)) => format!("{}...", &name[..at]),
-        None => name.to_owned(),
-    };
+    let shown = excerpt(name);
     match suggest(name, valid) {
         Some(close) => format!("unknown {noun} `{shown}`{place} (did you mean `{close}`?)"),
         None => format!(
@@ -289,8 +290,20 @@ pub(crate) fn unknown(noun: &str, name: &str, place: &str, valid: &[&str]) -> St
     }
 }
 
-/// The characters of an unknown name an error shows.
+/// The characters of a name or value an error shows.
 const SHOWN: usize = 24;
+
+/// What an error quotes of a scalar: its first line, at most [`SHOWN`]
+/// characters, `...` when cut. The error's place stays the scalar's start.
+pub fn excerpt(text: &str) -> String {
+    let line_end = text.find(char::is_control).unwrap_or(text.len());
+    let line = &text[..line_end];
+    match line.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None if line_end < text.len() => format!("{line}..."),
+        None => line.to_owned(),
+    }
+}
 
 /// The valid name closest to `name` by edit distance, if it is close enough
 /// to be a likely typo.
@@ -359,6 +372,15 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn excerpts_are_one_short_line() {
+        assert_eq!(excerpt("short"), "short");
+        assert_eq!(excerpt("first\nsecond"), "first...");
+        assert_eq!(excerpt("tab\there"), "tab...");
+        assert_eq!(excerpt(&"é".repeat(30)), format!("{}...", "é".repeat(24)));
+        assert_eq!(excerpt(&"x".repeat(24)), "x".repeat(24));
     }
 
     #[test]

@@ -525,3 +525,35 @@ fn a_negative_id_is_below_the_range_not_too_large() {
         ["t.yaml:2:9: `id` must be at least 1, found `-5`"]
     );
 }
+
+#[test]
+fn a_long_scalar_is_quoted_as_a_short_excerpt_at_its_start() {
+    // A plain scalar over three lines (folded to one) where a boolean goes.
+    let words: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
+    let body = format!(
+        "      field: path\n      regex: ok\n      nocase: this is a plain\n        \
+         scalar that goes on\n        {}\n",
+        words.join(" ")
+    );
+    assert_eq!(
+        in_match(&body),
+        [
+            "t.yaml:10:15: rule 1: `nocase` must be `true` or `false`, found the string \
+          `this is a plain scalar t...`"
+        ]
+    );
+    // A double-quoted string whose escapes make it several lines.
+    let body = "      field: path\n      regex: \"a\\nb\"\n      nocase: \"one\\ntwo\"\n";
+    assert_eq!(
+        in_match(body),
+        ["t.yaml:10:15: rule 1: `nocase` must be `true` or `false`, found a string"]
+    );
+    let too_long = format!("rules:\n  - id: 5{}\n", "0".repeat(300));
+    let found = errors(&too_long);
+    let last = found.last().expect("errors");
+    assert_eq!(
+        last,
+        "t.yaml:2:9: `id` `500000000000000000000000...` is too large (at most \
+         18446744073709551615)"
+    );
+}

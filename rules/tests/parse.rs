@@ -60,13 +60,14 @@ fn test(
     field: Field,
     transforms: Vec<Transform>,
     operator: Operator,
-    origin: Location,
+    (origin, value_origin): (Location, Location),
 ) -> Condition {
     Condition::Test(Test {
         field,
         transforms,
         operator,
         origin,
+        value_origin,
     })
 }
 
@@ -82,7 +83,7 @@ fn expected_42() -> Rule {
                 multiline: true,
             },
         }),
-        at(15, 11),
+        (at(15, 11), at(18, 18)),
     );
     let roles = test(
         Field::RequestJson(JsonPath::parse("$.user.roles[*]").unwrap()),
@@ -91,7 +92,7 @@ fn expected_42() -> Rule {
             values: vec!["admin".into(), "root".into()],
             nocase: false,
         }),
-        at(22, 15),
+        (at(22, 15), at(24, 19)),
     );
     let status = test(
         Field::ResponseStatus,
@@ -100,7 +101,7 @@ fn expected_42() -> Rule {
             op: Comparison::Ge,
             value: 500,
         },
-        at(25, 15),
+        (at(25, 15), at(26, 19)),
     );
     let networks = vec![
         Cidr::parse("10.0.0.0/8").unwrap(),
@@ -110,7 +111,7 @@ fn expected_42() -> Rule {
         Field::ClientAddress,
         vec![],
         Operator::Cidr(networks),
-        at(28, 13),
+        (at(28, 13), at(29, 19)),
     );
     Rule {
         id: 42,
@@ -146,7 +147,7 @@ fn expected_43() -> Rule {
             text: "/.git".into(),
             nocase: true,
         }),
-        at(35, 12),
+        (at(35, 12), at(35, 34)),
     );
     Rule {
         id: 43,

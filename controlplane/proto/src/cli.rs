@@ -154,6 +154,9 @@ pub struct VersionInfo {
     pub files: Vec<String>,
     pub rules: usize,
     pub current: bool,
+    /// A dataplane refused it: it never becomes current.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 /// A dataplane as the control plane knows it.

@@ -106,8 +106,8 @@ pub fn list(ctx: &Ctx, host: Option<String>) -> ExitCode {
 /// `inventory show "METHOD /path/{template}" [--host H]`.
 pub fn show(ctx: &Ctx, endpoint: &str, host: Option<String>) -> ExitCode {
     let Some((method, path)) = endpoint.trim().split_once(' ') else {
-        eprintln!("palisade: an endpoint is METHOD and path template, as \"GET /users/{{id}}\"");
-        return ExitCode::from(super::USAGE);
+        let why = "an endpoint is METHOD and path template, as \"GET /users/{id}\"";
+        return ctx.fail(why, super::USAGE);
     };
     let (method, path) = (method.to_ascii_uppercase(), path.trim());
     let hosts = tri!(hosts(ctx, host));
@@ -117,8 +117,8 @@ pub fn show(ctx: &Ctx, endpoint: &str, host: Option<String>) -> ExitCode {
         .filter(|(_, e)| e["method"] == method.as_str() && e["path"] == path)
         .collect();
     if found.is_empty() {
-        eprintln!("palisade: no endpoint {method} {path} in the inventory");
-        return ExitCode::from(NOT_FOUND);
+        let why = format!("no endpoint {method} {path} in the inventory");
+        return ctx.fail(&why, NOT_FOUND);
     }
     if ctx.json {
         let list: Vec<Value> = found
@@ -186,14 +186,10 @@ pub fn export(ctx: &Ctx, file: &Path, host: Option<String>) -> ExitCode {
     };
     let text = match serde_json::to_string_pretty(document) {
         Ok(t) => t + "\n",
-        Err(e) => {
-            eprintln!("palisade: {e}");
-            return ExitCode::from(FAILED);
-        }
+        Err(e) => return ctx.fail(&e.to_string(), FAILED),
     };
     if let Err(e) = std::fs::write(file, text) {
-        eprintln!("palisade: --openapi {}: {e}", file.display());
-        return ExitCode::from(FAILED);
+        return ctx.fail(&format!("--openapi {}: {e}", file.display()), FAILED);
     }
     if ctx.json {
         print_json(&serde_json::json!({"host": host, "file": file}));

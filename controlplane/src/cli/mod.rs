@@ -10,6 +10,7 @@
 //! when the control plane cannot be reached.
 
 pub mod client;
+pub mod failure;
 pub mod inventory;
 pub mod output;
 pub mod spec;
@@ -39,28 +40,26 @@ impl Ctx {
     fn ask(&self, req: Request) -> Result<Response, ExitCode> {
         match client::request(&self.socket, req) {
             Ok(Response::Error { kind, message }) => {
-                if self.json {
-                    print_json(&Response::Error {
-                        kind,
-                        message: message.clone(),
-                    });
-                }
-                eprintln!("palisade: {message}");
-                Err(ExitCode::from(match kind {
+                let code = match kind {
                     ErrorKind::NotFound => NOT_FOUND,
                     _ => FAILED,
-                }))
+                };
+                Err(self.fail(&message, code))
             }
             Ok(r) => Ok(r),
-            Err(client::Failure::Unreachable(e)) => {
-                eprintln!("palisade: {e}");
-                Err(ExitCode::from(UNREACHABLE))
-            }
-            Err(client::Failure::Refused(e)) => {
-                eprintln!("palisade: {e}");
-                Err(ExitCode::from(FAILED))
-            }
+            Err(client::Failure::Unreachable(e)) => Err(self.fail(&e, UNREACHABLE)),
+            Err(client::Failure::Refused(e)) => Err(self.fail(&e, FAILED)),
         }
+    }
+}
+
+impl Ctx {
+    /// Reports a failure (stderr, and stdout as JSON with `--output
+    /// json`); returns its exit status.
+    pub fn fail(&self, message: &str, code: u8) -> ExitCode {
+        eprintln!("palisade: {message}");
+        failure::print(self.json, message, code);
+        ExitCode::from(code)
     }
 }
 
@@ -139,10 +138,7 @@ use tri;
 pub fn push(ctx: &Ctx, paths: &[PathBuf], comment: Option<String>, wait: Option<u64>) -> ExitCode {
     let files = match read_rule_files(paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("palisade: error: {e}");
-            return ExitCode::from(FAILED);
-        }
+        Err(e) => return ctx.fail(&format!("error: {e}"), FAILED),
     };
     let req = Request::Push {
         files,
@@ -170,18 +166,20 @@ fn pushed(ctx: &Ctx, r: Response, wait: Option<u64>) -> ExitCode {
     else {
         return unexpected();
     };
-    if ctx.json {
-        print_json(&r);
-    } else {
+    if !ctx.json {
         println!(
             "version {version}: {rules} rules, sent to {} dataplane(s)",
             sent_to.len()
         );
     }
-    match wait {
-        Some(secs) => wait_for(ctx, version, sent_to, Duration::from_secs(secs)),
-        None => ExitCode::SUCCESS,
+    // With JSON, stdout holds one object: the answer, or the failure.
+    if let Some(secs) = wait {
+        tri!(wait_for(ctx, version, sent_to, Duration::from_secs(secs)));
     }
+    if ctx.json {
+        print_json(&r);
+    }
+    ExitCode::SUCCESS
 }
 
 fn unexpected() -> ExitCode {
@@ -191,12 +189,12 @@ fn unexpected() -> ExitCode {
 
 /// Waits until each of `ids` runs `version` or refused it, showing progress
 /// on stderr after the first second.
-fn wait_for(ctx: &Ctx, version: u64, ids: &[String], limit: Duration) -> ExitCode {
+fn wait_for(ctx: &Ctx, version: u64, ids: &[String], limit: Duration) -> Result<(), ExitCode> {
     let start = Instant::now();
     let mut shown = false;
     loop {
-        let Response::Status { dataplanes, .. } = tri!(ctx.ask(Request::Status)) else {
-            return unexpected();
+        let Response::Status { dataplanes, .. } = ctx.ask(Request::Status)? else {
+            return Err(unexpected());
         };
         let mine: Vec<_> = dataplanes.iter().filter(|d| ids.contains(&d.id)).collect();
         let running = mine.iter().filter(|d| d.running == Some(version)).count();
@@ -208,19 +206,25 @@ fn wait_for(ctx: &Ctx, version: u64, ids: &[String], limit: Duration) -> ExitCod
             if shown {
                 eprintln!();
             }
-            for d in &refused {
-                let why = d.refused.as_ref().map_or("", |(_, e)| e.as_str());
-                eprintln!("palisade: {} refused version {version}:\n{why}", d.id);
+            let why: Vec<String> = refused
+                .iter()
+                .map(|d| {
+                    let why = d.refused.as_ref().map_or("", |(_, e)| e.as_str());
+                    format!("{} refused version {version}:\n{why}", d.id)
+                })
+                .collect();
+            if why.is_empty() {
+                return Ok(());
             }
-            return ExitCode::from(if refused.is_empty() { OK } else { FAILED });
+            return Err(ctx.fail(&why.join("\n"), FAILED));
         }
         if start.elapsed() >= limit {
-            eprintln!(
-                "palisade: {running} of {} dataplane(s) run version {version} after {} s",
+            let why = format!(
+                "{running} of {} dataplane(s) run version {version} after {} s",
                 ids.len(),
                 limit.as_secs()
             );
-            return ExitCode::from(FAILED);
+            return Err(ctx.fail(&why, FAILED));
         }
         if start.elapsed() > Duration::from_secs(1) {
             progress(running, ids.len(), version, start.elapsed());

@@ -33,7 +33,7 @@ pub fn versions(list: &[VersionInfo]) {
         .iter()
         .map(|v| {
             vec![
-                format!("{}{}", v.version, if v.current { "*" } else { "" }),
+                format!("{}{}", v.version, mark(v)),
                 v.pushed_at.clone(),
                 v.pushed_by.clone(),
                 v.rules.to_string(),
@@ -46,6 +46,15 @@ pub fn versions(list: &[VersionInfo]) {
         &["VERSION", "PUSHED", "BY", "RULES", "FILES", "COMMENT"],
         &rows,
     );
+}
+
+/// `*` for the current version, `(refused)` for one a dataplane refused.
+fn mark(v: &VersionInfo) -> &'static str {
+    match (v.current, v.refused) {
+        (true, _) => "*",
+        (false, true) => " (refused)",
+        (false, false) => "",
+    }
 }
 
 pub fn status(current: Option<u64>, dataplanes: &[DataplaneStatus]) {

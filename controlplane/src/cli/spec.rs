@@ -21,10 +21,7 @@ fn read_document(file: &Path) -> Result<Value, String> {
 pub fn load(ctx: &Ctx, file: &Path, host: &str) -> ExitCode {
     let document = match read_document(file) {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("palisade: error: {e}");
-            return ExitCode::from(FAILED);
-        }
+        Err(e) => return ctx.fail(&format!("error: {e}"), FAILED),
     };
     let req = Request::SpecLoad {
         host: host.to_owned(),

@@ -147,8 +147,13 @@ fn ack(id: &str, a: &Ack, hub: &Hub) {
             tracing::warn!(dataplane = %id, version = v, "dataplane refused the ruleset: {e}")
         }
     }
-    if let Err(e) = hub.store().ack(id, a.version, error) {
+    let mut store = hub.store();
+    if let Err(e) = store.ack(id, a.version, error) {
         tracing::warn!("state: {e:#}");
+    }
+    // A refused version is no longer current: the one before it is again.
+    if let (Some(_), Ok(Some(current))) = (error, store.current()) {
+        hub.metrics.ruleset_version.set(current as i64);
     }
 }
 

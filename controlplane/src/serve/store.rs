@@ -3,8 +3,10 @@
 //! each dataplane's latest API inventory per host, and the OpenAPI specs
 //! bound to hosts.
 //!
-//! The current ruleset is the newest version: a rollback stores the old
-//! files again as a new version, so history only grows. Times are RFC 3339
+//! The current ruleset is the newest version no dataplane refused: a
+//! refused version stays in the history, marked, and the one before it
+//! stays current. A rollback stores the old files again as a new version,
+//! so history only grows. Times are RFC 3339
 //! UTC text, which sorts as time does.
 
 use std::path::Path;
@@ -30,6 +32,12 @@ CREATE TABLE IF NOT EXISTS rulesets (
     rollback_of INTEGER,
     rules       INTEGER NOT NULL,
     files       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refused_versions (
+    version    INTEGER PRIMARY KEY,
+    dataplane  TEXT NOT NULL,
+    refused_at TEXT NOT NULL,
+    error      TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS dataplanes (
     id            TEXT PRIMARY KEY,
@@ -126,18 +134,22 @@ impl Store {
         Ok(self.db.last_insert_rowid() as u64)
     }
 
-    /// The newest version, if any was pushed.
+    /// The newest version no dataplane refused, if any.
     pub fn current(&self) -> Result<Option<u64>> {
-        let v: Option<i64> = self
-            .db
-            .query_row("SELECT MAX(version) FROM rulesets", [], |r| r.get(0))?;
+        let v: Option<i64> = self.db.query_row(
+            "SELECT MAX(version) FROM rulesets
+             WHERE version NOT IN (SELECT version FROM refused_versions)",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(v.map(|v| v as u64))
     }
 
-    /// The newest version below `version`.
+    /// The newest version below `version` that no dataplane refused.
     pub fn before(&self, version: u64) -> Result<Option<u64>> {
         let v: Option<i64> = self.db.query_row(
-            "SELECT MAX(version) FROM rulesets WHERE version < ?1",
+            "SELECT MAX(version) FROM rulesets WHERE version < ?1
+             AND version NOT IN (SELECT version FROM refused_versions)",
             [version as i64],
             |r| r.get(0),
         )?;
@@ -149,7 +161,8 @@ impl Store {
         let current = self.current()?;
         self.db
             .query_row(
-                "SELECT version, pushed_at, pushed_by, comment, rollback_of, rules, files
+                "SELECT version, pushed_at, pushed_by, comment, rollback_of, rules, files,
+                        version IN (SELECT version FROM refused_versions)
                  FROM rulesets WHERE version = ?1",
                 [version as i64],
                 |r| ruleset_row(r, current),
@@ -163,7 +176,8 @@ impl Store {
     pub fn versions(&self) -> Result<Vec<VersionInfo>> {
         let current = self.current()?;
         let mut q = self.db.prepare(
-            "SELECT version, pushed_at, pushed_by, comment, rollback_of, rules, files
+            "SELECT version, pushed_at, pushed_by, comment, rollback_of, rules, files,
+                    version IN (SELECT version FROM refused_versions)
              FROM rulesets ORDER BY version DESC",
         )?;
         let rows = q.query_map([], |r| ruleset_row(r, current))?;
@@ -221,11 +235,19 @@ impl Store {
                 "UPDATE dataplanes SET running = ?2, last_seen = ?3 WHERE id = ?1",
                 params![id, version as i64, now()],
             )?,
-            Some(e) => self.db.execute(
-                "UPDATE dataplanes SET refused = ?2, refused_error = ?3, last_seen = ?4
-                 WHERE id = ?1",
-                params![id, version as i64, e, now()],
-            )?,
+            Some(e) => {
+                // The first refusal is kept: it marks the version for good.
+                self.db.execute(
+                    "INSERT OR IGNORE INTO refused_versions (version, dataplane, refused_at, error)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![version as i64, id, now(), e],
+                )?;
+                self.db.execute(
+                    "UPDATE dataplanes SET refused = ?2, refused_error = ?3, last_seen = ?4
+                     WHERE id = ?1",
+                    params![id, version as i64, e, now()],
+                )?
+            }
         };
         Ok(())
     }
@@ -406,6 +428,7 @@ fn ruleset_row(
         rules: r.get::<_, i64>(5)? as usize,
         files: names,
         current: current == Some(version),
+        refused: r.get(7)?,
     };
     Ok((info, files))
 }

@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use palisade_rules::{Action, Mode, Ruleset, Severity};
+use palisade_rules::{Action, Location, Mode, Operator, RuleBody, Ruleset, Severity};
 use serde_json::{json, Value};
 
 use crate::bot::BotRules;
-use crate::engine::{Hit, Snapshot};
+use crate::engine::{CompileError, Hit, Snapshot};
 use crate::events::timestamp;
 use crate::flow::FlowId;
 use crate::limit::RateLimits;
@@ -46,7 +46,7 @@ pub struct LoadedRules {
 impl LoadedRules {
     /// Loads and compiles rule files, refused whole on any error; the
     /// message lists every error as `file:line:column: rule <id>: ...`
-    /// (for a pattern Vectorscan refuses, the place of its rule).
+    /// (for a pattern Vectorscan refuses, the place of its regex).
     pub fn from_files(paths: &[impl AsRef<Path>]) -> Result<Self, String> {
         let ruleset = palisade_rules::load_files(paths).map_err(|d| d.to_string())?;
         Self::compile(&ruleset)
@@ -64,12 +64,9 @@ impl LoadedRules {
         let snapshot = Snapshot::compile(ruleset).map_err(|errors| {
             let lines: Vec<String> = errors
                 .iter()
-                .map(|e| {
-                    let origin = e.rule_id.and_then(|id| ruleset.get(id)).map(|r| &r.origin);
-                    match origin {
-                        Some(o) => format!("{}:{}:{}: {e}", o.file, o.line, o.column),
-                        None => e.to_string(),
-                    }
+                .map(|e| match place(ruleset, e) {
+                    Some(o) => format!("{o}: {e}"),
+                    None => e.to_string(),
                 })
                 .collect();
             lines.join("\n")
@@ -102,6 +99,26 @@ impl LoadedRules {
             bots: BotRules::from_ruleset(ruleset),
         }
     }
+}
+
+/// Where a compile error belongs: the value of the rule's test whose
+/// pattern Vectorscan was given (a regex goes to it unchanged), else the
+/// rule itself.
+fn place<'r>(ruleset: &'r Ruleset, error: &CompileError) -> Option<&'r Location> {
+    let rule = ruleset.get(error.rule_id?)?;
+    let RuleBody::Signature(signature) = &rule.body else {
+        return Some(&rule.origin);
+    };
+    let mut found = None;
+    signature
+        .condition
+        .for_each_test(&mut |test| match &test.operator {
+            Operator::Regex(p) if found.is_none() && p.source == error.pattern => {
+                found = Some(&test.value_origin);
+            }
+            _ => {}
+        });
+    Some(found.unwrap_or(&rule.origin))
 }
 
 /// The transaction an alert fired on, as the event shows it.
@@ -239,7 +256,23 @@ pub fn blocks(hit: &Hit) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::mask;
+    use super::{mask, LoadedRules};
+
+    /// Vectorscan's bounded repeats stop well below 100000 (its
+    /// documentation's limits), while the `regex` crate takes this one.
+    #[test]
+    fn a_pattern_vectorscan_refuses_is_placed_at_its_regex() {
+        let text = "rules:\n  - id: 36\n    kind: signature\n    name: t\n    severity: high\n    \
+                    action: alert\n    match:\n      any:\n        - {field: path, regex: ok}\n        \
+                    - field: query\n          regex: 'b{100000}'\n";
+        let sources = [("wide.yaml".to_owned(), text.to_owned())];
+        let why = LoadedRules::from_sources(&sources).expect_err("refused");
+        assert!(
+            why.starts_with("wide.yaml:11:18: rule 36: pattern `b{100000}`: "),
+            "{why}"
+        );
+        assert_eq!(why.lines().count(), 1, "{why}");
+    }
 
     #[test]
     fn credentials_are_masked_other_values_are_not() {

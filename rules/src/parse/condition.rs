@@ -7,7 +7,7 @@
 
 use super::operator::{self, Flags, OPERATORS};
 use crate::condition::{Condition, Operator, Test, Transform};
-use crate::diag::Sink;
+use crate::diag::{Mark, Sink};
 use crate::field::{self, Field, JsonPath, Shape};
 use crate::reader::{self, Map};
 use crate::yaml::Node;
@@ -48,7 +48,7 @@ fn combination(sink: &mut Sink, map: &Map<'_>, combinator: &Node) -> Option<Cond
     if let Some(other) = map.keys().find(|k| reader::text(k) != name) {
         let message = format!(
             "a condition with `{name}` takes no other key, found `{}`",
-            reader::text(other)
+            reader::excerpt(reader::text(other))
         );
         sink.error(other.mark, message);
         return None;
@@ -84,11 +84,13 @@ fn test(sink: &mut Sink, map: &Map<'_>, keys_ok: bool) -> Option<Test> {
         .map_or(Some(Vec::new()), |n| transforms(sink, n));
     let flags = flags(sink, map);
     let operator = flags.and_then(|flags| operator_of(sink, map, field.as_ref(), flags, keys_ok));
+    let (operator, value) = operator?;
     Some(Test {
         field: field?,
         transforms: transforms?,
-        operator: operator?,
+        operator,
         origin: sink.location(map.mark),
+        value_origin: sink.location(value),
     })
 }
 
@@ -160,7 +162,7 @@ fn operator_of(
     field: Option<&Field>,
     flags: Flags,
     keys_ok: bool,
-) -> Option<Operator> {
+) -> Option<(Operator, Mark)> {
     let mut found = map.keys().filter(|k| OPERATORS.contains(&reader::text(k)));
     let Some(first) = found.next() else {
         if !keys_ok {
@@ -185,6 +187,7 @@ fn operator_of(
     }
     let name = reader::text(first);
     let flags_apply = operator::check_flags(sink, map, name);
-    let operator = operator::operator(sink, name, map.get(name)?, flags);
-    flags_apply.and(operator)
+    let value = map.get(name)?;
+    let operator = operator::operator(sink, name, value, flags);
+    flags_apply.and(operator).map(|o| (o, value.mark))
 }

@@ -130,7 +130,8 @@ fn period(sink: &mut Sink, node: &Node) -> Option<u64> {
     if secs.is_none() {
         let message = format!(
             "`period` must be 1 second to 1 day, written as seconds or with a unit \
-             (`30s`, `5m`, `1h`, `1d`), found `{text}`"
+             (`30s`, `5m`, `1h`, `1d`), found `{}`",
+            reader::excerpt(text)
         );
         sink.error(node.mark, message);
     }

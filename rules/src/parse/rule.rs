@@ -187,6 +187,7 @@ fn tags(sink: &mut Sink, node: &Node) -> Option<Vec<String>> {
             continue;
         };
         if tag.chars().any(char::is_whitespace) {
+            let tag = reader::excerpt(tag);
             sink.error(item.mark, format!("tag `{tag}` contains whitespace"));
         } else if let Some(category) = tag.strip_prefix("owasp-api:") {
             if !OWASP_API.contains(&category) {
