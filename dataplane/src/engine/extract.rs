@@ -14,8 +14,8 @@ use smallvec::{smallvec, SmallVec};
 
 use super::source::{top_level_member, Phase, Source};
 use crate::http::normalize::{
-    flatten_json, media_type, parse_cookies, parse_multipart, parse_query, parse_urlencoded,
-    split_target, Limits, Param,
+    cookie_pairs, flatten_json, media_type, parse_multipart, split_target, urlencoded_pairs,
+    Limits, Pair, Param,
 };
 use crate::http::{Header, Transaction};
 
@@ -92,7 +92,7 @@ impl<'a> TxFields<'a> {
             Source::Query => split_target(&tx.uri).query.map(one).unwrap_or_default(),
             Source::QueryParams => {
                 let query = split_target(&tx.uri).query.unwrap_or_default();
-                named(parse_query(query, self.limits).0)
+                pairs(urlencoded_pairs(query, self.limits).0)
             }
             Source::QueryParamNames => names_of(self.values(Source::QueryParams)),
             Source::RequestHeaders => headers(&tx.request_headers),
@@ -121,14 +121,14 @@ impl<'a> TxFields<'a> {
     }
 
     fn cookies(&self) -> Values<'a> {
-        let values: Vec<&[u8]> = self
-            .tx
+        let tx = self.tx;
+        let values: Vec<&'a [u8]> = tx
             .request_headers
             .iter()
             .filter(|h| h.name.eq_ignore_ascii_case(b"cookie"))
             .map(|h| h.value.as_slice())
             .collect();
-        named(parse_cookies(&values, self.limits).0)
+        pairs(cookie_pairs(&values, self.limits).0)
     }
 
     /// Form fields, multipart parts or top-level JSON members, by the
@@ -138,7 +138,7 @@ impl<'a> TxFields<'a> {
         let content_type = self.tx.request_header("content-type");
         let media = content_type.map(media_type).unwrap_or_default();
         match media.as_slice() {
-            b"application/x-www-form-urlencoded" => named(parse_urlencoded(data, self.limits).0),
+            b"application/x-www-form-urlencoded" => pairs(urlencoded_pairs(data, self.limits).0),
             b"multipart/form-data" => {
                 let parts = parse_multipart(content_type.unwrap_or_default(), data, self.limits).0;
                 let values = parts.into_iter().map(|part| Value {
@@ -195,6 +195,15 @@ fn header_value(header: &Header) -> Value<'_> {
         name: Some(Cow::Borrowed(header.name.as_slice())),
         bytes: Cow::Borrowed(header.value.as_slice()),
     }
+}
+
+/// Name/value pairs as named values, borrowed where they were.
+fn pairs<'a>(pairs: Vec<Pair<'a>>) -> Values<'a> {
+    let value = |(name, bytes): Pair<'a>| Value {
+        name: Some(name),
+        bytes,
+    };
+    pairs.into_iter().map(value).collect()
 }
 
 fn named<'a>(params: Vec<Param>) -> Values<'a> {

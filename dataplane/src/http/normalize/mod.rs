@@ -41,7 +41,9 @@ pub use json::flatten_json;
 pub use limits::{Limits, Param};
 pub use media::{header_param, media_type};
 pub use multipart::{parse_multipart, Part};
-pub use params::{parse_cookies, parse_query, parse_urlencoded};
+pub use params::{
+    cookie_pairs, parse_cookies, parse_query, parse_urlencoded, urlencoded_pairs, Pair,
+};
 pub use path::{clean_path, normalize_path};
 pub use percent::percent_decode;
 pub use target::{split_target, Target, TargetForm};

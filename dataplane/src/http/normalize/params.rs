@@ -7,10 +7,20 @@
 //! of RFC 6265 §4.2, read tolerantly: split on `;`, trim spaces and tabs,
 //! and a piece without `=` is a name with an empty value. Order and
 //! duplicates are kept, since servers differ on which duplicate wins.
+//!
+//! Each list also comes as [`Pair`]s that borrow from the input wherever a
+//! name or value holds nothing to decode and fits its limit, for callers
+//! that read them once (rule matching); the [`Param`] lists own theirs.
+
+use std::borrow::Cow;
 
 use super::flags::{Flag, Flags};
 use super::limits::{Limits, Param};
-use super::percent::decode_capped;
+use super::percent::{decode_capped, inspect};
+
+/// A decoded name and value, borrowed from the input when decoding left
+/// them as they were.
+pub type Pair<'i> = (Cow<'i, [u8]>, Cow<'i, [u8]>);
 
 /// Parses a query string (without its `?`) like a form body.
 pub fn parse_query(query: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
@@ -19,6 +29,11 @@ pub fn parse_query(query: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
 
 /// Parses an `application/x-www-form-urlencoded` body.
 pub fn parse_urlencoded(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
+    owned(urlencoded_pairs(body, limits))
+}
+
+/// [`parse_urlencoded`] as borrowed pairs.
+pub fn urlencoded_pairs<'i>(body: &'i [u8], limits: &Limits) -> (Vec<Pair<'i>>, Flags) {
     let mut sink = Sink::new(limits);
     for piece in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let (name, value) = split_pair(piece);
@@ -26,7 +41,7 @@ pub fn parse_urlencoded(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
             break;
         }
     }
-    (sink.params, sink.flags)
+    (sink.pairs, sink.flags)
 }
 
 /// Parses the values of every `Cookie` header of a request, in order.
@@ -35,6 +50,11 @@ pub fn parse_urlencoded(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
 /// PHP and many frameworks do, and one pair of double quotes around a value
 /// is removed (the quoted `cookie-value` form of RFC 6265 §4.1.1).
 pub fn parse_cookies(header_values: &[&[u8]], limits: &Limits) -> (Vec<Param>, Flags) {
+    owned(cookie_pairs(header_values, limits))
+}
+
+/// [`parse_cookies`] as borrowed pairs.
+pub fn cookie_pairs<'i>(header_values: &[&'i [u8]], limits: &Limits) -> (Vec<Pair<'i>>, Flags) {
     let mut sink = Sink::new(limits);
     let pieces = header_values.iter().flat_map(|v| v.split(|b| *b == b';'));
     for piece in pieces.map(trim).filter(|p| !p.is_empty()) {
@@ -43,37 +63,62 @@ pub fn parse_cookies(header_values: &[&[u8]], limits: &Limits) -> (Vec<Param>, F
             break;
         }
     }
-    (sink.params, sink.flags)
+    (sink.pairs, sink.flags)
 }
 
-/// The parameters gathered so far, and the flags about them.
-struct Sink<'l> {
+/// Borrowed pairs as owned [`Param`]s.
+fn owned((pairs, flags): (Vec<Pair<'_>>, Flags)) -> (Vec<Param>, Flags) {
+    let param = |(name, value): Pair<'_>| Param {
+        name: name.into_owned(),
+        value: value.into_owned(),
+    };
+    (pairs.into_iter().map(param).collect(), flags)
+}
+
+/// The pairs gathered so far, and the flags about them.
+struct Sink<'l, 'i> {
     limits: &'l Limits,
-    params: Vec<Param>,
+    pairs: Vec<Pair<'i>>,
     flags: Flags,
 }
 
-impl<'l> Sink<'l> {
+impl<'l, 'i> Sink<'l, 'i> {
     fn new(limits: &'l Limits) -> Self {
         Self {
             limits,
-            params: Vec::new(),
+            pairs: Vec::new(),
             flags: Flags::EMPTY,
         }
     }
 
     /// Decodes and keeps one pair; false once the list is full.
-    fn push(&mut self, name: &[u8], value: &[u8], plus: bool) -> bool {
-        if self.params.len() >= self.limits.max_params {
+    fn push(&mut self, name: &'i [u8], value: &'i [u8], plus: bool) -> bool {
+        if self.pairs.len() >= self.limits.max_params {
             self.flags.insert(Flag::TooManyParams);
             return false;
         }
-        let mut param = Param::default();
-        self.flags |= decode_capped(name, plus, &mut param.name, self.limits.max_name);
-        self.flags |= decode_capped(value, plus, &mut param.value, self.limits.max_value);
-        self.params.push(param);
+        let name = decode(name, plus, self.limits.max_name, &mut self.flags);
+        let value = decode(value, plus, self.limits.max_value, &mut self.flags);
+        self.pairs.push((name, value));
         true
     }
+}
+
+/// `input` percent-decoded (and `+` as a space with `plus`) to at most
+/// `max` bytes, its flags added to `flags`; borrowed when decoding would
+/// leave it as it is.
+fn decode<'i>(input: &'i [u8], plus: bool, max: usize, flags: &mut Flags) -> Cow<'i, [u8]> {
+    let encoded = match plus {
+        true => memchr::memchr2(b'%', b'+', input).is_some(),
+        false => memchr::memchr(b'%', input).is_some(),
+    };
+    if !encoded && input.len() <= max {
+        *flags |= inspect(input, false);
+        return Cow::Borrowed(input);
+    }
+    let mut out = Vec::new();
+    *flags |= decode_capped(input, plus, &mut out, max);
+    Cow::Owned(out)
 }
 
 /// The name and value around the first `=`; the value is empty without one.

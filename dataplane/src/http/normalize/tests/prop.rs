@@ -175,6 +175,38 @@ proptest! {
     }
 
     #[test]
+    fn borrowed_pairs_are_what_decoding_would_give(
+        text in "[a-z%+=&;25fF ]{0,40}",
+        max in 1usize..12,
+    ) {
+        let input = text.as_bytes();
+        let limits = Limits { max_name: max, max_value: max, ..Limits::default() };
+        let (pairs, _) = urlencoded_pairs(input, &limits);
+        // The reference: the WHATWG split, each half decoded in full.
+        let pieces = input.split(|b| *b == b'&').filter(|p| !p.is_empty());
+        for ((name, value), piece) in pairs.iter().zip(pieces) {
+            let (raw_name, raw_value) = match piece.iter().position(|b| *b == b'=') {
+                Some(at) => (&piece[..at], &piece[at + 1..]),
+                None => (piece, &b""[..]),
+            };
+            for (half, raw) in [(name, raw_name), (value, raw_value)] {
+                let mut full = Vec::new();
+                percent_decode(raw, true, &mut full);
+                if let std::borrow::Cow::Borrowed(borrowed) = half {
+                    let inside = input.as_ptr_range();
+                    prop_assert!(inside.contains(&borrowed.as_ptr()) || borrowed.is_empty());
+                    prop_assert_eq!(*borrowed, raw);
+                }
+                if full.len() <= max {
+                    prop_assert_eq!(half.as_ref(), &full[..]);
+                } else {
+                    prop_assert!(full.starts_with(half) && half.len() <= max);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn json_matches_a_recursive_reference(value in json_value()) {
         let body = serde_json::to_vec(&value).unwrap();
         let mut want = Vec::new();
