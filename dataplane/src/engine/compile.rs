@@ -34,11 +34,15 @@ pub struct CompileError {
     pub message: String,
 }
 
+/// The pattern is quoted as a short one-line excerpt: a refused pattern
+/// can be thousands of bytes long or span lines, and the error is one line.
 impl fmt::Display for CompileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pattern = palisade_rules::excerpt(&self.pattern);
+        let message = self.message.replace(['\n', '\r'], " ");
         match self.rule_id {
-            Some(id) => write!(f, "rule {id}: pattern `{}`: {}", self.pattern, self.message),
-            None => write!(f, "database: {}", self.message),
+            Some(id) => write!(f, "rule {id}: pattern `{pattern}`: {message}"),
+            None => write!(f, "database: {message}"),
         }
     }
 }

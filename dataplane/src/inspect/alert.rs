@@ -274,6 +274,25 @@ mod tests {
         assert_eq!(why.lines().count(), 1, "{why}");
     }
 
+    /// A long refused pattern spanning lines is quoted short, on one line,
+    /// and Vectorscan's reason stays whole after it.
+    #[test]
+    fn a_long_refused_pattern_is_quoted_short_on_one_line() {
+        let long = "b".repeat(5000);
+        let text = format!(
+            "rules:\n  - id: 37\n    kind: signature\n    name: t\n    severity: high\n    \
+             action: alert\n    match:\n      field: query\n      regex: |-\n        \
+             a{{100000}}{long}\n        second\n        third\n"
+        );
+        let sources = [("long.yaml".to_owned(), text)];
+        let why = LoadedRules::from_sources(&sources).expect_err("refused");
+        assert_eq!(why.lines().count(), 1, "{why}");
+        assert!(why.len() < 200, "{why}");
+        assert!(why.starts_with("long.yaml:"), "{why}");
+        assert!(why.contains("rule 37: pattern `a{100000}bbb"), "{why}");
+        assert!(why.ends_with("Bounded repeat is too large."), "{why}");
+    }
+
     #[test]
     fn credentials_are_masked_other_values_are_not() {
         assert_eq!(mask(Some("authorization"), b"Bearer abcdef"), "Bear***");
