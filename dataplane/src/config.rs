@@ -236,6 +236,10 @@ impl Inspection {
     }
 }
 
+/// Lcore ids DPDK takes: its build's `RTE_MAX_LCORE` (128 in the Debian
+/// 12 packages); a larger id fails EAL's argument parsing.
+const MAX_LCORE: u32 = 128;
+
 /// CPU cores: one for management, one per worker.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -472,6 +476,20 @@ impl Config {
     fn validate_cores(&self) -> Result<()> {
         if self.cores.workers.is_empty() {
             bail!("cores.workers: at least one worker core is needed");
+        }
+        let over = |lcore: &u32| *lcore >= MAX_LCORE;
+        if over(&self.cores.main) {
+            bail!(
+                "cores.main: lcore {} is out of range (0 to {})",
+                self.cores.main,
+                MAX_LCORE - 1
+            );
+        }
+        if let Some(w) = self.cores.workers.iter().find(|w| over(w)) {
+            bail!(
+                "cores.workers: lcore {w} is out of range (0 to {})",
+                MAX_LCORE - 1
+            );
         }
         let mut seen = HashSet::from([self.cores.main]);
         for w in &self.cores.workers {
@@ -759,6 +777,8 @@ mod tests {
                 "line 9 column 18",
             ),
             ("cores:\n  main: 0\n  workers: [1, 1]\n", "line 9 column 12"),
+            ("cores:\n  main: 0\n  workers: [200]\n", "line 9 column 12"),
+            ("cores:\n  main: 128\n  workers: [1]\n", "line 8 column 9"),
         ] {
             let err = format!("{:#}", Config::parse(&format!("{GOOD}{bad}")).unwrap_err());
             assert!(err.ends_with(&format!(" at {place}")), "{bad}: {err}");
