@@ -52,7 +52,7 @@ pub use model::{
 };
 pub use policy::{BotRule, ClientClass, LimitKey, PathMatch, RateLimit, Scope};
 pub use reader::excerpt;
-pub use ruleset::{load_files, parse_sources, Ruleset, MAX_FILE_BYTES};
+pub use ruleset::{load_files, parse_sources, utf8_text, Ruleset, MAX_FILE_BYTES};
 
 /// Parses one rule file's text; `source_name` names it in diagnostics and in
 /// each rule's [`Location`].

@@ -126,7 +126,11 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Ruleset, Diagnostics> {
                 ids.extend(parsed.ids);
                 found.extend(parsed.diagnostics.into_vec());
             }
-            Err(message) => found.push(whole_file(&name, message)),
+            Err((message, line, column)) => found.push(Diagnostic {
+                line,
+                column,
+                ..whole_file(&name, message)
+            }),
         }
         per_file.push(found);
     }
@@ -193,20 +197,38 @@ fn finish(rules: Vec<Rule>, per_file: Vec<Vec<Diagnostic>>) -> Result<Ruleset, D
     Ruleset::new(rules)
 }
 
-/// Reads a rule file as UTF-8 text no larger than [`MAX_FILE_BYTES`].
-fn read(path: &Path) -> Result<String, String> {
+/// Reads a rule file as UTF-8 text no larger than [`MAX_FILE_BYTES`]; an
+/// error comes with its line and column (0 for the whole file).
+fn read(path: &Path) -> Result<String, (String, u32, u32)> {
+    let whole = |message: String| (message, 0, 0);
     let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read: {e}"))?
+        .map_err(|e| whole(format!("cannot read: {e}")))?
         .len();
     if size > MAX_FILE_BYTES {
-        return Err(format!(
+        return Err(whole(format!(
             "file is {size} bytes, more than the {MAX_FILE_BYTES} allowed"
-        ));
+        )));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read: {e}")))?;
+    utf8_text(bytes)
+}
+
+/// `bytes` as text; else the error, with the line and column (1-based, in
+/// characters) of the first byte that is not UTF-8.
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, (String, u32, u32)> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        format!("not valid UTF-8 (bad byte at offset {at})")
+        let before = e.as_bytes().get(..at).unwrap_or_default();
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let on_line = before.get(line_start..).unwrap_or_default();
+        let column = std::str::from_utf8(on_line).map_or(0, |t| t.chars().count()) + 1;
+        let message = format!("not valid UTF-8 (bad byte at offset {at})");
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (message, narrow(line), narrow(column))
     })
 }
 

@@ -557,3 +557,21 @@ fn a_long_scalar_is_quoted_as_a_short_excerpt_at_its_start() {
          18446744073709551615)"
     );
 }
+
+/// A byte that is not UTF-8 is placed at its line and column, counted in
+/// characters (the `é` before it is one column).
+#[test]
+fn a_byte_that_is_not_utf8_is_placed() {
+    let path = std::env::temp_dir().join(format!("palisade-latin1-{}.yaml", std::process::id()));
+    std::fs::write(
+        &path,
+        b"rules:\n  - id: 1\n    name: \"caf\xc3\xa9 \xe9t\xe9\"\n",
+    )
+    .expect("write");
+    let refused = palisade_rules::load_files(&[&path]);
+    std::fs::remove_file(&path).ok();
+    let errors = refused.expect_err("refused").into_vec();
+    let first = errors.first().expect("one error");
+    assert_eq!((first.line, first.column), (3, 17), "{first:?}");
+    assert!(first.message.contains("not valid UTF-8"), "{first:?}");
+}

@@ -103,12 +103,17 @@ fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<RuleFile>, String> {
     let mut read = Vec::new();
     let mut errors = Vec::new();
     for p in &files {
-        match std::fs::read_to_string(p) {
+        let text = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+        let text = text.and_then(|bytes| {
+            palisade_rules::utf8_text(bytes)
+                .map_err(|(why, line, column)| format!("{}:{line}:{column}: {why}", p.display()))
+        });
+        match text {
             Ok(text) => read.push(RuleFile {
                 name: display_name(p),
                 text,
             }),
-            Err(e) => errors.push(format!("{}: {e}", p.display())),
+            Err(e) => errors.push(e),
         }
     }
     // Every file that cannot be read is named, not just the first.
