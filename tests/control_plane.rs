@@ -548,6 +548,46 @@ fn a_version_a_dataplane_refuses_never_becomes_current() {
     cp.stop();
 }
 
+/// A dataplane that starts with no rules and refuses the newest version,
+/// which no dataplane had seen, is sent the version before it: it is not
+/// left unprotected until the next push.
+#[test]
+fn a_dataplane_refusing_the_newest_version_is_sent_the_one_before() {
+    let dir = scratch("cp-fallback");
+    let mut cp = ControlPlane::start(&dir);
+    let file = dir.join("api.yaml");
+    let f = file.to_str().expect("utf-8");
+    std::fs::write(&file, rule(7, "/admin")).expect("write");
+    assert_eq!(cp.json(&["rules", "push", f])["version"], 1);
+    std::fs::write(&file, rule(8, "/internal")).expect("write");
+    assert_eq!(cp.json(&["rules", "push", f])["version"], 2);
+
+    let dp = register(&cp, "dp-fresh", None);
+    assert_eq!(next_ruleset(&dp), 2);
+    answer(&dp, 2, Some("api.yaml:7:5: rule 8: pattern refused"));
+    assert_eq!(next_ruleset(&dp), 1, "the version before the refused one");
+    answer(&dp, 1, None);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = cp.json(&["status"]);
+        let dataplanes = status["dataplanes"].as_array().cloned().unwrap_or_default();
+        let running = dataplanes
+            .iter()
+            .find(|d| d["id"] == "dp-fresh")
+            .map(|d| d["running"].clone());
+        if running == Some(serde_json::json!(1)) {
+            assert_eq!(status["current"], 1, "{status}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never ran version 1: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cp.stop();
+}
+
 /// A failure's JSON object on stdout (the only thing there), and its code.
 fn failure(out: &std::process::Output) -> (i32, serde_json::Value) {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {

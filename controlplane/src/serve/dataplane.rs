@@ -36,10 +36,12 @@ pub fn session(stream: UnixStream, r: Register, hub: &Hub) {
     }
     tracing::info!(dataplane = %r.id, running = ?r.running, mode = %r.mode, "dataplane registered");
     let mut reader = &stream;
+    // One fallback per session (see `ack`).
+    let mut fell_back = false;
     loop {
         match read_frame(&mut reader) {
             Ok(m) => {
-                if let Err(why) = take(&r.id, m, hub) {
+                if let Err(why) = take(&r.id, m, hub, &mut fell_back) {
                     refuse(&stream, hub, &why);
                     break;
                 }
@@ -111,9 +113,9 @@ fn start(r: &Register, writer: &Writer, hub: &Hub) -> anyhow::Result<()> {
 }
 
 /// Takes one message of a registered dataplane; an error refuses it.
-fn take(id: &str, m: Message, hub: &Hub) -> Result<(), String> {
+fn take(id: &str, m: Message, hub: &Hub, fell_back: &mut bool) -> Result<(), String> {
     match m {
-        Message::Ack(a) => ack(id, &a, hub),
+        Message::Ack(a) => ack(id, &a, hub, fell_back),
         Message::Counters(c) => counters(id, c, hub),
         Message::Events(e) => events(id, &e.lines, hub),
         Message::Inventory(u) => {
@@ -131,7 +133,11 @@ fn take(id: &str, m: Message, hub: &Hub) -> Result<(), String> {
     Ok(())
 }
 
-fn ack(id: &str, a: &Ack, hub: &Hub) {
+/// Records a dataplane's answer. After a refusal, the version before the
+/// refused one is current again; a dataplane that does not run it (one
+/// that started with no rules, say) is sent it, once per session, so
+/// that a dataplane refusing every version is not sent the whole history.
+fn ack(id: &str, a: &Ack, hub: &Hub, fell_back: &mut bool) {
     let error = if a.ok {
         None
     } else {
@@ -152,8 +158,25 @@ fn ack(id: &str, a: &Ack, hub: &Hub) {
         tracing::warn!("state: {e:#}");
     }
     // A refused version is no longer current: the one before it is again.
-    if let (Some(_), Ok(Some(current))) = (error, store.current()) {
-        hub.metrics.ruleset_version.set(current as i64);
+    let Some(_) = error else {
+        return;
+    };
+    let Ok(Some(current)) = store.current() else {
+        return;
+    };
+    hub.metrics.ruleset_version.set(current as i64);
+    let runs = store.running(id).ok().flatten();
+    if *fell_back || current == a.version || runs == Some(current) {
+        return;
+    }
+    if let Ok(Some((_, files))) = store.get(current) {
+        *fell_back = true;
+        tracing::info!(dataplane = %id, version = current, "sending the last version not refused");
+        let m = Message::Ruleset(palisade_proto::Ruleset {
+            version: current,
+            files,
+        });
+        hub.send_to(&m, |to| to == id);
     }
 }
 

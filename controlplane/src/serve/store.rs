@@ -252,6 +252,17 @@ impl Store {
         Ok(())
     }
 
+    /// The version dataplane `id` last said it runs, if any.
+    pub fn running(&self, id: &str) -> Result<Option<u64>> {
+        let v: Option<Option<i64>> = self
+            .db
+            .query_row("SELECT running FROM dataplanes WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(v.flatten().map(|v| v as u64))
+    }
+
     /// Every dataplane ever registered, by id.
     pub fn dataplanes(&self) -> Result<Vec<DataplaneStatus>> {
         let mut q = self.db.prepare(
