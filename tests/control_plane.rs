@@ -554,7 +554,7 @@ fn a_version_a_dataplane_refuses_never_becomes_current() {
 #[test]
 fn a_dataplane_refusing_the_newest_version_is_sent_the_one_before() {
     let dir = scratch("cp-fallback");
-    let mut cp = ControlPlane::start(&dir);
+    let cp = ControlPlane::start(&dir);
     let file = dir.join("api.yaml");
     let f = file.to_str().expect("utf-8");
     std::fs::write(&file, rule(7, "/admin")).expect("write");
