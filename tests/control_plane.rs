@@ -534,6 +534,20 @@ fn a_version_a_dataplane_refuses_never_becomes_current() {
     assert_eq!(cp.json(&["status"])["current"], 1);
     let human = run_ok(cp.cli().args(["rules", "list"]));
     assert!(human.contains("\n2 (refused) "), "{human}");
+    // Rolling back to the refused version is refused, and stores nothing.
+    let out = cp.run(&["rules", "rollback", "2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains("version 2 was refused by a dataplane"),
+        "{err}"
+    );
+    assert_eq!(
+        cp.json(&["rules", "list"])["versions"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 
     // A dataplane that connects later, and the restarted control plane,
     // keep version 1; rollback goes back from it, not from version 2.

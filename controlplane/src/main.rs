@@ -185,6 +185,8 @@ enum RulesCommand {
     /// Store rule files as a new version and send it to every dataplane.
     #[command(after_help = examples::PUSH)]
     Push {
+        /// Rule files, or directories of them (their *.yaml files); all of
+        /// them make the version.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Why (kept with the version).
@@ -431,21 +433,18 @@ fn validate(ctx: &Ctx, paths: &[PathBuf]) -> ExitCode {
     let set = match palisade_rules::load_files(&files) {
         Ok(set) => set,
         Err(diagnostics) => {
+            // The errors for people go to stderr in either output mode.
+            eprint!("{diagnostics}");
+            if !diagnostics.to_string().ends_with('\n') {
+                eprintln!();
+            }
+            let why = format!("{} error(s); nothing was loaded", diagnostics.len());
+            eprintln!("palisade: {why}");
             if json {
-                let why = format!("{} error(s); nothing was loaded", diagnostics.len());
                 let mut doc =
                     failure::object(&why, cli::FAILED, failure::diagnostics(&diagnostics));
                 doc["valid"] = false.into();
                 println!("{doc:#}");
-            } else {
-                eprint!("{diagnostics}");
-                if !diagnostics.to_string().ends_with('\n') {
-                    eprintln!();
-                }
-                eprintln!(
-                    "palisade: {} error(s); nothing was loaded",
-                    diagnostics.len()
-                );
             }
             return ExitCode::FAILURE;
         }
@@ -461,14 +460,13 @@ fn validate(ctx: &Ctx, paths: &[PathBuf]) -> ExitCode {
     match rules_test::compile(&files) {
         Ok(()) => {}
         Err(rules_test::CompileError::Refused(e)) => {
+            let why = "the patterns do not compile; nothing was loaded";
+            eprintln!("{e}");
+            eprintln!("palisade: {why}");
             if json {
-                let why = "the patterns do not compile; nothing was loaded";
                 let mut doc = failure::object(why, cli::FAILED, failure::lines(&e));
                 doc["valid"] = false.into();
                 println!("{doc:#}");
-            } else {
-                eprintln!("{e}");
-                eprintln!("palisade: the patterns do not compile; nothing was loaded");
             }
             return ExitCode::FAILURE;
         }

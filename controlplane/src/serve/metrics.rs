@@ -60,7 +60,7 @@ impl Metrics {
         let r = Registry::new();
         let ruleset_version = IntGauge::new(
             "palisade_ruleset_version",
-            "Newest ruleset version stored by the control plane.",
+            "Current ruleset version of the control plane: the newest one no dataplane refused.",
         )?;
         r.register(Box::new(ruleset_version.clone()))?;
         let frames_refused = prometheus::IntCounter::new(

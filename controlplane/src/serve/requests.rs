@@ -164,6 +164,16 @@ fn rollback(hub: &Hub, version: Option<u64>, user: &str) -> Answer {
             .ok_or_else(|| not_found(target))?
     };
     let (info, files) = target;
+    if info.refused {
+        return Err((
+            ErrorKind::Invalid,
+            format!(
+                "version {} was refused by a dataplane; roll back to a version not marked \
+                 (refused) in `rules list`",
+                info.version
+            ),
+        ));
+    }
     let comment = format!("rollback to version {}", info.version);
     push(hub, &files, user, Some(&comment), Some(info.version))
 }
