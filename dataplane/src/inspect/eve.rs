@@ -161,7 +161,7 @@ fn body_summary(b: &Body) -> Value {
 
 /// The host name of a Host value (lowercase, IPv6 literals keep their
 /// brackets) and its port, if one is given and valid.
-fn split_host(host: &[u8]) -> (String, Option<u16>) {
+pub(super) fn split_host(host: &[u8]) -> (String, Option<u16>) {
     let host = text(host).trim().to_ascii_lowercase();
     let port_at = match host.rfind(']') {
         Some(end) => host[end..].find(':').map(|i| end + i),

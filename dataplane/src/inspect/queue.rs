@@ -130,7 +130,8 @@ pub(super) fn summary(tx: &Transaction) -> TxSummary {
     TxSummary {
         tx_id: tx.index,
         started_ns: tx.request_started_ns,
-        hostname: tx.hostname().map(text),
+        // As the `http` event gives it: lowercase, without the port.
+        hostname: tx.hostname().map(|h| super::eve::split_host(h).0),
         url: text(&tx.uri),
         method: text(tx.method.as_bytes()),
         status: tx.status,
@@ -164,5 +165,30 @@ impl HttpObserver for Queue<'_> {
             ends: self.ends,
             tx,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::http::{Header, Transaction};
+
+    /// An alert names the host as the `http` event does (EVE's
+    /// `hostname`: lowercase, the port apart).
+    #[test]
+    fn an_alert_names_the_host_without_its_port() {
+        let host = |value: &[u8]| Transaction {
+            request_headers: vec![Header {
+                name: b"Host".to_vec(),
+                value: value.to_vec(),
+            }],
+            ..Transaction::default()
+        };
+        let named = |value: &[u8]| super::summary(&host(value)).hostname;
+        assert_eq!(
+            named(b"Api.Example.ORG:8080").as_deref(),
+            Some("api.example.org")
+        );
+        assert_eq!(named(b"[::1]:443").as_deref(), Some("[::1]"));
+        assert_eq!(named(b"example.org").as_deref(), Some("example.org"));
     }
 }
