@@ -534,6 +534,11 @@ fn a_version_a_dataplane_refuses_never_becomes_current() {
     assert_eq!(cp.json(&["status"])["current"], 1);
     let human = run_ok(cp.cli().args(["rules", "list"]));
     assert!(human.contains("\n2 (refused) "), "{human}");
+    let shown = run_ok(cp.cli().args(["rules", "show", "2"]));
+    assert!(
+        shown.starts_with("version 2 (refused by a dataplane) "),
+        "{shown}"
+    );
     // Rolling back to the refused version is refused, and stores nothing.
     let out = cp.run(&["rules", "rollback", "2"]);
     let err = String::from_utf8_lossy(&out.stderr);

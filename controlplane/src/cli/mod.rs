@@ -273,7 +273,11 @@ pub fn show(ctx: &Ctx, version: Option<u64>) -> ExitCode {
     println!(
         "version {}{} pushed {} by {}: {} rules",
         info.version,
-        if info.current { " (current)" } else { "" },
+        match (info.current, info.refused) {
+            (true, _) => " (current)",
+            (false, true) => " (refused by a dataplane)",
+            (false, false) => "",
+        },
         info.pushed_at,
         info.pushed_by,
         info.rules
