@@ -205,6 +205,20 @@ fn validate_speaks_json_when_asked() {
     let doc: serde_json::Value = serde_json::from_slice(&good.stdout).expect("json on stdout");
     assert_eq!(doc["valid"], true, "{doc}");
     assert!(doc["rules"].as_u64().is_some_and(|n| n > 0), "{doc}");
+    // A set with no rule enabled is not valid either, and says so alike.
+    let idle = dir.join("idle.yaml");
+    let text = "rules:\n  - id: 8\n    kind: signature\n    name: x\n    severity: low\n    \
+                action: log\n    enabled: false\n    match: {field: method, equals: TRACE}\n";
+    std::fs::write(&idle, text).expect("write");
+    let out = run(Command::new(binary("palisade"))
+        .args(["--output", "json", "rules", "validate"])
+        .arg(&idle)
+        .env("PALISADE_DATAPLANE", palisade_tests::dataplane_bin()));
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert_eq!(doc["valid"], false, "{doc}");
+    assert_eq!(doc["exit_code"], 1, "{doc}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none enabled"));
 }
 
 #[test]

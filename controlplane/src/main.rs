@@ -455,7 +455,13 @@ fn validate(ctx: &Ctx, paths: &[PathBuf]) -> ExitCode {
             set.len(),
             files.len()
         );
-        return ctx.fail(&why, cli::FAILED);
+        eprintln!("palisade: {why}");
+        if json {
+            let mut doc = failure::object(&why, cli::FAILED, failure::lines(&why));
+            doc["valid"] = false.into();
+            println!("{doc:#}");
+        }
+        return ExitCode::from(cli::FAILED);
     }
     match rules_test::compile(&files) {
         Ok(()) => {}

@@ -526,6 +526,12 @@ impl Config {
         check("pool.cache", self.pool.cache.into(), 0, 512)?;
         check("pool.mbufs", self.pool.mbufs.into(), 1024, 1 << 24)?;
         check("memory.size_mb", self.memory.size_mb.into(), 64, 1 << 20)?;
+        for (i, port) in self.ports.iter().enumerate() {
+            if let Some(mtu) = port.mtu {
+                // 68: the least every IPv4 link must carry (RFC 791).
+                check(&format!("ports[{i}].mtu"), mtu.into(), 68, u16::MAX.into())?;
+            }
+        }
         let i = &self.inspection;
         i.bot.validate().map_err(anyhow::Error::msg)?;
         check(
@@ -787,6 +793,13 @@ mod tests {
             "mode: tap\nports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: x\n";
         let err = format!("{:#}", Config::parse(ports).unwrap_err());
         assert!(err.ends_with(" at line 5 column 11"), "{err}");
+        let mtu = "mode: tap\nports:\n  - name: a\n    device: net_null0\n    mtu: 10\n";
+        let err = format!("{:#}", Config::parse(mtu).unwrap_err());
+        assert!(
+            err.contains("ports[0].mtu: 10 is out of range (68 to"),
+            "{err}"
+        );
+        assert!(err.ends_with(" at line 5 column 10"), "{err}");
     }
 
     #[test]

@@ -575,3 +575,13 @@ fn a_byte_that_is_not_utf8_is_placed() {
     assert_eq!((first.line, first.column), (3, 17), "{first:?}");
     assert!(first.message.contains("not valid UTF-8"), "{first:?}");
 }
+
+/// A NUL byte is named where it is, not read as the end of the file.
+#[test]
+fn a_nul_byte_is_placed() {
+    let errors = parse_str("nul.yaml", "version: 1\nrules:\n  - id: 1\0\n").expect_err("refused");
+    let list = errors.into_vec();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!((list[0].line, list[0].column), (3, 10), "{list:?}");
+    assert!(list[0].message.contains("NUL byte"), "{list:?}");
+}

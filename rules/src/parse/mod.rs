@@ -12,7 +12,7 @@ mod operator;
 mod policy;
 mod rule;
 
-use crate::diag::{Diagnostics, Location, Sink};
+use crate::diag::{Diagnostics, Location, Mark, Sink};
 use crate::model::Rule;
 use crate::reader::{self, Map};
 use crate::yaml;
@@ -43,6 +43,20 @@ pub(crate) fn file(file: &str, text: &str) -> Parsed {
         ids: Vec::new(),
         diagnostics: Diagnostics::default(),
     };
+    // The YAML reader stops at a NUL byte as if the file ended there.
+    if let Some(index) = text.find('\0') {
+        let before = &text[..index];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let mark = Mark {
+            index,
+            line: narrow(before.matches('\n').count() + 1),
+            column: narrow(before[line_start..].chars().count() + 1),
+        };
+        sink.error(mark, "a NUL byte: a rule file is text");
+        parsed.diagnostics = sink.finish();
+        return parsed;
+    }
     match yaml::parse(text) {
         Ok(Some(document)) => top_level(&mut sink, &document, &mut parsed),
         Ok(None) => {}
