@@ -143,6 +143,28 @@ pub(crate) struct Mark {
     pub column: u32,
 }
 
+impl Mark {
+    /// The place of byte `index` of `text`, which is UTF-8 before it; the
+    /// column counts characters.
+    pub fn of_byte(text: &[u8], index: usize) -> Mark {
+        let before = text.get(..index).unwrap_or(text);
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let on_line = before.get(line_start..).unwrap_or_default();
+        // Each character starts with a byte that is not a continuation byte.
+        let chars = on_line.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        let lines = before.iter().filter(|b| **b == b'\n').count();
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Mark {
+            index,
+            line: narrow(lines + 1),
+            column: narrow(chars + 1),
+        }
+    }
+}
+
 /// Collects the errors of one file while it is parsed.
 #[derive(Debug)]
 pub(crate) struct Sink {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::diag::{Diagnostic, Diagnostics, Location, Mark};
 use crate::model::Rule;
 use crate::parse;
 
@@ -218,17 +218,9 @@ fn read(path: &Path) -> Result<String, (String, u32, u32)> {
 pub fn utf8_text(bytes: Vec<u8>) -> Result<String, (String, u32, u32)> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let before = e.as_bytes().get(..at).unwrap_or_default();
-        let line_start = before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
-        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let on_line = before.get(line_start..).unwrap_or_default();
-        let column = std::str::from_utf8(on_line).map_or(0, |t| t.chars().count()) + 1;
+        let mark = Mark::of_byte(e.as_bytes(), at);
         let message = format!("not valid UTF-8 (bad byte at offset {at})");
-        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        (message, narrow(line), narrow(column))
+        (message, mark.line, mark.column)
     })
 }
 

@@ -158,9 +158,9 @@ fn ack(id: &str, a: &Ack, hub: &Hub, fell_back: &mut bool) {
         tracing::warn!("state: {e:#}");
     }
     // A refused version is no longer current: the one before it is again.
-    let Some(_) = error else {
+    if error.is_none() {
         return;
-    };
+    }
     let Ok(Some(current)) = store.current() else {
         return;
     };

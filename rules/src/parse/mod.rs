@@ -45,14 +45,7 @@ pub(crate) fn file(file: &str, text: &str) -> Parsed {
     };
     // The YAML reader stops at a NUL byte as if the file ended there.
     if let Some(index) = text.find('\0') {
-        let before = &text[..index];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let mark = Mark {
-            index,
-            line: narrow(before.matches('\n').count() + 1),
-            column: narrow(before[line_start..].chars().count() + 1),
-        };
+        let mark = Mark::of_byte(text.as_bytes(), index);
         sink.error(mark, "a NUL byte: a rule file is text");
         parsed.diagnostics = sink.finish();
         return parsed;
