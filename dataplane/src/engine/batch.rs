@@ -92,8 +92,8 @@ impl Batch {
     /// Runs `sweep` over the values joined by [`Batch::join_raw`]. True
     /// when [`Batch::found`] holds every pair that can match; false when
     /// the sweep gave up and each of its databases must scan every value.
-    /// With `remembered`, the sweep's index, values found clean before are
-    /// left out and those found clean now are remembered (see
+    /// With `remembered`, the sweep's index (the one given to the join),
+    /// the joined values found clean now are remembered (see
     /// [`super::clean`]).
     pub(crate) fn run(
         &mut self,
@@ -102,15 +102,6 @@ impl Batch {
         remembered: Option<u16>,
     ) -> bool {
         let (scratch, stats) = scanning;
-        if let Some(id) = remembered {
-            let (raw, clean) = (&self.raw, &self.clean);
-            self.raw_spans.retain_mut(|s| {
-                let value = raw.get(s.start..s.end).unwrap_or_default();
-                s.clean = clean.slot(id, s.source, value);
-                !s.clean
-                    .is_some_and(|at| clean.holds(at, id, s.source, value))
-            });
-        }
         if self.raw_spans.is_empty() {
             return true;
         }
@@ -161,11 +152,15 @@ impl Batch {
     /// Joins the raw values of `sources` (once each) and notes what
     /// transforms would change in them. Header fields are taken only when
     /// `header_names` (lower-case) holds their name, or when it is `None`.
+    /// With `remembered`, the index of the sweep the join is for, values
+    /// that sweep found clean before are left out, and the slot of each
+    /// value kept is noted for [`Batch::run`] to remember it.
     pub(crate) fn join_raw(
         &mut self,
         sources: impl Iterator<Item = Source>,
         fields: &mut TxFields<'_>,
         header_names: Option<&[Vec<u8>]>,
+        remembered: Option<u16>,
     ) {
         self.raw.clear();
         self.raw_spans.clear();
@@ -181,6 +176,14 @@ impl Batch {
                 if source.is_headers() && !wanted(header_names, value.name()) {
                     continue;
                 }
+                let mut clean = None;
+                if let Some(id) = remembered {
+                    clean = self.clean.slot(id, source, &value.bytes);
+                    let known = |at| self.clean.holds(at, id, source, &value.bytes);
+                    if clean.is_some_and(known) {
+                        continue;
+                    }
+                }
                 let start = self.raw.len();
                 self.raw.extend_from_slice(&value.bytes);
                 changed |= changes(&value.bytes);
@@ -193,7 +196,7 @@ impl Batch {
                     index,
                     pass: 0,
                     raw: 0,
-                    clean: None,
+                    clean,
                 });
                 self.raw.push(b'\n');
             }

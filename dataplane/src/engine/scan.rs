@@ -106,8 +106,8 @@ impl Scanner<'_> {
             let sources = sweep.sources.iter().copied();
             let needed = sources.filter(|source| needs(snapshot, insp, sweep, *source));
             let names = sweep.header_names.as_deref();
-            self.batch.join_raw(needed, fields, names);
             let remembered = u16::try_from(id).ok().filter(|_| head);
+            self.batch.join_raw(needed, fields, names, remembered);
             if self
                 .batch
                 .run(sweep, (self.scratch, self.stats), remembered)

@@ -77,7 +77,7 @@ pub fn split_target(target: &[u8]) -> Target<'_> {
 
 /// `(before, Some(after))` around the first `sep`, or `(all, None)`.
 fn split_once(bytes: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
-    match bytes.iter().position(|b| *b == sep) {
+    match memchr::memchr(sep, bytes) {
         Some(at) => (&bytes[..at], Some(&bytes[at + 1..])),
         None => (bytes, None),
     }
