@@ -30,7 +30,7 @@ use super::snapshot::{Group, Snapshot, StreamGroup};
 use super::source::{Phase, Source};
 use super::sweep::{Screen, Sweep};
 use super::transform::apply;
-use crate::http::normalize::media_type;
+use crate::http::normalize::is_media_type;
 
 /// What a scan needs from the worker's matcher.
 pub(crate) struct Scanner<'m> {
@@ -56,15 +56,19 @@ impl Scanner<'_> {
         self.batch.clean.begin(&snapshot);
         let swept = self.sweeps(&snapshot, insp, fields, phase);
         let pairs = std::mem::take(&mut self.batch.found);
+        let is_swept = |target: u32| {
+            let word = swept.get(target as usize / 64).copied().unwrap_or(0);
+            word >> (target % 64) & 1 == 1
+        };
 
         let groups = snapshot.groups.len();
         let of_phase = snapshot.phase_targets.get(phase.index());
         for &target in of_phase.into_iter().flatten() {
             let t = target as usize;
-            let values = match swept.binary_search(&target) {
-                Ok(_) if !names(&pairs, target) => continue,
-                Ok(_) => Values::Only(&pairs),
-                Err(_) => Values::All,
+            let values = match is_swept(target) {
+                true if !names(&pairs, target) => continue,
+                true => Values::Only(&pairs),
+                false => Values::All,
             };
             match t.checked_sub(groups) {
                 None => self.group(&snapshot, t, insp, fields, values),
@@ -78,26 +82,34 @@ impl Scanner<'_> {
         self.batch.swept = swept;
     }
 
-    /// Runs the sweeps of `phase`; the targets whose pairs they found, in
-    /// order (a target of a sweep that gave up is not among them).
+    /// Runs the sweeps of `phase`; the set of targets whose pairs they
+    /// found, as bits (a target of a sweep that gave up is not among them).
     fn sweeps(
         &mut self,
         snapshot: &Snapshot,
         insp: &Inspection,
         fields: &mut TxFields<'_>,
         phase: Phase,
-    ) -> Vec<u32> {
+    ) -> Vec<u64> {
         self.batch.clear();
         let mut swept = std::mem::take(&mut self.batch.swept);
         swept.clear();
+        let targets = snapshot.groups.len() + snapshot.streams.len();
+        swept.resize(targets.div_ceil(64), 0);
+        let mut mark = |targets: &[u32]| {
+            for &t in targets {
+                if let Some(word) = swept.get_mut(t as usize / 64) {
+                    *word |= 1 << (t % 64);
+                }
+            }
+        };
         let sweeps = || snapshot.sweeps.iter().filter(|s| s.phase == phase);
         if sweeps().next().is_none() {
             return swept;
         }
         if self.screened(sweeps(), fields, phase) {
             self.stats.screened += 1;
-            swept.extend(sweeps().flat_map(|s| s.targets.iter().copied()));
-            swept.sort_unstable();
+            sweeps().for_each(|s| mark(&s.targets));
             return swept;
         }
         let head = matches!(phase, Phase::RequestHeaders | Phase::ResponseHeaders);
@@ -112,11 +124,10 @@ impl Scanner<'_> {
                 .batch
                 .run(sweep, (self.scratch, self.stats), remembered)
             {
-                swept.extend_from_slice(&sweep.targets);
+                mark(&sweep.targets);
             }
         }
         self.batch.sort();
-        swept.sort_unstable();
         swept
     }
 
@@ -142,12 +153,11 @@ impl Scanner<'_> {
         let Some((body, content_type)) = fields.raw_body(phase) else {
             return false;
         };
-        let media = content_type.map(media_type).unwrap_or_default();
-        match media.as_slice() {
-            b"multipart/form-data" => return false,
-            b"application/x-www-form-urlencoded" => needs.url = true,
-            _ => {}
+        let is = |media: &[u8]| content_type.is_some_and(|c| is_media_type(c, media));
+        if is(b"multipart/form-data") {
+            return false;
         }
+        needs.url |= is(b"application/x-www-form-urlencoded");
         if body.is_empty() || memchr::memchr(b'\\', body).is_some() {
             return false;
         }

@@ -2,7 +2,8 @@
 //! (RFC 9110 §8.3.1) and a multipart part's `Content-Disposition`
 //! (RFC 6266 §4.1, RFC 7578 §4.2).
 //!
-//! Callers use [`media_type`] to pick a body normalizer and
+//! Callers use [`media_type`] or [`is_media_type`] to pick a body
+//! normalizer and
 //! [`header_param`] to read `boundary`, `name` or `filename`. Nothing here
 //! allocates except the returned copies.
 
@@ -10,11 +11,19 @@ use super::params::trim;
 
 /// The media type essence (`type/subtype`), trimmed and lowercased.
 pub fn media_type(content_type: &[u8]) -> Vec<u8> {
-    let essence = content_type
-        .split(|b| *b == b';')
-        .next()
-        .unwrap_or_default();
-    trim(essence).to_ascii_lowercase()
+    essence(content_type).to_ascii_lowercase()
+}
+
+/// Whether the media type essence of `content_type` is `media` (given in
+/// lower case), without a copy.
+pub fn is_media_type(content_type: &[u8], media: &[u8]) -> bool {
+    essence(content_type).eq_ignore_ascii_case(media)
+}
+
+/// `type/subtype` of a header value, trimmed, as written.
+fn essence(content_type: &[u8]) -> &[u8] {
+    let end = memchr::memchr(b';', content_type).unwrap_or(content_type.len());
+    trim(content_type.get(..end).unwrap_or_default())
 }
 
 /// The first parameter called `name` (compared case-insensitively) of a

@@ -20,7 +20,7 @@
 //! | `application/x-www-form-urlencoded`   | [`parse_urlencoded`]     |
 //! | `multipart/form-data`                 | [`parse_multipart`]      |
 //! | `application/json` and `+json` types  | [`flatten_json`]         |
-//! | `Content-Type`, `Content-Disposition` | [`media_type`], [`header_param`] |
+//! | `Content-Type`, `Content-Disposition` | [`media_type`], [`is_media_type`], [`header_param`] |
 
 mod flags;
 mod json;
@@ -39,7 +39,7 @@ mod tests;
 pub use flags::{Flag, Flags};
 pub use json::flatten_json;
 pub use limits::{Limits, Param};
-pub use media::{header_param, media_type};
+pub use media::{header_param, is_media_type, media_type};
 pub use multipart::{parse_multipart, Part};
 pub use params::{
     cookie_pairs, parse_cookies, parse_query, parse_urlencoded, urlencoded_pairs, Pair,

@@ -116,6 +116,19 @@ fn media_types_and_header_params() {
         b"multipart/form-data"
     );
     assert_eq!(media_type(b"application/json"), b"application/json");
+    // RFC 9110 §8.3.1: type and subtype are case-insensitive; whitespace
+    // around the essence and the parameters do not count.
+    assert!(is_media_type(
+        b" Multipart/Form-Data ; boundary=x",
+        b"multipart/form-data"
+    ));
+    assert!(is_media_type(b"application/json", b"application/json"));
+    assert!(!is_media_type(b"application/jsonx", b"application/json"));
+    assert!(!is_media_type(
+        b"application/json",
+        b"application/x-www-form-urlencoded"
+    ));
+    assert!(!is_media_type(b"", b"application/json"));
 
     let value: &[u8] = br#"form-data; name="a\"b"; filename="C:\dir\f.txt"; x"#;
     assert_eq!(header_param(value, b"NAME").unwrap(), br#"a"b"#);
