@@ -261,13 +261,8 @@ impl Scanner<'_> {
             self.stats.scan_errors += 1;
             return;
         }
-        for &(id, end) in self.found.iter() {
-            let Some(&test) = group.tests.get(id as usize) else {
-                continue;
-            };
-            let at = (group.source, value.name());
-            insp.record(self.stats, test, at, &transformed, end);
-        }
+        let at = (group.source, value.name());
+        self.record_found(insp, &group.tests, at, &transformed);
     }
 
     /// Runs a streaming database over the kept copy of a body.
@@ -306,9 +301,21 @@ impl Scanner<'_> {
         if scanned.is_err() {
             self.stats.scan_errors += 1;
         }
+        self.record_found(insp, &stream.tests, (stream.source, None), &transformed);
+    }
+
+    /// Records each match of the last scan of `text` (a value of `at`)
+    /// as evidence for the test its pattern id stands for in `tests`.
+    fn record_found(
+        &mut self,
+        insp: &mut Inspection,
+        tests: &[u32],
+        at: (Source, Option<&[u8]>),
+        text: &[u8],
+    ) {
         for &(id, end) in self.found.iter() {
-            if let Some(&test) = stream.tests.get(id as usize) {
-                insp.record(self.stats, test, (stream.source, None), &transformed, end);
+            if let Some(&test) = tests.get(id as usize) {
+                insp.record(self.stats, test, at, text, end);
             }
         }
     }
