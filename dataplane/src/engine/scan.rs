@@ -19,6 +19,7 @@
 use std::sync::Arc;
 
 use hyperscan::{Matching, Scratch};
+use memchr::memmem::Finder;
 use smallvec::SmallVec;
 
 use super::batch::Batch;
@@ -158,13 +159,15 @@ impl Scanner<'_> {
             return false;
         }
         needs.url |= is(b"application/x-www-form-urlencoded");
-        if body.is_empty() || memchr::memchr(b'\\', body).is_some() {
+        // A JSON escape, or a percent escape when some chain URL-decodes.
+        let escape = match needs.url {
+            true => memchr::memchr2(b'\\', b'%', body),
+            false => memchr::memchr(b'\\', body),
+        };
+        if body.is_empty() || escape.is_some() {
             return false;
         }
         let plus = needs.url && memchr::memchr(b'+', body).is_some();
-        if needs.url && memchr::memchr(b'%', body).is_some() {
-            return false;
-        }
         if needs.html && memchr::memchr(b'&', body).is_some() && html::decode(body) != body {
             return false;
         }
@@ -183,10 +186,7 @@ impl Scanner<'_> {
             }) = &sweep.screen
             {
                 // The names are searched only when there is no run.
-                let named = || {
-                    let found = |n: &Vec<u8>| holds(body, &spaced, n);
-                    names.iter().any(found)
-                };
+                let named = || names.iter().any(|n| holds(body, &spaced, n));
                 if has_base64_run(body, *run) || named() {
                     return false;
                 }
@@ -361,8 +361,8 @@ fn ends_run(b: u8) -> bool {
 /// Whether the raw `body`, or the same with each `+` read as a space
 /// (`spaced`, empty when the body has no `+`), holds `name`: a form
 /// field's name is written with `+` for its spaces.
-fn holds(body: &[u8], spaced: &[u8], name: &[u8]) -> bool {
-    let found = |text: &[u8]| memchr::memmem::find(text, name).is_some();
+fn holds(body: &[u8], spaced: &[u8], name: &Finder<'_>) -> bool {
+    let found = |text: &[u8]| name.find(text).is_some();
     found(body) || (!spaced.is_empty() && found(spaced))
 }
 

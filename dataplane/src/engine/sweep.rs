@@ -63,6 +63,7 @@ use std::collections::HashMap;
 
 use hyperscan::{BlockDatabase, BlockMode, Pattern as HsPattern, PatternFlags as HsFlags};
 use hyperscan::{Builder, Patterns};
+use memchr::memmem::Finder;
 use palisade_rules::Transform;
 
 use super::compile::PatternTest;
@@ -163,7 +164,7 @@ impl Sweep {
 /// of base64 characters (whitespace allowed between them) long enough to
 /// decode to the pattern's shortest match, or, for a test of named
 /// parameters, if the body holds the name.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Screen {
     /// Some chain URL-decodes (`%XX`, `+`).
     pub(crate) url: bool,
@@ -172,8 +173,9 @@ pub(crate) struct Screen {
     /// For a base64 sweep: the shortest run of base64 characters that can
     /// decode to a match of a test not limited to named parameters.
     pub(crate) base64_run: Option<usize>,
-    /// For a base64 sweep: the parameter names its other tests select.
-    pub(crate) names: Vec<Vec<u8>>,
+    /// For a base64 sweep: the parameter names its other tests select,
+    /// each ready to be searched for.
+    pub(crate) names: Vec<Finder<'static>>,
 }
 
 /// A transform chain of a sweep and the sources read through it.
@@ -409,9 +411,10 @@ impl Planned<'_, '_> {
         let mut screen = Screen::default();
         if chains.iter().all(|c| c.chain == [Transform::Base64Decode]) {
             let mut run = usize::MAX;
+            let mut names = Vec::new();
             for test in swept.iter().flat_map(|t| self.tests_of(*t)) {
-                if let Some(names) = self.names_of(test, phase) {
-                    screen.names.extend(names);
+                if let Some(more) = self.names_of(test, phase) {
+                    names.extend(more);
                     continue;
                 }
                 let expr = self.by_test.get(test as usize).copied().flatten()?;
@@ -421,8 +424,10 @@ impl Planned<'_, '_> {
                 let width = usize::try_from(info.min_width).ok()?;
                 run = run.min((width * 8).div_ceil(6));
             }
-            screen.names.sort_unstable();
-            screen.names.dedup();
+            names.sort_unstable();
+            names.dedup();
+            let finder = |name: Vec<u8>| Finder::new(&name).into_owned();
+            screen.names = names.into_iter().map(finder).collect();
             screen.base64_run = Some(run);
             return Some(screen);
         }
