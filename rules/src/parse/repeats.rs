@@ -68,7 +68,9 @@ fn writes_out(repetition: &Repetition) -> bool {
 /// optional copy, rounded up.
 fn copies(repetition: &Repetition, size: u64) -> u64 {
     let required = u64::from(repetition.min);
-    let optional = repetition.max.map_or(0, |max| u64::from(max) - required);
+    let optional = repetition
+        .max
+        .map_or(0, |max| u64::from(max).saturating_sub(required));
     let tenths = u128::from(required) * 10 + u128::from(optional);
     let tenths_of_size = u128::from(size) * tenths;
     u64::try_from(tenths_of_size.div_ceil(10)).unwrap_or(u64::MAX)
