@@ -168,7 +168,8 @@ fn a_pattern_with_huge_bounded_repeats_is_refused_quickly_at_its_regex() {
     // The second rule's regex starts at line 13, column 33; the first rule
     // is fine, and the whole file is refused for the second.
     let text = "rules:\n  - id: 40\n    kind: signature\n    name: fine\n    severity: low\n    \
-                action: alert\n    match: {field: path, regex: '[a-f0-9]{32}|\\d{1,5}|.{0,200}'}\n  \
+                action: alert\n    \
+                match: {field: path, regex: '[a-f0-9]{32}|\\d{1,5}|.{0,200}'}\n  \
                 - id: 41\n    kind: signature\n    name: t\n    severity: high\n    \
                 action: alert\n    match: {field: path, regex: '(?:a|b){2000}x{3000}'}\n";
     std::fs::write(&file, text).expect("write");
