@@ -69,6 +69,57 @@ fn invalid_config_value_names_the_key() {
 }
 
 #[test]
+fn a_number_past_its_type_names_the_key_value_and_range_at_its_place() {
+    let dir = scratch("err-type-range");
+    let port = "mode: tap\nports:\n  - name: a\n    device: net_null0\n";
+    // An mtu is 68 (RFC 791) to 65535 (a u16), a main lcore 0 to 127
+    // (RTE_MAX_LCORE is 128 in Debian's rte_build_config.h), a rate a u64
+    // (to 2^64 - 1); columns counted by hand.
+    for (name, tail, expected) in [
+        (
+            "mtu.yaml",
+            "    mtu: 70000\n",
+            "ports[0].mtu: 70000 is out of range (68 to 65535) at line 5 column 10",
+        ),
+        (
+            "negative.yaml",
+            "cores:\n  main: -1\n  workers: [1]\n",
+            "cores.main: -1 is out of range (0 to 127) at line 6 column 9",
+        ),
+        (
+            "float.yaml",
+            "guard:\n  source: {packets_per_sec: 1e30}\n",
+            "guard.source.packets_per_sec: 1e30 is out of range (0 to 18446744073709551615) \
+             at line 6 column 29",
+        ),
+    ] {
+        let out = run_config(&dir, name, &format!("{port}{tail}"));
+        fails_with(&out, &[name, expected]);
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("expected u"));
+    }
+}
+
+#[test]
+fn a_duplicate_key_is_placed_at_its_second_occurrence() {
+    let dir = scratch("err-duplicate-key");
+    let port = "mode: tap\nports:\n  - name: a\n    device: net_null0\n";
+    let out = run_config(&dir, "top.yaml", &format!("{port}mode: inline\n"));
+    fails_with(
+        &out,
+        &[
+            "top.yaml",
+            "duplicate key `mode` (first at line 1 column 1) at line 5 column 1",
+        ],
+    );
+    let text = format!("{port}pool:\n  mbufs: 4096\n  mbufs: 8192\n");
+    let out = run_config(&dir, "nested.yaml", &text);
+    fails_with(
+        &out,
+        &["pool: duplicate key `mbufs` (first at line 6 column 3) at line 7 column 3"],
+    );
+}
+
+#[test]
 fn missing_device_names_the_device() {
     let dir = scratch("err-missing-device");
     let text = "mode: inline\nports:\n  - {name: a, device: 'net_af_packet0,iface=palnosuch0'}\n  - {name: b, device: net_null1}\n";

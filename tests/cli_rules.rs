@@ -130,16 +130,16 @@ fn rules_test_refuses_a_bad_rule_file_with_its_place() {
 fn a_pattern_vectorscan_refuses_is_reported_at_its_regex() {
     let dir = scratch("cli-rules-hs");
     let file = dir.join("repeat.yaml");
-    // Vectorscan's bounded repeats stop well below 100000; the regex
-    // starts at line 7, column 33.
+    // Vectorscan refuses a pattern that can never match (a word boundary
+    // between two word characters); the regex starts at line 7, column 33.
     let text = "rules:\n  - id: 36\n    kind: signature\n    name: t\n    severity: high\n    \
-                action: alert\n    match: {field: path, regex: 'a{100000}'}\n";
+                action: alert\n    match: {field: path, regex: 'x\\bx'}\n";
     std::fs::write(&file, text).expect("write");
     let (ok, _, stderr) = validate(&[&file]);
     assert!(!ok);
     assert!(
         stderr.contains(&format!(
-            "{}:7:33: rule 36: pattern `a{{100000}}`",
+            "{}:7:33: rule 36: pattern `x\\bx`: Pattern can never match.",
             file.display()
         )),
         "{stderr}"
@@ -159,6 +159,36 @@ fn a_pattern_vectorscan_refuses_is_reported_at_its_regex() {
         "{doc}"
     );
     assert_eq!(error["rule_id"], 36, "{doc}");
+}
+
+#[test]
+fn a_pattern_with_huge_bounded_repeats_is_refused_quickly_at_its_regex() {
+    let dir = scratch("cli-rules-repeats");
+    let file = dir.join("repeats.yaml");
+    // The second rule's regex starts at line 13, column 33; the first rule
+    // is fine, and the whole file is refused for the second.
+    let text = "rules:\n  - id: 40\n    kind: signature\n    name: fine\n    severity: low\n    \
+                action: alert\n    \
+                match: {field: path, regex: '[a-f0-9]{32}|\\d{1,5}|.{0,200}'}\n  \
+                - id: 41\n    kind: signature\n    name: t\n    severity: high\n    \
+                action: alert\n    match: {field: path, regex: '(?:a|b){2000}x{3000}'}\n";
+    std::fs::write(&file, text).expect("write");
+    let place = format!("{}:13:33: rule 41: regex is too large", file.display());
+    let started = std::time::Instant::now();
+    let (ok, _, stderr) = validate(&[&file]);
+    assert!(!ok);
+    assert!(stderr.contains(&place), "{stderr}");
+    assert!(stderr.contains("limit of 1000"), "{stderr}");
+    assert!(stderr.contains("nothing was loaded"), "{stderr}");
+    // The dataplane refuses the same file, as it does on a reload.
+    let out = run(Command::new(palisade_tests::dataplane_bin())
+        .arg("check-rules")
+        .arg(&file));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains(&place), "{stderr}");
+    // Vectorscan takes seconds over this pattern; it is never reached.
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }
 
 #[test]

@@ -398,9 +398,15 @@ impl Config {
     /// Parses and validates configuration text (rule paths stay as
     /// written).
     pub fn parse(text: &str) -> Result<Config> {
+        if let Some(duplicate) = crate::config_errors::duplicate_key(text) {
+            return Err(duplicate);
+        }
         // serde_yaml's message ends with "at line L column C" except for some
         // top-level keys; those get the line of the key from the text.
         let config: Config = serde_yaml::from_str(text).map_err(|e| {
+            if let Some(range) = crate::config_errors::out_of_range(text, &e) {
+                return range;
+            }
             let message = short_quotes(&e.to_string());
             match e.location() {
                 Some(_) => anyhow::anyhow!("{message}"),

@@ -10,6 +10,7 @@ pub mod bot;
 pub mod capture;
 pub mod capture_input;
 pub mod config;
+mod config_errors;
 pub mod control;
 pub mod decode;
 pub mod eal_args;

@@ -139,6 +139,15 @@
 //! each pattern compiles under its flags and keeps its text as written, so
 //! write it in single quotes, or double quotes with backslashes doubled.
 //!
+//! Bounded repeats are limited, since Vectorscan's compile time grows faster
+//! than their counts: written out, a pattern's repeats may come to at most
+//! 1000 characters and classes. A `{m,n}` repeat counts m copies of what it
+//! repeats plus a tenth of a copy for each of the n - m optional ones
+//! (`x{3000}` counts 3000, `.{0,200}` 20, `\d{1,5}` 2); `{m,}` counts m
+//! copies; repeats inside a repeat are written out too; parts in sequence add
+//! up and of alternatives the largest counts; `*`, `+`, `?` and text outside
+//! repeats count nothing. `(?:a|b){2000}x{3000}` (5000) is refused.
+//!
 //! ## Transforms
 //!
 //! | transform             | effect                                          |
@@ -201,7 +210,7 @@
 //! keys, fields, operators, transforms, kinds, severities and actions with the
 //! closest valid name; values of the wrong type; missing required keys; empty
 //! `all`, `any`, `in` and `cidr` lists and empty literals; patterns that do not
-//! compile; invalid networks and JSON paths; duplicate keys; and duplicate
+//! compile or whose repeats pass the limit above; invalid networks and JSON paths; duplicate keys; and duplicate
 //! rule ids, at the later rule, naming where the id was first defined.
 //! Aliases (`*name`) and more than one YAML document per file are refused.
 //!

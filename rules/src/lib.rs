@@ -18,7 +18,8 @@
 //!   ([`Pattern`]) for the Vectorscan compiler.
 //!
 //! [`value_position`] finds a key path's line and column in any YAML text,
-//! for errors found after parsing (the dataplane's configuration), and
+//! for errors found after parsing (the dataplane's configuration),
+//! [`duplicate_key`] finds a key written twice in any mapping of one, and
 //! [`excerpt`] is what any error quotes of a long value.
 //!
 //! The control plane and the CLI show [`Diagnostics`] to operators as they
@@ -46,7 +47,7 @@ pub use condition::{
 };
 pub use diag::{Diagnostic, Diagnostics, Location};
 pub use field::{Field, JsonPath, JsonSegment};
-pub use locate::value_position;
+pub use locate::{duplicate_key, value_position, DuplicateKey};
 pub use model::{
     Action, Block, BlockVerdict, Mode, Respond, Rule, RuleBody, RuleKind, Severity, Signature,
 };

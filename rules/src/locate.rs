@@ -1,7 +1,8 @@
 //! Where a value sits in a YAML text, by its key path (`queues.rx_desc`,
 //! `ports[1].name`): for errors found after a document was read into
 //! other types (the dataplane's configuration), so that they carry the
-//! same line and column as errors found while reading it.
+//! same line and column as errors found while reading it; and the first
+//! key written twice in a mapping, at both of its places.
 
 use crate::yaml::{self, Node, Value};
 
@@ -24,6 +25,67 @@ pub fn value_position(text: &str, path: &str) -> Option<(u32, u32)> {
     Some((node.mark.line, node.mark.column))
 }
 
+/// A key written twice in one mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key path of the mapping (`pool`, `ports[0]`; empty at the top).
+    pub path: String,
+    /// The key's text.
+    pub key: String,
+    /// 1-based line and column of its first occurrence.
+    pub first: (u32, u32),
+    /// 1-based line and column of its second occurrence.
+    pub second: (u32, u32),
+}
+
+/// Of all keys written twice in a mapping of `text`, the one whose second
+/// occurrence comes first; `None` when there is none or the text is not
+/// YAML this crate reads.
+pub fn duplicate_key(text: &str) -> Option<DuplicateKey> {
+    let root = yaml::parse(text).ok()??;
+    let mut found = Vec::new();
+    duplicates(&root, String::new(), &mut found);
+    found.into_iter().min_by_key(|d| d.second)
+}
+
+/// Adds every repeated key under `node` (at `path`) to `found`.
+fn duplicates(node: &Node, path: String, found: &mut Vec<DuplicateKey>) {
+    match &node.value {
+        Value::Scalar { .. } => {}
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                duplicates(item, format!("{path}[{i}]"), found);
+            }
+        }
+        Value::Map(entries) => {
+            for (n, (key, value)) in entries.iter().enumerate() {
+                let name = scalar(key);
+                let first = entries[..n].iter().find(|(k, _)| scalar(k) == name);
+                if let Some((first, _)) = first {
+                    found.push(DuplicateKey {
+                        path: path.clone(),
+                        key: name.to_owned(),
+                        first: (first.mark.line, first.mark.column),
+                        second: (key.mark.line, key.mark.column),
+                    });
+                }
+                let inner = match path.is_empty() {
+                    true => name.to_owned(),
+                    false => format!("{path}.{name}"),
+                };
+                duplicates(value, inner, found);
+            }
+        }
+    }
+}
+
+fn scalar(node: &Node) -> &str {
+    match &node.value {
+        Value::Scalar { text, .. } => text,
+        _ => "",
+    }
+}
+
 fn member<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
     let Value::Map(entries) = &node.value else {
         return None;
@@ -42,7 +104,7 @@ fn item(node: &Node, index: usize) -> Option<&Node> {
 
 #[cfg(test)]
 mod tests {
-    use super::value_position;
+    use super::{duplicate_key, value_position, DuplicateKey};
 
     const TEXT: &str =
         "mode: inline\nports:\n  - name: a\n    device: x\n  - {name: b, device: y}\n\
@@ -68,5 +130,27 @@ mod tests {
         assert_eq!(value_position(TEXT, "ports[x]"), None);
         assert_eq!(value_position(TEXT, "mode.deeper"), None);
         assert_eq!(value_position("a: [", "a"), None);
+    }
+
+    #[test]
+    fn finds_the_earliest_second_occurrence_at_any_depth() {
+        let found = duplicate_key(TEXT).unwrap();
+        assert_eq!(
+            found,
+            DuplicateKey {
+                path: String::new(),
+                key: "mode".into(),
+                first: (1, 1),
+                second: (8, 1),
+            }
+        );
+        let nested = "a:\n  - {b: 1, c: 2, b: 3}\nd: {e: 1}\nd: 2\n";
+        let found = duplicate_key(nested).unwrap();
+        assert_eq!((found.path.as_str(), found.key.as_str()), ("a[0]", "b"));
+        assert_eq!((found.first, found.second), ((2, 6), (2, 18)));
+        let deeper = "x:\n  y:\n    z: 1\n    z: 2\n";
+        assert_eq!(duplicate_key(deeper).unwrap().path, "x.y");
+        assert_eq!(duplicate_key("a: 1\nb: {a: 2}\n"), None);
+        assert_eq!(duplicate_key("a: ["), None);
     }
 }

@@ -228,6 +228,22 @@ fn regex_that_does_not_compile() {
 }
 
 #[test]
+fn regex_with_huge_bounded_repeats_is_refused_with_the_limit() {
+    // 2000 copies of the class `[ab]` and 3000 of `x`.
+    assert_eq!(
+        in_match("      field: query\n      regex: '(?:a|b){2000}x{3000}'\n"),
+        [
+            "t.yaml:9:14: rule 1: regex is too large: with its repeats written out it comes \
+          to 5000 characters and classes, more than the limit of 1000 (`x{n}` counts n)"
+        ]
+    );
+    for fine in ["\\d{1,5}", "[a-f0-9]{32}", ".{0,200}"] {
+        let text = format!("{HEAD}      field: query\n      regex: '{fine}'\n");
+        assert!(parse_str("t.yaml", &text).is_ok(), "{fine}");
+    }
+}
+
+#[test]
 fn invalid_cidr() {
     assert_eq!(
         in_match(

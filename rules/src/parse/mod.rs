@@ -10,6 +10,7 @@
 mod condition;
 mod operator;
 mod policy;
+mod repeats;
 mod rule;
 
 use crate::diag::{Diagnostics, Location, Mark, Sink};

@@ -7,6 +7,7 @@
 
 use regex::RegexBuilder;
 
+use super::repeats;
 use crate::cidr::Cidr;
 use crate::condition::{Comparison, InList, Literal, Operator, Pattern, PatternFlags};
 use crate::diag::Sink;
@@ -125,7 +126,7 @@ fn pattern(sink: &mut Sink, node: &Node, flags: Flags) -> Option<Pattern> {
         multiline: flags.multiline,
     };
     if let Err(why) = check_pattern(source, flags) {
-        sink.error(node.mark, format!("regex does not compile: {why}"));
+        sink.error(node.mark, why);
         return None;
     }
     Some(Pattern {
@@ -134,7 +135,8 @@ fn pattern(sink: &mut Sink, node: &Node, flags: Flags) -> Option<Pattern> {
     })
 }
 
-/// Why `source` does not compile, in one line.
+/// Why `source` does not compile, or is too large to compile quickly, in
+/// one line.
 fn check_pattern(source: &str, flags: PatternFlags) -> Result<(), String> {
     let parsed = regex_syntax::ParserBuilder::new()
         .case_insensitive(flags.caseless)
@@ -142,9 +144,17 @@ fn check_pattern(source: &str, flags: PatternFlags) -> Result<(), String> {
         .multi_line(flags.multiline)
         .build()
         .parse(source);
-    if let Err(error) = parsed {
-        return Err(syntax_error(source, &error));
+    let hir = parsed.map_err(|error| does_not_compile(syntax_error(source, &error)))?;
+
+    let size = repeats::expanded_size(&hir);
+    if size > repeats::MAX_EXPANDED {
+        return Err(format!(
+            "regex is too large: with its repeats written out it comes to {size} characters \
+             and classes, more than the limit of {} (`x{{n}}` counts n)",
+            repeats::MAX_EXPANDED
+        ));
     }
+
     RegexBuilder::new(source)
         .case_insensitive(flags.caseless)
         .dot_matches_new_line(flags.dotall)
@@ -152,11 +162,17 @@ fn check_pattern(source: &str, flags: PatternFlags) -> Result<(), String> {
         .build()
         .map(drop)
         .map_err(|e| {
-            e.to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
+            does_not_compile(
+                e.to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
         })
+}
+
+fn does_not_compile(why: String) -> String {
+    format!("regex does not compile: {why}")
 }
 
 /// "unclosed group at character 1 of the pattern".
@@ -185,7 +201,7 @@ mod tests {
         let flags = PatternFlags::default();
         assert_eq!(
             check_pattern("ab(c", flags).unwrap_err(),
-            "unclosed group at character 3 of the pattern"
+            "regex does not compile: unclosed group at character 3 of the pattern"
         );
         assert!(check_pattern("é[z-a]", flags)
             .unwrap_err()
@@ -195,8 +211,34 @@ mod tests {
 
     #[test]
     fn oversized_patterns_are_refused_in_one_line() {
-        let huge = "\\w{1000}{1000}";
+        let huge = "\\w{1000}";
         let why = check_pattern(huge, PatternFlags::default()).unwrap_err();
         assert!(!why.contains('\n'), "{why}");
+    }
+
+    #[test]
+    fn huge_bounded_repeats_are_refused_with_the_limit() {
+        let why = check_pattern("(?:a|b){2000}x{3000}", PatternFlags::default()).unwrap_err();
+        assert!(why.starts_with("regex is too large:"), "{why}");
+        assert!(
+            why.contains("5000") && why.contains("limit of 1000"),
+            "{why}"
+        );
+        // At the limit, and the common bounded shapes, are taken.
+        for fine in [
+            "[ab]{10}x{990}",
+            "\\d{1,5}",
+            "[a-f0-9]{32}",
+            ".{0,200}",
+            "(?i)x{1000}",
+        ] {
+            assert_eq!(
+                check_pattern(fine, PatternFlags::default()),
+                Ok(()),
+                "{fine}"
+            );
+        }
+        let over = check_pattern("[ab]{10}x{991}", PatternFlags::default());
+        assert!(over.unwrap_err().contains("1001"));
     }
 }

@@ -1,0 +1,165 @@
+//! How large a pattern becomes once its bounded repeats are written out.
+//!
+//! Vectorscan unrolls a bounded repeat (`x{3000}`) into that many states, and
+//! its compile time grows faster than linearly with them: a pattern such as
+//! `(?:a|b){2000}x{3000}` takes seconds to compile. The parser refuses a
+//! pattern whose repeats write out more than [`MAX_EXPANDED`], so that no
+//! rule file can stall a ruleset load. The size is read from the syntax tree
+//! `regex-syntax` builds under the pattern's flags.
+//!
+//! Copies a match must go through cost Vectorscan far more than optional
+//! ones (`[ab]{10}x{990}` compiles in about as long as `[ab]{10}x{0,9900}y`),
+//! so an optional copy counts a tenth of a required one.
+
+use regex_syntax::hir::{Hir, HirKind, Repetition};
+
+/// The most characters and classes a pattern's repeats may write out. The
+/// slowest shapes found at this size (a class repeat followed by a long
+/// repeat of one character: `[ab]{10}x{990}`, `[ab]{10}x{0,9900}y`) compile
+/// in about half a second; the shipped rules stay under a tenth of it.
+pub(super) const MAX_EXPANDED: u64 = 1000;
+
+/// How many characters and classes the pattern's repeats write out along
+/// its longest path: `{m,n}` counts m copies of everything it repeats
+/// (repeats inside it written out too) plus a tenth of a copy for each of
+/// the n - m optional ones, `{m,}` counts m copies; parts in sequence add
+/// up and of alternatives the largest counts. What stands outside such a
+/// repeat, and `*`, `+` and `?`, add nothing. Saturates instead of
+/// overflowing.
+pub(super) fn expanded_size(hir: &Hir) -> u64 {
+    match hir.kind() {
+        HirKind::Repetition(repetition) if writes_out(repetition) => {
+            copies(repetition, written_size(&repetition.sub))
+        }
+        HirKind::Repetition(repetition) => expanded_size(&repetition.sub),
+        HirKind::Capture(capture) => expanded_size(&capture.sub),
+        HirKind::Concat(parts) => sum(parts, expanded_size),
+        HirKind::Alternation(parts) => longest(parts, expanded_size),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => 0,
+    }
+}
+
+/// The size of `hir`'s longest path with every repeat in it written out:
+/// each literal byte, class and assertion counts one.
+fn written_size(hir: &Hir) -> u64 {
+    match hir.kind() {
+        HirKind::Empty => 0,
+        HirKind::Literal(literal) => literal.0.len() as u64,
+        HirKind::Class(_) | HirKind::Look(_) => 1,
+        HirKind::Capture(capture) => written_size(&capture.sub),
+        HirKind::Repetition(repetition) if writes_out(repetition) => {
+            copies(repetition, written_size(&repetition.sub))
+        }
+        HirKind::Repetition(repetition) => written_size(&repetition.sub),
+        HirKind::Concat(parts) => sum(parts, written_size),
+        HirKind::Alternation(parts) => longest(parts, written_size),
+    }
+}
+
+/// False for `?`, `*`, `+` and `{1}`, which Vectorscan does not unroll.
+fn writes_out(repetition: &Repetition) -> bool {
+    match repetition.max {
+        Some(max) => max > 1,
+        None => repetition.min > 1,
+    }
+}
+
+/// `size` times the required copies, plus a tenth of `size` for each
+/// optional copy, rounded up.
+fn copies(repetition: &Repetition, size: u64) -> u64 {
+    let required = u64::from(repetition.min);
+    let optional = repetition
+        .max
+        .map_or(0, |max| u64::from(max).saturating_sub(required));
+    let tenths = u128::from(required) * 10 + u128::from(optional);
+    let tenths_of_size = u128::from(size) * tenths;
+    u64::try_from(tenths_of_size.div_ceil(10)).unwrap_or(u64::MAX)
+}
+
+fn sum(parts: &[Hir], size: fn(&Hir) -> u64) -> u64 {
+    parts
+        .iter()
+        .fold(0, |total, part| total.saturating_add(size(part)))
+}
+
+fn longest(parts: &[Hir], size: fn(&Hir) -> u64) -> u64 {
+    parts.iter().map(size).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(pattern: &str) -> u64 {
+        expanded_size(&regex_syntax::parse(pattern).unwrap())
+    }
+
+    #[test]
+    fn repeats_multiply_and_sequences_add() {
+        // `a|b` is one class once parsed; `x{3000}` is 3000 copies of `x`.
+        assert_eq!(size("(?:a|b){2000}x{3000}"), 5000);
+        assert_eq!(size("(?:ab|cd){10}"), 20);
+        assert_eq!(size("a{300}|b{200}c{200}"), 400);
+        assert_eq!(size("(?:a{10}b){10}"), 110);
+        assert_eq!(size("x{5,}"), 5);
+        assert_eq!(size("(?:[ab]{3}c)+d"), 3);
+    }
+
+    #[test]
+    fn optional_copies_count_a_tenth() {
+        assert_eq!(size("\\d{1,5}"), 2);
+        assert_eq!(size(".{0,200}"), 20);
+        assert_eq!(size("[ab]{10}x{0,9900}y"), 1000);
+        assert_eq!(size("x{0,5}"), 1);
+        assert_eq!(size("(?:ab){2,4}"), 5);
+    }
+
+    #[test]
+    fn text_outside_repeats_counts_nothing() {
+        assert_eq!(size("abc"), 0);
+        assert_eq!(size("^a+b*c?$"), 0);
+        assert_eq!(size(&"word|".repeat(500)), 0);
+    }
+
+    #[test]
+    fn nested_repeats_saturate() {
+        // 1000^7 passes u64::MAX.
+        let deep = format!("{}a{}", "(?:".repeat(7), "){1000}".repeat(7));
+        assert_eq!(size(&deep), u64::MAX);
+    }
+
+    #[test]
+    fn shipped_rules_stay_under_a_tenth_of_the_limit() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("default");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        let ruleset = crate::load_files(&files).unwrap();
+        let mut largest = (0, String::new());
+        for rule in ruleset.iter() {
+            let crate::RuleBody::Signature(signature) = &rule.body else {
+                continue;
+            };
+            signature.condition.for_each_test(&mut |test| {
+                let crate::Operator::Regex(pattern) = &test.operator else {
+                    return;
+                };
+                let hir = regex_syntax::ParserBuilder::new()
+                    .case_insensitive(pattern.flags.caseless)
+                    .dot_matches_new_line(pattern.flags.dotall)
+                    .multi_line(pattern.flags.multiline)
+                    .build()
+                    .parse(&pattern.source)
+                    .unwrap();
+                largest = largest
+                    .clone()
+                    .max((expanded_size(&hir), pattern.source.clone()));
+            });
+        }
+        assert!(largest.0 * 10 <= MAX_EXPANDED, "{largest:?}");
+        eprintln!("largest shipped repeats: {largest:?}");
+    }
+}
