@@ -144,8 +144,8 @@
 //! 1000 characters and classes. A `{m,n}` repeat counts m copies of what it
 //! repeats plus a tenth of a copy for each of the n - m optional ones
 //! (`x{3000}` counts 3000, `.{0,200}` 20, `\d{1,5}` 2); `{m,}` counts m
-//! copies; repeats inside a repeat are written out too; parts in sequence add
-//! up and of alternatives the largest counts; `*`, `+`, `?` and text outside
+//! copies; repeats inside a repeat are written out too; parts in sequence and
+//! alternatives add up; `*`, `+`, `?` and text outside
 //! repeats count nothing. `(?:a|b){2000}x{3000}` (5000) is refused.
 //!
 //! ## Transforms

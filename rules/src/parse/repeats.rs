@@ -16,14 +16,14 @@ use regex_syntax::hir::{Hir, HirKind, Repetition};
 /// The most characters and classes a pattern's repeats may write out. The
 /// slowest shapes found at this size (a class repeat followed by a long
 /// repeat of one character: `[ab]{10}x{990}`, `[ab]{10}x{0,9900}y`) compile
-/// in about half a second; the shipped rules stay under a tenth of it.
+/// in about half a second; the shipped rules stay under a quarter of it.
 pub(super) const MAX_EXPANDED: u64 = 1000;
 
-/// How many characters and classes the pattern's repeats write out along
-/// its longest path: `{m,n}` counts m copies of everything it repeats
-/// (repeats inside it written out too) plus a tenth of a copy for each of
-/// the n - m optional ones, `{m,}` counts m copies; parts in sequence add
-/// up and of alternatives the largest counts. What stands outside such a
+/// How many characters and classes the pattern's repeats write out:
+/// `{m,n}` counts m copies of everything it repeats (repeats inside it
+/// written out too) plus a tenth of a copy for each of the n - m optional
+/// ones, `{m,}` counts m copies; parts in sequence and alternatives add up
+/// (Vectorscan builds states for every alternative). What stands outside such a
 /// repeat, and `*`, `+` and `?`, add nothing. Saturates instead of
 /// overflowing.
 pub(super) fn expanded_size(hir: &Hir) -> u64 {
@@ -34,13 +34,13 @@ pub(super) fn expanded_size(hir: &Hir) -> u64 {
         HirKind::Repetition(repetition) => expanded_size(&repetition.sub),
         HirKind::Capture(capture) => expanded_size(&capture.sub),
         HirKind::Concat(parts) => sum(parts, expanded_size),
-        HirKind::Alternation(parts) => longest(parts, expanded_size),
+        HirKind::Alternation(parts) => sum(parts, expanded_size),
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => 0,
     }
 }
 
-/// The size of `hir`'s longest path with every repeat in it written out:
-/// each literal byte, class and assertion counts one.
+/// The size of `hir` with every repeat in it written out: each literal
+/// byte, class and assertion counts one, alternatives add up.
 fn written_size(hir: &Hir) -> u64 {
     match hir.kind() {
         HirKind::Empty => 0,
@@ -52,7 +52,7 @@ fn written_size(hir: &Hir) -> u64 {
         }
         HirKind::Repetition(repetition) => written_size(&repetition.sub),
         HirKind::Concat(parts) => sum(parts, written_size),
-        HirKind::Alternation(parts) => longest(parts, written_size),
+        HirKind::Alternation(parts) => sum(parts, written_size),
     }
 }
 
@@ -82,10 +82,6 @@ fn sum(parts: &[Hir], size: fn(&Hir) -> u64) -> u64 {
         .fold(0, |total, part| total.saturating_add(size(part)))
 }
 
-fn longest(parts: &[Hir], size: fn(&Hir) -> u64) -> u64 {
-    parts.iter().map(size).max().unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,11 +94,23 @@ mod tests {
     fn repeats_multiply_and_sequences_add() {
         // `a|b` is one class once parsed; `x{3000}` is 3000 copies of `x`.
         assert_eq!(size("(?:a|b){2000}x{3000}"), 5000);
-        assert_eq!(size("(?:ab|cd){10}"), 20);
-        assert_eq!(size("a{300}|b{200}c{200}"), 400);
+        assert_eq!(size("(?:ab|cd){10}"), 40);
+        assert_eq!(size("a{300}|b{200}c{200}"), 700);
         assert_eq!(size("(?:a{10}b){10}"), 110);
         assert_eq!(size("x{5,}"), 5);
         assert_eq!(size("(?:[ab]{3}c)+d"), 3);
+    }
+
+    /// Ten alternatives each at the limit compile ten times as long as
+    /// one (measured: about 5 s of CPU against 0.5 s), so they add up.
+    #[test]
+    fn alternatives_add_up() {
+        let one = "[ab]{10}xx{985}";
+        assert_eq!(size(one), 995);
+        let ten: Vec<String> = (b'a'..=b'j')
+            .map(|c| one.replace('x', &char::from(c).to_string()))
+            .collect();
+        assert_eq!(size(&format!("(?:{})", ten.join("|"))), 9950);
     }
 
     #[test]
@@ -129,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn shipped_rules_stay_under_a_tenth_of_the_limit() {
+    fn shipped_rules_stay_under_a_quarter_of_the_limit() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("default");
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -159,7 +167,7 @@ mod tests {
                     .max((expanded_size(&hir), pattern.source.clone()));
             });
         }
-        assert!(largest.0 * 10 <= MAX_EXPANDED, "{largest:?}");
+        assert!(largest.0 * 4 <= MAX_EXPANDED, "{largest:?}");
         eprintln!("largest shipped repeats: {largest:?}");
     }
 }
