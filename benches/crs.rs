@@ -26,7 +26,8 @@
 //! a response file with no such response is skipped and counted.
 //!
 //! Run: `benches/crs.sh` or `cargo bench --bench crs`. `CRS_VERBOSE=1`
-//! lists each miss and possible false positive with its request. Skips
+//! lists each hit with the default rules that held, and each miss and
+//! possible false positive with its request. Skips
 //! with a message when the corpus is absent (`PALISADE_CORPUS` moves it).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -189,13 +190,17 @@ fn main() {
                             t.flagged += usize::from(flagged);
                             t.expected_pl1 += usize::from(pl1);
                             t.flagged_pl1 += usize::from(pl1 && flagged);
-                            if verbose && !flagged {
+                            if verbose {
                                 let pl = in_class.iter().filter_map(|id| levels.get(id)).min();
-                                println!(
-                                    "MISS {class} PL{} {label} expects {in_class:?}: {}",
-                                    pl.map_or("?".to_owned(), |p| p.to_string()),
-                                    preview(&request)
-                                );
+                                let pl = pl.map_or("?".to_owned(), |p| p.to_string());
+                                if flagged {
+                                    println!("HIT {class} PL{pl} {label} ours {ours:?}");
+                                } else {
+                                    println!(
+                                        "MISS {class} PL{pl} {label} expects {in_class:?}: {}",
+                                        preview(&request)
+                                    );
+                                }
                             }
                         }
                         let quiet = must_not.iter().any(|&id| file_of(id) == class);

@@ -5,8 +5,8 @@
 # expects to stay quiet that they flag. Skips when the corpus is absent.
 #
 # Usage: benches/crs.sh   Environment: PALISADE_CORPUS (default
-# ../shared/corpus), CRS_VERBOSE=1 lists every miss and possible false
-# positive.
+# ../shared/corpus), CRS_VERBOSE=1 lists every hit with the rules that held,
+# and every miss and possible false positive with its request.
 # Output: a summary line, then a markdown table (lines starting "|").
 set -euo pipefail
 
