@@ -141,10 +141,9 @@
 //!
 //! Bounded repeats are limited, since Vectorscan's compile time grows faster
 //! than their counts: written out, a pattern's repeats may come to at most
-//! 1000 characters and classes. A `{m,n}` repeat counts m copies of what it
-//! repeats plus a tenth of a copy for each of the n - m optional ones
-//! (`x{3000}` counts 3000, `.{0,200}` 20, `\d{1,5}` 2); `{m,}` counts m
-//! copies; repeats inside a repeat are written out too; parts in sequence and
+//! 1000 characters and classes. A `{m,n}` repeat counts n copies of what it
+//! repeats (`x{3000}` counts 3000, `.{0,200}` 200, `\d{1,5}` 5); `{m,}`
+//! counts m copies; repeats inside a repeat are written out too; parts in sequence and
 //! alternatives add up; `*`, `+`, `?` and text outside
 //! repeats count nothing. `(?:a|b){2000}x{3000}` (5000) is refused.
 //!

@@ -4,6 +4,8 @@
 //! same line and column as errors found while reading it; and the first
 //! key written twice in a mapping, at both of its places.
 
+use std::collections::HashMap;
+
 use crate::yaml::{self, Node, Value};
 
 /// The 1-based line and column where the value at `path` starts, or
@@ -58,10 +60,13 @@ fn duplicates(node: &Node, path: String, found: &mut Vec<DuplicateKey>) {
             }
         }
         Value::Map(entries) => {
-            for (n, (key, value)) in entries.iter().enumerate() {
+            // The first key of each name, so that a mapping of many keys
+            // is checked in one pass.
+            let mut seen: HashMap<&str, &Node> = HashMap::with_capacity(entries.len());
+            for (key, value) in entries {
                 let name = scalar(key);
-                let first = entries[..n].iter().find(|(k, _)| scalar(k) == name);
-                if let Some((first, _)) = first {
+                let first = *seen.entry(name).or_insert(key);
+                if !std::ptr::eq(first, key) {
                     found.push(DuplicateKey {
                         path: path.clone(),
                         key: name.to_owned(),

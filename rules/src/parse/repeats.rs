@@ -7,22 +7,21 @@
 //! rule file can stall a ruleset load. The size is read from the syntax tree
 //! `regex-syntax` builds under the pattern's flags.
 //!
-//! Copies a match must go through cost Vectorscan far more than optional
-//! ones (`[ab]{10}x{990}` compiles in about as long as `[ab]{10}x{0,9900}y`),
-//! so an optional copy counts a tenth of a required one.
+//! An optional copy counts as much as a required one: nested optional
+//! repeats (`(?:(?:[a-z]{0,10}){0,10}){0,10}`) write out every copy too.
 
 use regex_syntax::hir::{Hir, HirKind, Repetition};
 
 /// The most characters and classes a pattern's repeats may write out. The
-/// slowest shapes found at this size (a class repeat followed by a long
-/// repeat of one character: `[ab]{10}x{990}`, `[ab]{10}x{0,9900}y`) compile
-/// in about half a second; the shipped rules stay under a quarter of it.
+/// slowest shape found at this size (a class repeat followed by a long
+/// repeat of one character, `[ab]{10}x{990}`) compiles in about half a
+/// second; the shipped rules stay under two thirds of it.
 pub(super) const MAX_EXPANDED: u64 = 1000;
 
 /// How many characters and classes the pattern's repeats write out:
-/// `{m,n}` counts m copies of everything it repeats (repeats inside it
-/// written out too) plus a tenth of a copy for each of the n - m optional
-/// ones, `{m,}` counts m copies; parts in sequence and alternatives add up
+/// `{m,n}` counts n copies of everything it repeats (repeats inside it
+/// written out too), `{m,}` counts m copies; parts in sequence and
+/// alternatives add up
 /// (Vectorscan builds states for every alternative). What stands outside such a
 /// repeat, and `*`, `+` and `?`, add nothing. Saturates instead of
 /// overflowing.
@@ -64,16 +63,11 @@ fn writes_out(repetition: &Repetition) -> bool {
     }
 }
 
-/// `size` times the required copies, plus a tenth of `size` for each
-/// optional copy, rounded up.
+/// `size` times the copies a repeat may write out: its maximum, or its
+/// minimum when it has none.
 fn copies(repetition: &Repetition, size: u64) -> u64 {
-    let required = u64::from(repetition.min);
-    let optional = repetition
-        .max
-        .map_or(0, |max| u64::from(max).saturating_sub(required));
-    let tenths = u128::from(required) * 10 + u128::from(optional);
-    let tenths_of_size = u128::from(size) * tenths;
-    u64::try_from(tenths_of_size.div_ceil(10)).unwrap_or(u64::MAX)
+    let copies = repetition.max.unwrap_or(repetition.min);
+    size.saturating_mul(u64::from(copies))
 }
 
 fn sum(parts: &[Hir], size: fn(&Hir) -> u64) -> u64 {
@@ -114,12 +108,15 @@ mod tests {
     }
 
     #[test]
-    fn optional_copies_count_a_tenth() {
-        assert_eq!(size("\\d{1,5}"), 2);
-        assert_eq!(size(".{0,200}"), 20);
-        assert_eq!(size("[ab]{10}x{0,9900}y"), 1000);
-        assert_eq!(size("x{0,5}"), 1);
-        assert_eq!(size("(?:ab){2,4}"), 5);
+    fn optional_copies_count_in_full() {
+        assert_eq!(size("\\d{1,5}"), 5);
+        assert_eq!(size(".{0,200}"), 200);
+        assert_eq!(size("[ab]{10}x{0,9900}y"), 9910);
+        assert_eq!(size("x{0,5}"), 5);
+        assert_eq!(size("(?:ab){2,4}"), 8);
+        // Vectorscan writes out every copy of nested optional repeats:
+        // this one took 3.6 s to compile when optional copies counted less.
+        assert_eq!(size("a(?:(?:(?:[a-z]{0,10}){0,10}){0,10}){0,10}b"), 10_000);
     }
 
     #[test]
@@ -137,7 +134,7 @@ mod tests {
     }
 
     #[test]
-    fn shipped_rules_stay_under_a_quarter_of_the_limit() {
+    fn shipped_rules_stay_under_two_thirds_of_the_limit() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("default");
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -167,7 +164,7 @@ mod tests {
                     .max((expanded_size(&hir), pattern.source.clone()));
             });
         }
-        assert!(largest.0 * 4 <= MAX_EXPANDED, "{largest:?}");
+        assert!(largest.0 * 3 <= MAX_EXPANDED * 2, "{largest:?}");
         eprintln!("largest shipped repeats: {largest:?}");
     }
 }
