@@ -398,6 +398,11 @@ impl Config {
     /// Parses and validates configuration text (rule paths stay as
     /// written).
     pub fn parse(text: &str) -> Result<Config> {
+        // A byte-order mark some editors write is not part of the YAML.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some(deep) = crate::config_errors::too_deep(text) {
+            return Err(deep);
+        }
         if let Some(duplicate) = crate::config_errors::duplicate_key(text) {
             return Err(duplicate);
         }

@@ -27,6 +27,54 @@ pub(crate) fn duplicate_key(text: &str) -> Option<Error> {
     ))
 }
 
+/// The deepest nesting of flow collections (`[`, `{`) a configuration may
+/// have; real ones stay under five, and serde_yaml takes time that grows
+/// with the square of the depth.
+const MAX_DEPTH: usize = 64;
+
+/// A refusal of `text` when its flow collections nest deeper than
+/// [`MAX_DEPTH`], at the bracket that goes past it. Quoted scalars inside
+/// flow collections and comments are skipped; nesting by indentation is not
+/// counted (a deep one takes a file whose size grows with the square of
+/// the depth, which reading bounds).
+pub(crate) fn too_deep(text: &str) -> Option<Error> {
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut comment = false;
+    let mut previous = '\n';
+    for c in text.chars() {
+        column += 1;
+        if c == '\n' {
+            (line, column, comment) = (line + 1, 0, false);
+        }
+        match (quote, comment) {
+            (_, true) => {}
+            (Some('"'), _) if escaped => escaped = false,
+            (Some('"'), _) if c == '\\' => escaped = true,
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, _) => match c {
+                '#' if previous.is_whitespace() => comment = true,
+                '\'' | '"' if depth > 0 => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some(anyhow!(
+                            "collections nested deeper than {MAX_DEPTH} levels \
+                             at line {line} column {column}"
+                        ));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = c;
+    }
+    None
+}
+
 /// serde_yaml's refusal of a number outside its key's integer type,
 /// reworded: `pool.mbufs: -1 is out of range (1024 to 16777216) at line 6
 /// column 10`. The range is the one the key's own check enforces when it
@@ -160,12 +208,50 @@ fn written_at(text: &str, line: usize, column: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn flow_collections_past_the_depth_are_refused_at_the_bracket() {
+        let deep = format!("eal_args: {}{}\n", "[".repeat(200_000), "]".repeat(200_000));
+        let start = std::time::Instant::now();
+        let refused = too_deep(&deep).map(|e| e.to_string());
+        assert_eq!(
+            refused.as_deref(),
+            Some("collections nested deeper than 64 levels at line 1 column 75")
+        );
+        assert!(start.elapsed().as_secs() < 1);
+        let nested = format!("{}1{}", "{a: ".repeat(65), "}".repeat(65));
+        assert!(too_deep(&format!("inspection: {nested}\n")).is_some());
+        let fine = format!("inspection: {}1{}\n", "{a: ".repeat(64), "}".repeat(64));
+        assert!(too_deep(&fine).is_none());
+    }
+
+    #[test]
+    fn brackets_in_quotes_and_comments_do_not_count() {
+        let brackets = "[".repeat(100);
+        let text = format!(
+            "eal_args: ['{brackets}', \"{brackets}\\\" {brackets}\"]\n# {brackets}\nmode: tap\n"
+        );
+        assert!(too_deep(&text).is_none(), "{text}");
+    }
+
     use super::*;
 
     const PORT: &str = "mode: tap\nports:\n  - name: a\n    device: net_null0\n";
 
     fn refusal(text: &str) -> String {
         format!("{:#}", Config::parse(text).unwrap_err())
+    }
+
+    /// Some editors start a file with a byte-order mark (U+FEFF); YAML 1.2
+    /// §5.2 allows it, and it is no part of the first key.
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let plain = Config::parse(PORT).expect("parses");
+        let marked = Config::parse(&format!("\u{feff}{PORT}")).expect("parses");
+        assert_eq!(marked.ports.len(), plain.ports.len());
+        let bad = refusal(&format!("\u{feff}{PORT}bogus: 1\n"));
+        assert!(bad.contains("unknown field `bogus`"), "{bad}");
+        assert!(bad.contains("line 5 column 1"), "{bad}");
     }
 
     #[test]

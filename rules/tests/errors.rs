@@ -244,6 +244,20 @@ fn regex_with_huge_bounded_repeats_is_refused_with_the_limit() {
 }
 
 #[test]
+fn regex_with_a_nul_character_is_refused_at_the_regex() {
+    // YAML's "\0" escape (YAML 1.2 §5.7) puts a NUL in the pattern.
+    assert_eq!(
+        in_match("      field: query\n      regex: \"ab\\0c\"\n"),
+        [
+            "t.yaml:9:14: rule 1: regex holds a NUL character (at character 3), which \
+             Vectorscan cannot take; write it as `\\x00`"
+        ]
+    );
+    let text = format!("{HEAD}      field: query\n      regex: 'ab\\x00c'\n");
+    assert!(parse_str("t.yaml", &text).is_ok());
+}
+
+#[test]
 fn invalid_cidr() {
     assert_eq!(
         in_match(

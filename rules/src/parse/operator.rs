@@ -138,6 +138,13 @@ fn pattern(sink: &mut Sink, node: &Node, flags: Flags) -> Option<Pattern> {
 /// Why `source` does not compile, or is too large to compile quickly, in
 /// one line.
 fn check_pattern(source: &str, flags: PatternFlags) -> Result<(), String> {
+    if let Some(at) = source.find('\0') {
+        return Err(format!(
+            "regex holds a NUL character (at character {}), which Vectorscan cannot take; \
+             write it as `\\x00`",
+            source[..at].chars().count() + 1
+        ));
+    }
     let parsed = regex_syntax::ParserBuilder::new()
         .case_insensitive(flags.caseless)
         .dot_matches_new_line(flags.dotall)
