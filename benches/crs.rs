@@ -235,40 +235,42 @@ fn main() {
         } else {
             String::new()
         };
-        println!(
-            "| {class} | {name}{skipped} | {} | {} | {} | {} | {} | {} |",
-            t.expected,
-            ratio(t.flagged, t.expected),
-            t.expected_pl1,
-            ratio(t.flagged_pl1, t.expected_pl1),
-            if response_file {
-                "-".to_owned()
-            } else {
-                t.must_not.to_string()
-            },
-            if response_file {
-                "-".to_owned()
-            } else {
-                t.false_pos.to_string()
-            },
+        row(
+            &class.to_string(),
+            &format!("{name}{skipped}"),
+            &t,
+            !response_file,
         );
         if !response_file {
-            total.expected += t.expected;
-            total.flagged += t.flagged;
-            total.expected_pl1 += t.expected_pl1;
-            total.flagged_pl1 += t.flagged_pl1;
-            total.must_not += t.must_not;
-            total.false_pos += t.false_pos;
+            total.add(&t);
         }
     }
+    row("930-944", "all request classes", &total, true);
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.expected += other.expected;
+        self.flagged += other.flagged;
+        self.expected_pl1 += other.expected_pl1;
+        self.flagged_pl1 += other.flagged_pl1;
+        self.must_not += other.must_not;
+        self.false_pos += other.false_pos;
+    }
+}
+
+/// One markdown row; the must-not columns only for request classes.
+fn row(class: &str, name: &str, t: &Tally, requests: bool) {
+    let (must_not, false_pos) = match requests {
+        true => (t.must_not.to_string(), t.false_pos.to_string()),
+        false => ("-".to_owned(), "-".to_owned()),
+    };
     println!(
-        "| 930-944 | all request classes | {} | {} | {} | {} | {} | {} |",
-        total.expected,
-        ratio(total.flagged, total.expected),
-        total.expected_pl1,
-        ratio(total.flagged_pl1, total.expected_pl1),
-        total.must_not,
-        total.false_pos
+        "| {class} | {name} | {} | {} | {} | {} | {must_not} | {false_pos} |",
+        t.expected,
+        ratio(t.flagged, t.expected),
+        t.expected_pl1,
+        ratio(t.flagged_pl1, t.expected_pl1),
     );
 }
 
