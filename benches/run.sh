@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # benches/run.sh: runs every benchmark of the project (each benches/*.sh
 # besides this one) and writes a markdown report: each figure beside its
-# baseline measured in the same run, the ratio, and the machine it ran on.
+# baseline measured in the same run, the ratio, and the machine it ran on;
+# then the default ruleset's detection table against the CRS tests.
 #
 # Usage: benches/run.sh [REPORT.md]   (default target/bench-report.md)
 set -euo pipefail
@@ -26,10 +27,18 @@ mkdir -p "$(dirname "$report")"
 } >"$report"
 
 for bench in benches/*.sh; do
-    [[ $bench == benches/run.sh ]] && continue
+    # crs.sh is a detection table, not a speed figure: it gets its own section.
+    [[ $bench == benches/run.sh || $bench == benches/crs.sh ]] && continue
     echo "== $bench" >&2
     "$bench" | tee /dev/stderr | grep '^|' >>"$report"
 done
+echo "== benches/crs.sh" >&2
+{
+    echo
+    echo "## Default ruleset against the OWASP CRS regression tests"
+    echo
+    benches/crs.sh | tee /dev/stderr | grep -E '^(\||crs:)' || true
+} >>"$report"
 echo >&2
 echo "report written to $report" >&2
 cat "$report"
