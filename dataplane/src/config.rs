@@ -626,13 +626,17 @@ impl Config {
 fn place(text: &str, error: anyhow::Error) -> anyhow::Error {
     let message = format!("{error:#}");
     let path = message.split(": ").next().unwrap_or_default();
-    let is_path = path
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
-    match palisade_rules::value_position(text, path).filter(|_| is_path) {
+    match palisade_rules::value_position(text, path).filter(|_| is_key_path(path)) {
         Some((line, column)) => anyhow::anyhow!("{message} at line {line} column {column}"),
         None => error,
     }
+}
+
+/// Whether the start of a message is a key path (`pool.mbufs`,
+/// `ports[0].mtu`) rather than prose.
+pub(crate) fn is_key_path(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
 }
 
 /// A serde message with each `quoted` value cut to a short one-line

@@ -7,7 +7,7 @@
 
 use anyhow::{anyhow, Error};
 
-use crate::config::Config;
+use crate::config::{is_key_path, Config};
 
 /// The first key written twice in one mapping of `text`, or `None`. Text
 /// the rule crate's YAML reader does not take (anchors, several
@@ -85,11 +85,8 @@ pub(crate) fn out_of_range(text: &str, error: &serde_yaml::Error) -> Option<Erro
     let message = error.to_string();
     let message = message.strip_suffix(&format!(" at line {line} column {column}"))?;
     let (key, reason) = message.split_once(": ")?;
-    let is_path = key
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
     let (what, type_name) = reason.rsplit_once(", expected ")?;
-    let (lo, hi) = integer_range(type_name).filter(|_| is_path)?;
+    let (lo, hi) = integer_range(type_name).filter(|_| is_key_path(key))?;
 
     // serde_yaml's own rendering of the value, then the text as written.
     let read = what.split('`').nth(1)?;
@@ -212,13 +209,11 @@ mod tests {
     #[test]
     fn flow_collections_past_the_depth_are_refused_at_the_bracket() {
         let deep = format!("eal_args: {}{}\n", "[".repeat(200_000), "]".repeat(200_000));
-        let start = std::time::Instant::now();
         let refused = too_deep(&deep).map(|e| e.to_string());
         assert_eq!(
             refused.as_deref(),
             Some("collections nested deeper than 64 levels at line 1 column 75")
         );
-        assert!(start.elapsed().as_secs() < 1);
         let nested = format!("{}1{}", "{a: ".repeat(65), "}".repeat(65));
         assert!(too_deep(&format!("inspection: {nested}\n")).is_some());
         let fine = format!("inspection: {}1{}\n", "{a: ".repeat(64), "}".repeat(64));

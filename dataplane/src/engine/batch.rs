@@ -79,9 +79,6 @@ pub(crate) struct Batch {
     passes: Vec<Pass>,
     /// (target, value index) pairs to scan exactly, sorted.
     pub(crate) found: Vec<(u32, u32)>,
-    /// The targets of a phase's sweeps that named their values, as bits
-    /// (kept here so that its buffer is reused).
-    pub(crate) swept: Vec<u64>,
     /// Per raw value, whether the sweep named it.
     reported: Vec<bool>,
     /// Head values found clean before.

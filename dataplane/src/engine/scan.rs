@@ -25,7 +25,7 @@ use smallvec::SmallVec;
 use super::batch::Batch;
 use super::extract::{TxFields, Value};
 use super::html;
-use super::inspection::Inspection;
+use super::inspection::{Bits, Inspection};
 use super::matcher::MatcherStats;
 use super::snapshot::{Group, Snapshot, StreamGroup};
 use super::source::{Phase, Source};
@@ -57,16 +57,12 @@ impl Scanner<'_> {
         self.batch.clean.begin(&snapshot);
         let swept = self.sweeps(&snapshot, insp, fields, phase);
         let pairs = std::mem::take(&mut self.batch.found);
-        let is_swept = |target: u32| {
-            let word = swept.get(target as usize / 64).copied().unwrap_or(0);
-            word >> (target % 64) & 1 == 1
-        };
 
         let groups = snapshot.groups.len();
         let of_phase = snapshot.phase_targets.get(phase.index());
         for &target in of_phase.into_iter().flatten() {
             let t = target as usize;
-            let values = match is_swept(target) {
+            let values = match swept.get(t) {
                 true if !names(&pairs, target) => continue,
                 true => Values::Only(&pairs),
                 false => Values::All,
@@ -80,7 +76,6 @@ impl Scanner<'_> {
             }
         }
         self.batch.found = pairs;
-        self.batch.swept = swept;
     }
 
     /// Runs the sweeps of `phase`; the set of targets whose pairs they
@@ -91,19 +86,10 @@ impl Scanner<'_> {
         insp: &Inspection,
         fields: &mut TxFields<'_>,
         phase: Phase,
-    ) -> Vec<u64> {
+    ) -> Bits {
         self.batch.clear();
-        let mut swept = std::mem::take(&mut self.batch.swept);
-        swept.clear();
-        let targets = snapshot.groups.len() + snapshot.streams.len();
-        swept.resize(targets.div_ceil(64), 0);
-        let mut mark = |targets: &[u32]| {
-            for &t in targets {
-                if let Some(word) = swept.get_mut(t as usize / 64) {
-                    *word |= 1 << (t % 64);
-                }
-            }
-        };
+        let mut swept = Bits::new(snapshot.groups.len() + snapshot.streams.len());
+        let mut mark = |targets: &[u32]| targets.iter().for_each(|t| swept.set(*t as usize));
         let sweeps = || snapshot.sweeps.iter().filter(|s| s.phase == phase);
         if sweeps().next().is_none() {
             return swept;

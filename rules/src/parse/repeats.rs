@@ -21,37 +21,32 @@ pub(super) const MAX_EXPANDED: u64 = 1000;
 /// How many characters and classes the pattern's repeats write out:
 /// `{m,n}` counts n copies of everything it repeats (repeats inside it
 /// written out too), `{m,}` counts m copies; parts in sequence and
-/// alternatives add up
-/// (Vectorscan builds states for every alternative). What stands outside such a
-/// repeat, and `*`, `+` and `?`, add nothing. Saturates instead of
-/// overflowing.
+/// alternatives add up (Vectorscan builds states for every alternative).
+/// What stands outside such a repeat, and `*`, `+` and `?`, add nothing.
+/// Saturates instead of overflowing.
 pub(super) fn expanded_size(hir: &Hir) -> u64 {
-    match hir.kind() {
-        HirKind::Repetition(repetition) if writes_out(repetition) => {
-            copies(repetition, written_size(&repetition.sub))
-        }
-        HirKind::Repetition(repetition) => expanded_size(&repetition.sub),
-        HirKind::Capture(capture) => expanded_size(&capture.sub),
-        HirKind::Concat(parts) => sum(parts, expanded_size),
-        HirKind::Alternation(parts) => sum(parts, expanded_size),
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => 0,
-    }
+    size(hir, false)
 }
 
-/// The size of `hir` with every repeat in it written out: each literal
-/// byte, class and assertion counts one, alternatives add up.
-fn written_size(hir: &Hir) -> u64 {
+/// The size of `hir` with its repeats written out. Inside a repeat that
+/// is written out (`inside`), each literal byte, class and assertion
+/// counts one; outside, nothing but such repeats counts.
+fn size(hir: &Hir, inside: bool) -> u64 {
+    let parts = |parts: &[Hir]| {
+        parts
+            .iter()
+            .fold(0u64, |total, part| total.saturating_add(size(part, inside)))
+    };
     match hir.kind() {
-        HirKind::Empty => 0,
-        HirKind::Literal(literal) => literal.0.len() as u64,
-        HirKind::Class(_) | HirKind::Look(_) => 1,
-        HirKind::Capture(capture) => written_size(&capture.sub),
         HirKind::Repetition(repetition) if writes_out(repetition) => {
-            copies(repetition, written_size(&repetition.sub))
+            copies(repetition, size(&repetition.sub, true))
         }
-        HirKind::Repetition(repetition) => written_size(&repetition.sub),
-        HirKind::Concat(parts) => sum(parts, written_size),
-        HirKind::Alternation(parts) => sum(parts, written_size),
+        HirKind::Repetition(repetition) => size(&repetition.sub, inside),
+        HirKind::Capture(capture) => size(&capture.sub, inside),
+        HirKind::Concat(list) | HirKind::Alternation(list) => parts(list),
+        HirKind::Literal(literal) if inside => literal.0.len() as u64,
+        HirKind::Class(_) | HirKind::Look(_) if inside => 1,
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => 0,
     }
 }
 
@@ -68,12 +63,6 @@ fn writes_out(repetition: &Repetition) -> bool {
 fn copies(repetition: &Repetition, size: u64) -> u64 {
     let copies = repetition.max.unwrap_or(repetition.min);
     size.saturating_mul(u64::from(copies))
-}
-
-fn sum(parts: &[Hir], size: fn(&Hir) -> u64) -> u64 {
-    parts
-        .iter()
-        .fold(0, |total, part| total.saturating_add(size(part)))
 }
 
 #[cfg(test)]

@@ -35,6 +35,8 @@ pub fn parse_urlencoded(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
 /// [`parse_urlencoded`] as borrowed pairs.
 pub fn urlencoded_pairs<'i>(body: &'i [u8], limits: &Limits) -> (Vec<Pair<'i>>, Flags) {
     let mut sink = Sink::new(limits);
+    // One vectorised count of the separators costs less than the
+    // reallocations of a list grown pair by pair.
     let pieces = memchr::memchr_iter(b'&', body).count() + 1;
     sink.pairs.reserve_exact(pieces.min(limits.max_params));
     for piece in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
