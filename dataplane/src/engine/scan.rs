@@ -94,6 +94,15 @@ impl Scanner<'_> {
         if sweeps().next().is_none() {
             return swept;
         }
+        // Every source of a body phase is read from its body: without one,
+        // no sweep has a value to report on.
+        if fields
+            .raw_body(phase)
+            .is_some_and(|(body, _)| body.is_empty())
+        {
+            sweeps().for_each(|s| mark(&s.targets));
+            return swept;
+        }
         if self.screened(sweeps(), fields, phase) {
             self.stats.screened += 1;
             sweeps().for_each(|s| mark(&s.targets));

@@ -123,3 +123,29 @@ fn lowercased_chains_are_swept_caseless_and_others_keep_case() {
     let tx = super::get("/", "\r\nUser-Agent: Nikto");
     assert_eq!(inspect(&mut m, &tx).0, [6]);
 }
+
+#[test]
+fn a_body_phase_without_a_body_scans_nothing_yet_its_rules_are_decided() {
+    let rules = [
+        sig(
+            7,
+            "",
+            "field: request-json\nname: '$.*'\nregex: 'union\\s+select'",
+        ),
+        sig(8, "", "not:\n  field: request-body\n  contains: '{'"),
+    ];
+    let mut m = matcher(&rules);
+    let before = m.stats().scans;
+    let hits = m.inspect_transaction(&super::get("/api?q=1", ""), client());
+    let ids: Vec<u64> = hits.iter().map(|h| h.rule_id).collect();
+    assert_eq!(ids, [8], "the lone `not` holds on a body that is not there");
+    assert_eq!(
+        m.stats().scans,
+        before,
+        "no value to scan, no Vectorscan call"
+    );
+    // The same rules on a body still scan it, and find what is in it.
+    let (ids, _) = inspect(&mut m, &request(JSON, br#"{"q":"1 union select 2"}"#));
+    assert_eq!(ids, [7]);
+    assert!(m.stats().scans > before);
+}
