@@ -1,4 +1,5 @@
-//! Cutting a costly lead off a sweep pattern.
+//! Reshaping a sweep pattern: cutting a costly lead off it, and splitting
+//! it into branches.
 //!
 //! A sweep only has to report every value a pattern could match (see
 //! [`super::sweep`]). Dropping the start of a pattern keeps that promise:
@@ -18,9 +19,15 @@
 //! `['"][\s/]*on` before `(?:load|error)` rules out far more than it
 //! costs, and is kept. A pattern it cannot read with
 //! certainty (an escape or class it does not know) is left whole.
+//!
+//! [`branches`] splits a pattern into alternatives that together match
+//! exactly what it matches, so that the sweep can gate those that need a
+//! rare byte apart from the rest (see [`super::sweep`]).
 
 /// Bytes of literal text that make a good start for a sweep pattern.
 const STRONG_LITERAL: usize = 3;
+/// Most branches [`branches`] splits a pattern into.
+const MAX_BRANCHES: usize = 32;
 
 /// `text` with the costly lead of each top-level alternative cut (see the
 /// module doc); `text` itself when nothing is cut.
@@ -30,6 +37,57 @@ pub(crate) fn cut_lead(text: &str) -> String {
     };
     let cut: Option<Vec<String>> = alternatives.iter().map(|a| cut_one(a)).collect();
     cut.map_or_else(|| text.to_string(), |parts| parts.join("|"))
+}
+
+/// The branches of `text`: its top-level alternatives, with a leading
+/// group's alternatives spread over the rest (`(?:a|b)c` is `(?:a)c` or
+/// `(?:b)c`), so that every match of `text` is a match of one branch and
+/// every match of a branch one of `text`. `None` when `text` cannot be
+/// read, holds inline flags or look-around (`(?i)`, `(?=`), whose scope
+/// a split would change, or splits into a single branch or too many.
+pub(crate) fn branches(text: &str) -> Option<Vec<String>> {
+    let after = |at: usize| text.get(at + 2..).unwrap_or_default();
+    let flagged = text
+        .match_indices("(?")
+        .any(|(at, _)| !after(at).starts_with(':'));
+    if flagged {
+        return None;
+    }
+    let mut out = Vec::new();
+    for alternative in split(text, '|')? {
+        spread(alternative, &mut out)?;
+    }
+    (out.len() > 1 && out.len() <= MAX_BRANCHES).then_some(out)
+}
+
+/// Appends the branches of `alternative` (no top-level `|`) to `out`.
+fn spread(alternative: &str, out: &mut Vec<String>) -> Option<()> {
+    if out.len() > MAX_BRANCHES {
+        return None;
+    }
+    let first = items(alternative)?.into_iter().next();
+    let inner = match first {
+        Some(Item {
+            kind: Atom::Group(inside),
+            text,
+            ..
+        }) if text.len() == inside.len() + 2 => inside.strip_prefix("?:"),
+        _ => None,
+    };
+    let Some((inner, group)) = inner.zip(first) else {
+        out.push(alternative.to_string());
+        return Some(());
+    };
+    let rest = alternative.get(group.text.len()..)?;
+    let parts = split(inner, '|')?;
+    if parts.len() < 2 {
+        out.push(alternative.to_string());
+        return Some(());
+    }
+    for part in parts {
+        spread(&format!("(?:{part}){rest}"), out)?;
+    }
+    Some(())
 }
 
 /// One alternative with its lead cut; `None` when it cannot be read.
@@ -286,7 +344,37 @@ fn counted_len(text: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::cut_lead;
+    use super::{branches, cut_lead};
+
+    #[test]
+    fn alternatives_and_leading_groups_are_spread_into_branches() {
+        let cases: [(&str, &[&str]); 4] = [
+            (r"a|b\s", &["a", r"b\s"]),
+            (
+                r"(?:[;&]|\$\(|\btime\s)\s*id\b|x",
+                &[
+                    r"(?:[;&])\s*id\b",
+                    r"(?:\$\()\s*id\b",
+                    r"(?:\btime\s)\s*id\b",
+                    "x",
+                ],
+            ),
+            // Only the outer group is spread.
+            (r"(?:(?:a|b)c|d)e", &["(?:(?:a|b)c)e", "(?:d)e"]),
+            (r"(?:a|b)+c|d", &["(?:a|b)+c", "d"]),
+        ];
+        for (pattern, expected) in cases {
+            let expected: Vec<String> = expected.iter().map(|e| e.to_string()).collect();
+            assert_eq!(branches(pattern), Some(expected), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn what_a_split_could_change_is_not_split() {
+        for pattern in [r"(?i)a|b", r"a(?=b)|c", "abc", "(?:a|b)?c", "a|(b"] {
+            assert_eq!(branches(pattern), None, "{pattern}");
+        }
+    }
 
     #[test]
     fn an_open_repeat_before_a_long_literal_is_cut() {

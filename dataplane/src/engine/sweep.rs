@@ -48,7 +48,9 @@
 //!
 //! A sweep whose patterns need rare bytes (a `<`, a quote, a `;`) also
 //! compiles a database without them, for texts that hold none of those
-//! bytes (see [`super::gate`] and [`Gate`]).
+//! bytes (see [`super::gate`] and [`Gate`]). A pattern only some of whose
+//! branches need such a byte (`(?:;|\bnohup\s)\s*id`) is swept as two: the
+//! branches that do, gated, and the rest (see [`gated_parts`]).
 //!
 //! Databases share a sweep by [`Kind`]: same phase, bodies or not, same
 //! chain once leading decoding steps are set aside, and reading every
@@ -68,7 +70,7 @@ use palisade_rules::Transform;
 
 use super::compile::PatternTest;
 use super::gate::{holds_any, required, Alphabet, ByteSet, Reading};
-use super::lead::cut_lead;
+use super::lead::{branches, cut_lead};
 use super::named::Named;
 use super::pattern::Expression;
 use super::snapshot::{Check, Group, StreamGroup, TestSpec};
@@ -350,7 +352,10 @@ impl Planned<'_, '_> {
                 source: self.targets.get(t)?.source,
             };
             let tests = self.targets.get(t)?.tests.iter();
-            for ((text, flags, needs), test) in rewritten.into_iter().zip(tests) {
+            let forms = rewritten.into_iter().zip(tests);
+            for ((text, flags, needs), test) in
+                forms.flat_map(|(f, t)| f.into_iter().map(move |e| (e, t)))
+            {
                 let key = (text, flags.bits());
                 let at = *index.entry(key.clone()).or_insert_with(|| {
                     entries.push((key.0, flags));
@@ -461,20 +466,18 @@ impl Planned<'_, '_> {
         tests.unwrap_or_default().iter().copied()
     }
 
-    /// The sweep form of every pattern of `target`; `None` if one has none.
-    /// `caseless` when the sweep leaves out the chain's final `lowercase`.
-    fn rewrite_all(
-        &self,
-        target: &Target<'_>,
-        how: (bool, Ends),
-    ) -> Option<Vec<(String, HsFlags, Option<ByteSet>)>> {
+    /// The sweep forms of every pattern of `target`, per test; `None` if
+    /// one has none. `caseless` when the sweep leaves out the chain's
+    /// final `lowercase`.
+    fn rewrite_all(&self, target: &Target<'_>, how: (bool, Ends)) -> Option<Vec<Vec<Entry>>> {
         let rewrite = |t: &u32| self.rewrite(*t, how);
         target.tests.iter().map(rewrite).collect()
     }
 
-    /// A test's sweep pattern, its flags and the bytes it needs (see
-    /// [`super::gate`]).
-    fn rewrite(&self, test: u32, how: (bool, Ends)) -> Option<(String, HsFlags, Option<ByteSet>)> {
+    /// A test's sweep patterns, each with its flags and the bytes it needs
+    /// (see [`super::gate`]): one, or two when only some branches of the
+    /// pattern need a rare byte (see [`gated_parts`]).
+    fn rewrite(&self, test: u32, how: (bool, Ends)) -> Option<Vec<Entry>> {
         let (caseless, ends) = how;
         let expr = self.by_test.get(test as usize).copied().flatten()?;
         let prefiltered = matches!(
@@ -484,15 +487,12 @@ impl Planned<'_, '_> {
         if caseless && negated_class_excludes_upper(&expr.text) {
             return None;
         }
-        let text = sweep_text(&expr.text, ends)?;
         let mut flags = expr.flags;
         flags.remove(HsFlags::SINGLEMATCH);
         flags.set(HsFlags::PREFILTER, prefiltered);
         if caseless {
             flags.insert(HsFlags::CASELESS);
         }
-        let usable = |text: &String| HsPattern::with_flags(text.clone(), flags)?.info();
-        let cut = cut_lead(&text);
         let reading = Reading {
             caseless: flags.contains(HsFlags::CASELESS),
             dotall: flags.contains(HsFlags::DOTALL),
@@ -502,12 +502,54 @@ impl Planned<'_, '_> {
             Ends::Widen => Alphabet::Head,
             Ends::Drop => Alphabet::Body,
         };
-        let needs = required(&expr.text, reading, alphabet);
-        [cut, text]
-            .into_iter()
-            .find(|text| usable(text).is_ok())
-            .map(|text| (text, flags, needs))
+        let parts = match required(&expr.text, reading, alphabet) {
+            None if !prefiltered => gated_parts(&expr.text, reading, alphabet),
+            needs => vec![(expr.text.clone(), needs)],
+        };
+        let usable = |text: &String| HsPattern::with_flags(text.clone(), flags)?.info();
+        let swept = |(part, needs): (String, Option<ByteSet>)| {
+            let text = sweep_text(&part, ends)?;
+            let cut = cut_lead(&text);
+            let text = [cut, text].into_iter().find(|text| usable(text).is_ok())?;
+            Some((text, flags, needs))
+        };
+        parts.into_iter().map(swept).collect()
     }
+}
+
+/// A sweep pattern, its flags, and the bytes one of which it needs.
+type Entry = (String, HsFlags, Option<ByteSet>);
+
+/// `pattern` as the alternation of its branches that need no rare byte
+/// and the alternation of those that need one, with the bytes they need:
+/// the second can then be left out of the scans of texts without those
+/// bytes, as a gated pattern is. `pattern` alone when no branch, or every
+/// branch, needs a rare byte.
+fn gated_parts(
+    pattern: &str,
+    reading: Reading,
+    alphabet: Alphabet,
+) -> Vec<(String, Option<ByteSet>)> {
+    let whole = || vec![(pattern.to_string(), None)];
+    let Some(branches) = branches(pattern) else {
+        return whole();
+    };
+    let mut open = Vec::new();
+    let mut gated = Vec::new();
+    let mut needs: Option<ByteSet> = None;
+    for branch in branches {
+        match required(&branch, reading, alphabet) {
+            Some(set) => {
+                needs = Some(needs.map_or(set, |all| all.union(set)));
+                gated.push(branch);
+            }
+            None => open.push(branch),
+        }
+    }
+    if gated.is_empty() || open.is_empty() {
+        return whole();
+    }
+    vec![(open.join("|"), None), (gated.join("|"), needs)]
 }
 
 /// The index of `target`'s chain among `chains`, added if new; records
@@ -859,13 +901,40 @@ fn class_opening(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut
 
 #[cfg(test)]
 mod tests {
-    use super::{negated_class_excludes_upper, sweep_text, Ends};
+    use super::{gated_parts, negated_class_excludes_upper, sweep_text, Ends};
+    use crate::engine::gate::{Alphabet, ByteSet, Reading};
 
     /// Each pattern's head-phase sweep form is the one given.
     fn assert_swept(cases: &[(&str, &str)]) {
         for (pattern, swept) in cases {
             let got = sweep_text(pattern, Ends::Widen);
             assert_eq!(got.as_deref(), Some(*swept), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn branches_that_need_a_rare_byte_are_gated_apart() {
+        let reading = Reading::default();
+        let parts = gated_parts(r"(?:[;|]|\bnohup\s)\s*id|\{\{7", reading, Alphabet::Body);
+        let expected_gate = {
+            let mut set = ByteSet::default();
+            set.insert(b';');
+            set.insert(b'|');
+            set
+        };
+        assert_eq!(
+            parts,
+            [
+                (r"(?:\bnohup\s)\s*id|\{\{7".to_string(), None),
+                (r"(?:[;|])\s*id".to_string(), Some(expected_gate)),
+            ]
+        );
+        // Without a branch of each kind, the pattern stays whole.
+        for whole in [r"[;|]\s*id|<x", r"\bnohup\s*id|x", r"(?i)nohup|;"] {
+            assert_eq!(
+                gated_parts(whole, reading, Alphabet::Body),
+                [(whole.to_string(), None)]
+            );
         }
     }
 

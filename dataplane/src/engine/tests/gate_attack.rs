@@ -303,3 +303,35 @@ fn gate_reading_of_flags_and_escapes() {
         ],
     );
 }
+
+/// A pattern with some branches that need a rare byte and some that do
+/// not is swept as two patterns, one gated (see `sweep::gated_parts`):
+/// each branch is still found, with and without the bytes in the text,
+/// in head values and in raw and decoded bodies.
+#[test]
+fn branches_gated_apart_from_the_rest_of_their_pattern() {
+    let shell = r"regex: '(?:[;|]|\$\(|\bnohup\s)\s*whoami\b|\{\{\s*7\*7'";
+    let conditions = [
+        format!("field: query\ntransforms: [url-decode]\n{shell}"),
+        format!("field: param-values\ntransforms: [url-decode, lowercase]\n{shell}"),
+        format!("field: request-json\nname: '$.*'\n{shell}"),
+    ];
+    let conditions: Vec<&str> = conditions.iter().map(String::as_str).collect();
+    let mut pair = pair(&conditions);
+    run(
+        &mut pair,
+        &[
+            (get("/p?q=nohup%20whoami", ""), &[1, 2]),
+            (get("/p?q=a%3Bwhoami", ""), &[1, 2]),
+            (get("/p?q=%24(whoami)", ""), &[1, 2]),
+            (get("/p?q={{7*7}}", ""), &[1, 2]),
+            (get("/p?q=whoami", ""), &[]),
+            (form("q=NOHUP+whoami"), &[2]),
+            (form("q=x|whoami"), &[2]),
+            (json(r#"{"q":"nohup whoami"}"#), &[2, 3]),
+            (json(r#"{"q":"x;whoami"}"#), &[2, 3]),
+            (json(r#"{"q":"x\u003bwhoami"}"#), &[2, 3]),
+            (json(r#"{"q":"whoami","n":"nohup"}"#), &[]),
+        ],
+    );
+}
