@@ -382,8 +382,15 @@ impl Config {
 
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, column) = line_column(e.as_bytes(), e.utf8_error().valid_up_to());
+            anyhow::anyhow!(
+                "config {}: a byte that is not UTF-8 at line {line} column {column}",
+                path.display()
+            )
+        })?;
         let mut config =
             Config::parse(&text).with_context(|| format!("config {}", path.display()))?;
         // Directories are listed again at each (re)load, not here.
@@ -411,6 +418,11 @@ impl Config {
         let config: Config = serde_yaml::from_str(text).map_err(|e| {
             if let Some(range) = crate::config_errors::out_of_range(text, &e) {
                 return range;
+            }
+            if let Some(line) = second_document(text) {
+                return anyhow::anyhow!(
+                    "a config file holds one YAML document; a second starts at line {line} column 1"
+                );
             }
             let message = short_quotes(&e.to_string());
             match e.location() {
@@ -632,6 +644,40 @@ fn place(text: &str, error: anyhow::Error) -> anyhow::Error {
     }
 }
 
+/// The line of the `---` that starts a second YAML document in `text`,
+/// if any (a `---` before any content only opens the first).
+fn second_document(text: &str) -> Option<usize> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        match (marker, content) {
+            (true, true) => return Some(i + 1),
+            (false, _) => {
+                let meaningful = line.trim_start();
+                content |= !meaningful.is_empty() && !meaningful.starts_with('#');
+            }
+            (true, false) => {}
+        }
+    }
+    None
+}
+
+/// The 1-based line and column (in characters) of byte `at` of `bytes`,
+/// whose bytes before `at` are UTF-8.
+fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = bytes.get(..at).unwrap_or_default();
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
 /// Whether the start of a message is a key path (`pool.mbufs`,
 /// `ports[0].mtu`) rather than prose.
 pub(crate) fn is_key_path(text: &str) -> bool {
@@ -789,6 +835,24 @@ mod tests {
     }
 
     #[test]
+    fn a_second_document_and_bytes_not_utf8_are_placed() {
+        let two = format!("---\n# first\n{GOOD}--- \nmode: tap\n");
+        let err = format!("{:#}", Config::parse(&two).unwrap_err());
+        assert!(err.ends_with("a second starts at line 9 column 1"), "{err}");
+
+        let dir = std::env::temp_dir().join(format!("palisade-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.yaml");
+        let mut bytes = GOOD.as_bytes().to_vec();
+        bytes.extend_from_slice("rules: [\"r\u{e9}gles\", \"".as_bytes());
+        bytes.extend_from_slice(b"\xff.yaml\"]\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let err = format!("{:#}", Config::load(&path).unwrap_err());
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(err.ends_with("not UTF-8 at line 7 column 20"), "{err}");
+    }
+
+    #[test]
     fn range_errors_name_line_and_column() {
         for (bad, place) in [
             ("queues:\n  rx_desc: 10\n", "line 8 column 12"),
@@ -796,6 +860,13 @@ mod tests {
             (
                 "inspection:\n  bot:\n    error_share: 7\n",
                 "line 9 column 18",
+            ),
+            ("overload:\n  window_ms: 0\n", "line 8 column 14"),
+            ("overload:\n  calm_windows: 0\n", "line 8 column 17"),
+            ("inspection:\n  bot:\n    clients: 0\n", "line 9 column 14"),
+            (
+                "inspection:\n  bot:\n    limit_keys: 0\n",
+                "line 9 column 17",
             ),
             ("cores:\n  main: 0\n  workers: [1, 1]\n", "line 9 column 12"),
             ("cores:\n  main: 0\n  workers: [200]\n", "line 9 column 12"),

@@ -74,10 +74,10 @@ impl OverloadSettings {
     /// Refuses values that cannot work.
     pub fn check(&self) -> Result<(), String> {
         if self.window_ms == 0 {
-            return Err("overload.window_ms must be at least 1".into());
+            return Err("overload.window_ms: must be at least 1".into());
         }
         if self.calm_windows == 0 {
-            return Err("overload.calm_windows must be at least 1".into());
+            return Err("overload.calm_windows: must be at least 1".into());
         }
         Ok(())
     }

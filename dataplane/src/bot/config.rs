@@ -101,8 +101,11 @@ impl BotConfig {
         if !(0.0..=1.0).contains(&self.error_share) {
             return Err("inspection.bot.error_share: must be 0 to 1".into());
         }
-        if self.clients == 0 || self.limit_keys == 0 {
-            return Err("inspection.bot.clients and limit_keys: must be at least 1".into());
+        if self.clients == 0 {
+            return Err("inspection.bot.clients: must be at least 1".into());
+        }
+        if self.limit_keys == 0 {
+            return Err("inspection.bot.limit_keys: must be at least 1".into());
         }
         Ok(())
     }
