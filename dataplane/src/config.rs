@@ -424,6 +424,16 @@ impl Config {
                     "a config file holds one YAML document; a second starts at line {line} column 1"
                 );
             }
+            if let Some(place) = e
+                .location()
+                .filter(|l| char_at(text, l.line(), l.column()) == Some('\t'))
+            {
+                return anyhow::anyhow!(
+                    "a tab cannot indent YAML, use spaces, at line {} column {}",
+                    place.line(),
+                    place.column()
+                );
+            }
             let message = short_quotes(&e.to_string());
             match e.location() {
                 Some(_) => anyhow::anyhow!("{message}"),
@@ -662,6 +672,12 @@ fn second_document(text: &str) -> Option<usize> {
     None
 }
 
+/// The character at 1-based `line` and `column` of `text`.
+fn char_at(text: &str, line: usize, column: usize) -> Option<char> {
+    let line = text.lines().nth(line.checked_sub(1)?)?;
+    line.chars().nth(column.checked_sub(1)?)
+}
+
 /// The 1-based line and column (in characters) of byte `at` of `bytes`,
 /// whose bytes before `at` are UTF-8.
 fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
@@ -832,6 +848,20 @@ mod tests {
         );
         assert!(err.contains("expected `inline` or `tap`"), "{err}");
         assert!(err.ends_with("at line 1 column 7"), "{err}");
+    }
+
+    #[test]
+    fn a_tab_that_indents_is_named() {
+        let cases = [
+            ("rules:\n\t- a.yaml\n", 1),
+            ("queues:\n \trx_desc: 512\n", 2),
+        ];
+        for (bad, column) in cases {
+            let err = format!("{:#}", Config::parse(&format!("{GOOD}{bad}")).unwrap_err());
+            let expected =
+                format!("a tab cannot indent YAML, use spaces, at line 8 column {column}");
+            assert_eq!(err, expected, "{bad:?}");
+        }
     }
 
     #[test]
