@@ -39,6 +39,7 @@ use base64::Engine as _;
 use palisade_dataplane::engine::{Matcher, Snapshot};
 use palisade_dataplane::flow::Direction;
 use palisade_dataplane::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
+use palisade_tests::sorted_entries;
 use serde_yaml::Value;
 
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
@@ -103,7 +104,7 @@ fn main() {
 
     let mut tallies: BTreeMap<u64, Tally> = BTreeMap::new();
     let (mut stages, mut unparsed) = (0usize, 0usize);
-    for dir in sorted(&tests_dir) {
+    for dir in sorted_entries(&tests_dir) {
         let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
@@ -113,7 +114,7 @@ fn main() {
         let Some(&(_, _, response_file)) = CLASSES.iter().find(|c| c.0 == file_no) else {
             continue;
         };
-        for path in sorted(&dir) {
+        for path in sorted_entries(&dir) {
             if path.extension().is_none_or(|e| e != "yaml") {
                 continue;
             }
@@ -282,17 +283,6 @@ fn ratio(n: usize, of: usize) -> String {
     format!("{n} ({:.0}%)", 100.0 * n as f64 / of as f64)
 }
 
-/// The entries of a directory, sorted.
-fn sorted(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    out.sort();
-    out
-}
-
 /// A list of rule ids (a single number is a list of one).
 fn ids(v: &Value) -> Vec<u64> {
     match v {
@@ -321,7 +311,7 @@ fn paranoia_levels(rules: &Path) -> BTreeMap<u64, u8> {
     if !rules.is_dir() {
         return out;
     }
-    for path in sorted(rules) {
+    for path in sorted_entries(rules) {
         if path.extension().is_none_or(|e| e != "conf") {
             continue;
         }

@@ -384,12 +384,9 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let (line, column) = line_column(e.as_bytes(), e.utf8_error().valid_up_to());
-            anyhow::anyhow!(
-                "config {}: a byte that is not UTF-8 at line {line} column {column}",
-                path.display()
-            )
+        let text = palisade_rules::utf8_text(bytes).map_err(|(message, line, column)| {
+            let path = path.display();
+            anyhow::anyhow!("config {path}: {message} at line {line} column {column}")
         })?;
         let mut config =
             Config::parse(&text).with_context(|| format!("config {}", path.display()))?;
@@ -419,20 +416,11 @@ impl Config {
             if let Some(range) = crate::config_errors::out_of_range(text, &e) {
                 return range;
             }
-            if let Some(line) = second_document(text) {
-                return anyhow::anyhow!(
-                    "a config file holds one YAML document; a second starts at line {line} column 1"
-                );
+            if let Some(second) = crate::config_errors::second_document(text) {
+                return second;
             }
-            if let Some(place) = e
-                .location()
-                .filter(|l| char_at(text, l.line(), l.column()) == Some('\t'))
-            {
-                return anyhow::anyhow!(
-                    "a tab cannot indent YAML, use spaces, at line {} column {}",
-                    place.line(),
-                    place.column()
-                );
+            if let Some(tab) = crate::config_errors::tab_indent(text, &e) {
+                return tab;
             }
             let message = short_quotes(&e.to_string());
             match e.location() {
@@ -654,46 +642,6 @@ fn place(text: &str, error: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// The line of the `---` that starts a second YAML document in `text`,
-/// if any (a `---` before any content only opens the first).
-fn second_document(text: &str) -> Option<usize> {
-    let mut content = false;
-    for (i, line) in text.lines().enumerate() {
-        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
-        match (marker, content) {
-            (true, true) => return Some(i + 1),
-            (false, _) => {
-                let meaningful = line.trim_start();
-                content |= !meaningful.is_empty() && !meaningful.starts_with('#');
-            }
-            (true, false) => {}
-        }
-    }
-    None
-}
-
-/// The character at 1-based `line` and `column` of `text`.
-fn char_at(text: &str, line: usize, column: usize) -> Option<char> {
-    let line = text.lines().nth(line.checked_sub(1)?)?;
-    line.chars().nth(column.checked_sub(1)?)
-}
-
-/// The 1-based line and column (in characters) of byte `at` of `bytes`,
-/// whose bytes before `at` are UTF-8.
-fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
-    let before = bytes.get(..at).unwrap_or_default();
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
-        .chars()
-        .count()
-        + 1;
-    (line, column)
-}
-
 /// Whether the start of a message is a key path (`pool.mbufs`,
 /// `ports[0].mtu`) rather than prose.
 pub(crate) fn is_key_path(text: &str) -> bool {
@@ -879,7 +827,8 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let err = format!("{:#}", Config::load(&path).unwrap_err());
         std::fs::remove_dir_all(&dir).ok();
-        assert!(err.ends_with("not UTF-8 at line 7 column 20"), "{err}");
+        assert!(err.contains("not valid UTF-8"), "{err}");
+        assert!(err.ends_with(" at line 7 column 20"), "{err}");
     }
 
     #[test]

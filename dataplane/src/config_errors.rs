@@ -1,9 +1,15 @@
-//! Two kinds of configuration error, worded as the checks after reading
-//! word theirs: a number its key's integer type cannot hold (which
-//! serde_yaml reports as `expected u32`) names the key, the value as
-//! written and the range; a key written twice, at any depth, is placed at
-//! its second occurrence and names the first. Both end with the value's
-//! "at line L column C", as every configuration error does.
+//! Configuration errors worded as the checks after reading word theirs,
+//! each ending with "at line L column C", as every configuration error
+//! does:
+//!
+//! - a number its key's integer type cannot hold (which serde_yaml reports
+//!   as `expected u32`) names the key, the value as written and the range;
+//! - a key written twice, at any depth, is placed at its second occurrence
+//!   and names the first;
+//! - flow collections nested past [`MAX_DEPTH`] are refused at the bracket;
+//! - a second YAML document is placed at its `---`, and a tab that indents
+//!   is named as such (serde_yaml says "found character that cannot start
+//!   any token").
 
 use anyhow::{anyhow, Error};
 
@@ -203,8 +209,41 @@ fn written_at(text: &str, line: usize, column: usize) -> Option<String> {
     (!scalar.is_empty()).then_some(scalar)
 }
 
+/// A refusal of `text` when it holds a second YAML document, placed at
+/// the `---` that starts it (a `---` before any content opens the first).
+pub(crate) fn second_document(text: &str) -> Option<Error> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        if marker && content {
+            return Some(anyhow!(
+                "a config file holds one YAML document; a second starts at line {} column 1",
+                i + 1
+            ));
+        }
+        let meaningful = line.trim_start();
+        content |= !marker && !meaningful.is_empty() && !meaningful.starts_with('#');
+    }
+    None
+}
+
+/// serde_yaml's refusal of a tab where YAML wants indentation, reworded.
+pub(crate) fn tab_indent(text: &str, error: &serde_yaml::Error) -> Option<Error> {
+    let place = error.location()?;
+    let line = text.lines().nth(place.line().checked_sub(1)?)?;
+    let at = line.chars().nth(place.column().checked_sub(1)?)?;
+    (at == '\t').then(|| {
+        anyhow!(
+            "a tab cannot indent YAML, use spaces, at line {} column {}",
+            place.line(),
+            place.column()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn flow_collections_past_the_depth_are_refused_at_the_bracket() {
@@ -228,8 +267,6 @@ mod tests {
         );
         assert!(too_deep(&text).is_none(), "{text}");
     }
-
-    use super::*;
 
     const PORT: &str = "mode: tap\nports:\n  - name: a\n    device: net_null0\n";
 

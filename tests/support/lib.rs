@@ -168,14 +168,21 @@ pub fn corpus_captures(exts: &[&str], step: usize) -> Vec<PathBuf> {
 /// The `*.yaml` files of a directory of the repository (`rules/default`,
 /// ...), sorted.
 pub fn yaml_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+    let mut files = sorted_entries(&root().join(dir));
+    files.retain(|p| p.extension().is_some_and(|e| e == "yaml"));
+    files
+}
+
+/// The entries of `dir`, sorted by path; panics naming `dir` when it
+/// cannot be read.
+pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
-    files.sort();
-    files
+    entries.sort();
+    entries
 }
 
 /// The lab's Python tools (schemathesis, openapi-spec-validator, ...).

@@ -96,14 +96,12 @@ impl Scanner<'_> {
         }
         // Every source of a body phase is read from its body: without one,
         // no sweep has a value to report on.
-        if fields
-            .raw_body(phase)
-            .is_some_and(|(body, _)| body.is_empty())
-        {
+        let body = fields.raw_body(phase);
+        if body.is_some_and(|(body, _)| body.is_empty()) {
             sweeps().for_each(|s| mark(&s.targets));
             return swept;
         }
-        if self.screened(sweeps(), fields, phase) {
+        if body.is_some_and(|body| self.screened(sweeps(), body)) {
             self.stats.screened += 1;
             sweeps().for_each(|s| mark(&s.targets));
             return swept;
@@ -127,16 +125,16 @@ impl Scanner<'_> {
         swept
     }
 
-    /// True when the raw body of body phase `phase` clears every sweep of
-    /// the phase: each can screen, the body holds nothing that the chains
-    /// or the extraction of values would decode, and no sweep reports on
-    /// it. A `+` (a space once URL-decoded) is allowed: the body is then
-    /// also scanned with each `+` read as a space.
+    /// True when a body phase's raw `body` (with its `Content-Type`), not
+    /// empty, clears every sweep of the phase: each can screen, the body
+    /// holds nothing that the chains or the extraction of values would
+    /// decode, and no sweep reports on it. A `+` (a space once
+    /// URL-decoded) is allowed: the body is then also scanned with each `+`
+    /// read as a space.
     fn screened<'s>(
         &mut self,
         sweeps: impl Iterator<Item = &'s Sweep> + Clone,
-        fields: &TxFields<'_>,
-        phase: Phase,
+        (body, content_type): (&[u8], Option<&[u8]>),
     ) -> bool {
         let mut needs = Screen::default();
         for sweep in sweeps.clone() {
@@ -146,9 +144,6 @@ impl Scanner<'_> {
             needs.url |= screen.url;
             needs.html |= screen.html;
         }
-        let Some((body, content_type)) = fields.raw_body(phase) else {
-            return false;
-        };
         let is = |media: &[u8]| content_type.is_some_and(|c| is_media_type(c, media));
         if is(b"multipart/form-data") {
             return false;
@@ -159,7 +154,7 @@ impl Scanner<'_> {
             true => memchr::memchr2(b'\\', b'%', body),
             false => memchr::memchr(b'\\', body),
         };
-        if body.is_empty() || escape.is_some() {
+        if escape.is_some() {
             return false;
         }
         let plus = needs.url && memchr::memchr(b'+', body).is_some();

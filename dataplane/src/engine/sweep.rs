@@ -352,29 +352,28 @@ impl Planned<'_, '_> {
                 source: self.targets.get(t)?.source,
             };
             let tests = self.targets.get(t)?.tests.iter();
-            let forms = rewritten.into_iter().zip(tests);
-            for ((text, flags, needs), test) in
-                forms.flat_map(|(f, t)| f.into_iter().map(move |e| (e, t)))
-            {
-                let key = (text, flags.bits());
-                let at = *index.entry(key.clone()).or_insert_with(|| {
-                    entries.push((key.0, flags));
-                    gates.push(needs);
-                    owners.push(Vec::new());
-                    named.push(Some(Vec::new()));
-                    owners.len() - 1
-                });
-                let gate = gates.get_mut(at)?;
-                *gate = gate.zip(needs).map(|(a, b)| a.union(b));
-                owners.get_mut(at)?.push(owner);
-                let names = named.get_mut(at)?;
-                match (self.names_of(*test, kind.phase), names.as_mut()) {
-                    (Some(more), Some(list)) => {
-                        list.extend(more);
-                        list.sort_unstable();
-                        list.dedup();
+            for (forms, test) in rewritten.into_iter().zip(tests) {
+                for (text, flags, needs) in forms {
+                    let key = (text, flags.bits());
+                    let at = *index.entry(key.clone()).or_insert_with(|| {
+                        entries.push((key.0, flags));
+                        gates.push(needs);
+                        owners.push(Vec::new());
+                        named.push(Some(Vec::new()));
+                        owners.len() - 1
+                    });
+                    let gate = gates.get_mut(at)?;
+                    *gate = gate.zip(needs).map(|(a, b)| a.union(b));
+                    owners.get_mut(at)?.push(owner);
+                    let names = named.get_mut(at)?;
+                    match (self.names_of(*test, kind.phase), names.as_mut()) {
+                        (Some(more), Some(list)) => {
+                            list.extend(more);
+                            list.sort_unstable();
+                            list.dedup();
+                        }
+                        _ => *names = None,
                     }
-                    _ => *names = None,
                 }
             }
             swept.push(target);
