@@ -384,6 +384,11 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
+        // A byte-order mark is no part of the text a column counts.
+        let bytes = match bytes.strip_prefix("\u{feff}".as_bytes()) {
+            Some(rest) => rest.to_vec(),
+            None => bytes,
+        };
         let text = palisade_rules::utf8_text(bytes).map_err(|(message, line, column)| {
             let path = path.display();
             anyhow::anyhow!("config {path}: {message} at line {line} column {column}")
@@ -424,7 +429,14 @@ impl Config {
             }
             let message = short_quotes(&e.to_string());
             match e.location() {
-                Some(_) => anyhow::anyhow!("{message}"),
+                // serde_yaml leaves "at line 1 column 1" out of its message.
+                Some(at) => {
+                    let place = format!(" at line {} column {}", at.line(), at.column());
+                    match message.ends_with(&place) {
+                        true => anyhow::anyhow!("{message}"),
+                        false => anyhow::anyhow!("{message}{place}"),
+                    }
+                }
                 None => anyhow::anyhow!("{message}{}", locate_key(text, &e.to_string())),
             }
         })?;
@@ -799,6 +811,16 @@ mod tests {
     }
 
     #[test]
+    fn an_error_at_the_first_byte_keeps_its_place() {
+        let err = format!(
+            "{:#}",
+            Config::parse(&format!("modee: tap\n{GOOD}")).unwrap_err()
+        );
+        assert!(err.contains("unknown field `modee`"), "{err}");
+        assert!(err.ends_with(" at line 1 column 1"), "{err}");
+    }
+
+    #[test]
     fn a_tab_that_indents_is_named() {
         let cases = [
             ("rules:\n\t- a.yaml\n", 1),
@@ -817,6 +839,12 @@ mod tests {
         let two = format!("---\n# first\n{GOOD}--- \nmode: tap\n");
         let err = format!("{:#}", Config::parse(&two).unwrap_err());
         assert!(err.ends_with("a second starts at line 9 column 1"), "{err}");
+        // A directive heads the one document; the error is the real one.
+        let directive = format!("%YAML 1.1\n---\n{GOOD}bogus: 1\n");
+        let err = format!("{:#}", Config::parse(&directive).unwrap_err());
+        assert!(err.contains("unknown field `bogus`"), "{err}");
+        assert!(err.ends_with(" at line 9 column 1"), "{err}");
+        assert!(Config::parse(&format!("%YAML 1.1\n---\n{GOOD}")).is_ok());
 
         let dir = std::env::temp_dir().join(format!("palisade-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -829,6 +857,15 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
         assert!(err.contains("not valid UTF-8"), "{err}");
         assert!(err.ends_with(" at line 7 column 20"), "{err}");
+
+        // Behind a byte-order mark, the column is the one an editor shows.
+        let mut marked = "\u{feff}mode: tap".as_bytes().to_vec();
+        marked.push(0xff);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, &marked).unwrap();
+        let err = format!("{:#}", Config::load(&path).unwrap_err());
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(err.ends_with(" at line 1 column 10"), "{err}");
     }
 
     #[test]

@@ -221,8 +221,10 @@ pub(crate) fn second_document(text: &str) -> Option<Error> {
                 i + 1
             ));
         }
+        // Directives (`%YAML 1.1`) come before the document they head.
         let meaningful = line.trim_start();
-        content |= !marker && !meaningful.is_empty() && !meaningful.starts_with('#');
+        let directive = line.starts_with('%');
+        content |= !marker && !directive && !meaningful.is_empty() && !meaningful.starts_with('#');
     }
     None
 }

@@ -135,7 +135,9 @@
 //! `2001:db8::/32` with no host bits set; a bare address means that one host.
 //!
 //! Patterns use the common Perl-style syntax shared by the `regex` crate and
-//! Vectorscan, without backreferences or look-around. The parser checks that
+//! Vectorscan, without backreferences, look-around or possessive
+//! quantifiers (`a++`, which the `regex` crate would read as `(?:a+)+`,
+//! is refused). The parser checks that
 //! each pattern compiles under its flags and keeps its text as written, so
 //! write it in single quotes, or double quotes with backslashes doubled.
 //!

@@ -145,6 +145,12 @@ fn check_pattern(source: &str, flags: PatternFlags) -> Result<(), String> {
             source[..at].chars().count() + 1
         ));
     }
+    if let Some(at) = possessive(source) {
+        return Err(format!(
+            "regex uses a possessive quantifier (a `+` after a repeat, at character {at} of \
+             the pattern), which is not supported: the engine would read it as another repeat"
+        ));
+    }
     let parsed = regex_syntax::ParserBuilder::new()
         .case_insensitive(flags.caseless)
         .dot_matches_new_line(flags.dotall)
@@ -176,6 +182,52 @@ fn check_pattern(source: &str, flags: PatternFlags) -> Result<(), String> {
                     .join(" "),
             )
         })
+}
+
+/// The 1-based character of the first possessive quantifier of `source`
+/// (`a++`, `a*+`, `a?+`, `a{2}+`), PCRE syntax that the `regex` crate reads
+/// as a repeat of a repeat; `None` when there is none.
+fn possessive(source: &str) -> Option<usize> {
+    let chars: Vec<char> = source.chars().collect();
+    let (mut in_class, mut after_repeat) = (false, false);
+    let mut at = 0;
+    while let Some(&c) = chars.get(at) {
+        let repeat = match (c, in_class) {
+            ('\\', _) => {
+                at += 2;
+                after_repeat = false;
+                continue;
+            }
+            ('+', false) if after_repeat => return Some(at + 1),
+            ('[', false) => {
+                in_class = true;
+                // A first `]` (after an optional `^`) belongs to the class.
+                at += usize::from(chars.get(at + 1) == Some(&'^'));
+                at += usize::from(chars.get(at + 1) == Some(&']'));
+                false
+            }
+            (']', true) => {
+                in_class = false;
+                false
+            }
+            ('*' | '+', false) => true,
+            ('?', false) => at.checked_sub(1).and_then(|b| chars.get(b)) != Some(&'('),
+            ('}', false) => closes_count(chars.get(..at).unwrap_or_default()),
+            _ => false,
+        };
+        after_repeat = repeat;
+        at += 1;
+    }
+    None
+}
+
+/// Whether `before` ends with the `{m` or `{m,n` of a counted repeat.
+fn closes_count(before: &[char]) -> bool {
+    let inside = before.iter().rev().take_while(|c| **c != '{');
+    let inside: Vec<char> = inside.copied().collect();
+    let opened = before.len() > inside.len();
+    let digits = inside.iter().all(|c| c.is_ascii_digit() || *c == ',');
+    opened && digits && inside.iter().any(char::is_ascii_digit)
 }
 
 fn does_not_compile(why: String) -> String {
@@ -214,6 +266,23 @@ mod tests {
             .unwrap_err()
             .contains("character 3"));
         assert!(check_pattern("(?i)union\\s+select", flags).is_ok());
+    }
+
+    #[test]
+    fn possessive_quantifiers_are_found_and_lookalikes_are_not() {
+        // PCRE's possessive forms (pcrepattern(3), "Atomic grouping and
+        // possessive quantifiers").
+        for (pattern, at) in [("a++", 3), ("x[a-z;]*+d", 9), ("ab?+", 4), ("a{2,5}+", 7)] {
+            assert_eq!(possessive(pattern), Some(at), "{pattern}");
+        }
+        for pattern in [
+            "a+?", "\\++", "[+]+", "(?:a)+", "a}+", "[]+]x", "a+b+", "\\d{2}",
+        ] {
+            assert_eq!(possessive(pattern), None, "{pattern}");
+        }
+        let why = check_pattern("crcronly(?:[a-z;]++)d", PatternFlags::default()).unwrap_err();
+        assert!(why.contains("possessive quantifier"), "{why}");
+        assert!(why.contains("at character 19"), "{why}");
     }
 
     #[test]
