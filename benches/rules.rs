@@ -12,7 +12,8 @@
 //! (parse + inspect >= 0.5 x parse alone); body scanning >= 2 GB/s.
 //! Run: `benches/rules.sh`, or `cargo bench --bench rules`
 //! (`RULES_SECS`, default 2; `RULES_PROFILE=1` runs only the inspected
-//! pass, for a profiler).
+//! pass, for a profiler; `RULES_PHASES=1` prints what each inspection
+//! phase costs a transaction, parsing left out).
 
 #[path = "traffic.rs"]
 mod traffic;
@@ -20,8 +21,9 @@ mod traffic;
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use palisade_dataplane::engine::{Matcher, Snapshot};
+use palisade_dataplane::engine::{Matcher, Phase, Snapshot};
 use palisade_dataplane::flow::Direction;
 use palisade_dataplane::http::{HttpConfig, HttpConnection, HttpObserver, Transaction};
 use traffic::{measure, parse_all, Conn};
@@ -62,6 +64,10 @@ fn main() {
         stats.screened as f64 / txs,
     );
 
+    if std::env::var_os("RULES_PHASES").is_some() {
+        phase_costs(&traffic, &mut matcher, secs);
+        return;
+    }
     if std::env::var_os("RULES_PROFILE").is_some() {
         // Only the inspected pass, for a profiler to attach to.
         measure(secs, || {
@@ -154,6 +160,48 @@ fn inspect_all(traffic: &[Conn], matcher: &mut Matcher) -> Vec<bool> {
         traffic::replay(conn, &config, &mut obs);
     }
     obs.hits
+}
+
+/// Collects every transaction of the traffic, parsed once.
+#[derive(Default)]
+struct Keep(Vec<Transaction>);
+
+impl HttpObserver for Keep {
+    fn transaction(&mut self, tx: Transaction) {
+        self.0.push(tx);
+    }
+}
+
+/// Prints the mean cost of each phase per transaction, over transactions
+/// parsed beforehand (so no parsing is timed).
+fn phase_costs(traffic: &[Conn], matcher: &mut Matcher, secs: f64) {
+    let config = HttpConfig::default();
+    let mut kept = Keep::default();
+    for conn in traffic {
+        traffic::replay(conn, &config, &mut kept);
+    }
+    let mut spent = [Duration::ZERO; 4];
+    let mut passes = 0u32;
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < secs {
+        for tx in &kept.0 {
+            let mut insp = matcher.start();
+            for (phase, spent) in Phase::ALL.into_iter().zip(spent.iter_mut()) {
+                let at = Instant::now();
+                black_box(matcher.inspect(&mut insp, tx, CLIENT, phase));
+                *spent += at.elapsed();
+            }
+        }
+        passes += 1;
+    }
+    let per_tx = |d: Duration| d.as_nanos() as f64 / f64::from(passes) / kept.0.len() as f64;
+    for (phase, spent) in Phase::ALL.iter().zip(spent) {
+        println!("{phase:?}: {:.0} ns per transaction", per_tx(spent));
+    }
+    println!(
+        "all phases: {:.0} ns per transaction",
+        per_tx(spent.iter().sum())
+    );
 }
 
 /// (attacks with a hit, benign transactions with a hit).

@@ -51,6 +51,23 @@ impl ByteSet {
         self
     }
 
+    pub(crate) fn of(bytes: &[u8]) -> ByteSet {
+        let mut set = ByteSet::default();
+        bytes.iter().for_each(|b| set.insert(*b));
+        set
+    }
+
+    fn minus(mut self, other: ByteSet) -> ByteSet {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a &= !b;
+        }
+        self
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
     fn range(from: u8, to: u8) -> ByteSet {
         let mut set = ByteSet::default();
         for byte in from..=to {
@@ -77,17 +94,35 @@ pub(crate) enum Alphabet {
     /// Raw bodies and their values: JSON structure (quotes, braces,
     /// brackets) is not rare there.
     Body,
+    /// The values of a body the raw-body screen may clear as JSON: rare
+    /// bytes as for [`Alphabet::Body`], and no `"` or `\\` at all (see
+    /// [`super::sweep::Lean`]). A part of a pattern that needs one of those
+    /// can never match there.
+    JsonValue,
 }
 
 impl Alphabet {
     fn set(self) -> ByteSet {
         let rare: &[u8] = match self {
             Alphabet::Head => b"\0\n\r!\"#$%&'*;<>\\^`{|}~",
-            Alphabet::Body => b"\0\n\r!#$%&'*;<>\\^`|~",
+            Alphabet::Body | Alphabet::JsonValue => b"\0\n\r!#$%&'*;<>\\^`|~",
         };
-        let mut set = ByteSet::default();
-        rare.iter().for_each(|b| set.insert(*b));
-        set
+        ByteSet::of(rare)
+    }
+
+    /// Bytes an optional part of a pattern may match for it to be dropped
+    /// on texts without them (see [`super::lead::drop_optional`]): the rare
+    /// ones, and tab.
+    pub(crate) fn narrowing(self) -> ByteSet {
+        self.set().union(ByteSet::of(b"\t"))
+    }
+
+    /// Bytes no value read in this alphabet holds.
+    fn impossible(self) -> ByteSet {
+        match self {
+            Alphabet::JsonValue => ByteSet::of(b"\"\\"),
+            Alphabet::Head | Alphabet::Body => ByteSet::default(),
+        }
     }
 }
 
@@ -114,8 +149,41 @@ pub(crate) fn required(pattern: &str, reading: Reading, alphabet: Alphabet) -> O
         .build()
         .parse(pattern)
         .ok()?;
-    let rare = alphabet.set();
-    needs(&hir, &rare).filter(|set| set.is_subset(&rare))
+    let bytes = Bytes {
+        rare: alphabet.set(),
+        impossible: alphabet.impossible(),
+    };
+    needs(&hir, &bytes).filter(|set| set.is_subset(&bytes.rare))
+}
+
+/// What [`needs`] weighs bytes by.
+struct Bytes {
+    rare: ByteSet,
+    /// Bytes no value holds: a part that needs one never matches, and
+    /// needs the empty set.
+    impossible: ByteSet,
+}
+
+/// The bytes `atom` (one class, escape or byte of a pattern, without
+/// quantifier) matches; `None` when it is not one of those or cannot be
+/// read with certainty.
+pub(crate) fn atom_bytes(atom: &str, reading: Reading) -> Option<ByteSet> {
+    if has_foreign_syntax(atom) {
+        return None;
+    }
+    let hir = ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(reading.caseless)
+        .dot_matches_new_line(reading.dotall)
+        .build()
+        .parse(atom)
+        .ok()?;
+    match hir.kind() {
+        HirKind::Class(class) => Some(class_bytes(class)),
+        HirKind::Literal(literal) if literal.0.len() == 1 => Some(ByteSet::of(&literal.0)),
+        _ => None,
+    }
 }
 
 /// Whether `pattern` holds syntax the two parsers read differently or that
@@ -164,30 +232,34 @@ fn has_foreign_syntax(pattern: &str) -> bool {
 }
 
 /// A set one byte of which every match of `hir` holds, the cheapest found;
-/// `None` when a match may be empty of any byte worth naming.
-fn needs(hir: &Hir, rare: &ByteSet) -> Option<ByteSet> {
+/// `None` when a match may be empty of any byte worth naming. A part that
+/// cannot match at all needs the empty set, which costs nothing.
+fn needs(hir: &Hir, bytes: &Bytes) -> Option<ByteSet> {
+    let possible = |set: ByteSet| set.minus(bytes.impossible);
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => None,
-        HirKind::Literal(literal) => literal
-            .0
-            .iter()
-            .map(|b| {
-                let mut set = ByteSet::default();
-                set.insert(*b);
-                set
-            })
-            .min_by_key(|set| cost(set, rare)),
-        HirKind::Class(class) => Some(class_bytes(class)),
-        HirKind::Repetition(rep) if rep.min >= 1 => needs(&rep.sub, rare),
+        HirKind::Literal(literal) => {
+            let one = |b: &u8| possible(ByteSet::of(&[*b]));
+            match literal.0.iter().map(one).find(ByteSet::is_empty) {
+                Some(never) => Some(never),
+                None => literal
+                    .0
+                    .iter()
+                    .map(one)
+                    .min_by_key(|set| cost(set, &bytes.rare)),
+            }
+        }
+        HirKind::Class(class) => Some(possible(class_bytes(class))),
+        HirKind::Repetition(rep) if rep.min >= 1 => needs(&rep.sub, bytes),
         HirKind::Repetition(_) => None,
-        HirKind::Capture(capture) => needs(&capture.sub, rare),
+        HirKind::Capture(capture) => needs(&capture.sub, bytes),
         HirKind::Concat(parts) => parts
             .iter()
-            .filter_map(|part| needs(part, rare))
-            .min_by_key(|set| cost(set, rare)),
+            .filter_map(|part| needs(part, bytes))
+            .min_by_key(|set| cost(set, &bytes.rare)),
         HirKind::Alternation(branches) => branches
             .iter()
-            .map(|branch| needs(branch, rare))
+            .map(|branch| needs(branch, bytes))
             .try_fold(ByteSet::default(), |all, set| Some(all.union(set?))),
     }
 }
@@ -272,6 +344,35 @@ mod tests {
     }
 
     #[test]
+    fn a_json_value_holds_no_quote_or_backslash() {
+        let quote = r#"['"]\s*--"#;
+        assert_eq!(gate(quote, Alphabet::Body), None);
+        assert_eq!(gate(quote, Alphabet::JsonValue), Some(b"'".to_vec()));
+        // A part that needs either can never match: the empty set.
+        assert_eq!(gate(r#"a"b|\\x"#, Alphabet::JsonValue), Some(vec![]));
+        assert_eq!(gate(r#"a"?b"#, Alphabet::JsonValue), None);
+        assert_eq!(gate(r#"x|a"b"#, Alphabet::JsonValue), None);
+        assert_eq!(gate(r#"<|a"b"#, Alphabet::JsonValue), Some(b"<".to_vec()));
+    }
+
+    #[test]
+    fn atoms_are_read_as_byte_sets() {
+        let reading = Reading::default();
+        let bytes = |atom| atom_bytes(atom, reading).map(|set| set.bytes());
+        assert_eq!(bytes(r"[\t\n\r]"), Some(b"\t\n\r".to_vec()));
+        assert_eq!(bytes(r"\x3c"), Some(b"<".to_vec()));
+        assert_eq!(bytes(";"), Some(b";".to_vec()));
+        assert_eq!(bytes(r"\b"), None);
+        assert_eq!(bytes(r"\v"), None, "read differently by Vectorscan");
+        let caseless = Reading {
+            caseless: true,
+            ..reading
+        };
+        let set = atom_bytes("a", caseless).map(|set| set.bytes());
+        assert_eq!(set, Some(b"Aa".to_vec()));
+    }
+
+    #[test]
     fn escapes_read_differently_ungate() {
         assert_eq!(gate(r"<\v", Alphabet::Head), None);
         assert_eq!(gate(r"<\h", Alphabet::Head), None);
@@ -311,9 +412,9 @@ mod tests {
 
     /// Pieces of random patterns: rare bytes, common ones, classes,
     /// escapes and anchors.
-    const ATOMS: [&str; 22] = [
+    const ATOMS: [&str; 24] = [
         "<", ";", "\\|", "\\$", "'", "a", "b", " ", "\\.", "[<;]", "[a<]", "[^a]", "\\x3c", "\\d",
-        "\\w", "\\W", "\\s", ".", "^", "$", "\\b", "(?i)x",
+        "\\w", "\\W", "\\s", ".", "^", "$", "\\b", "(?i)x", "\"", "[\"']",
     ];
     const QUANTIFIERS: [&str; 7] = ["", "", "?", "*", "+", "{2}", "{0,2}"];
 
@@ -333,7 +434,9 @@ mod tests {
     }
 
     fn text() -> impl Strategy<Value = Vec<u8>> {
-        const BYTES: [u8; 10] = [b'<', b';', b'|', b'$', b'\'', b'a', b'b', b' ', b'.', b'X'];
+        const BYTES: [u8; 11] = [
+            b'<', b';', b'|', b'$', b'\'', b'a', b'b', b' ', b'.', b'X', b'"',
+        ];
         prop::collection::vec(prop::sample::select(&BYTES[..]), 0..12)
     }
 
@@ -362,6 +465,40 @@ mod tests {
             };
             let scratch = db.alloc_scratch().expect("scratch");
             for text in &texts {
+                let mut matched = false;
+                db.scan(&text[..], &scratch, |_, _, _, _| {
+                    matched = true;
+                    Matching::Terminate
+                })
+                .ok();
+                prop_assert!(
+                    !matched || holds_any(text, &gate.bytes()),
+                    "{pattern} matched {:?} without {:?}",
+                    String::from_utf8_lossy(text),
+                    String::from_utf8_lossy(&gate.bytes()),
+                );
+            }
+        }
+
+        /// The same among JSON values: a text without `"` or `\\` that
+        /// Vectorscan matches holds a byte of the JSON gate.
+        #[test]
+        fn every_match_of_a_json_value_holds_a_json_gate_byte(
+            pattern in pattern(),
+            texts in prop::collection::vec(text(), 16),
+        ) {
+            let reading = Reading::default();
+            let Some(gate) = required(&pattern, reading, Alphabet::JsonValue) else {
+                return Ok(());
+            };
+            let Ok(expr) = HsPattern::with_flags(pattern.clone(), HsFlags::ALLOWEMPTY) else {
+                return Ok(());
+            };
+            let Ok(db) = expr.build::<BlockMode>() else {
+                return Ok(());
+            };
+            let scratch = db.alloc_scratch().expect("scratch");
+            for text in texts.iter().filter(|t| !t.contains(&b'"')) {
                 let mut matched = false;
                 db.scan(&text[..], &scratch, |_, _, _, _| {
                     matched = true;

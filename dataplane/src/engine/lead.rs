@@ -24,6 +24,8 @@
 //! exactly what it matches, so that the sweep can gate those that need a
 //! rare byte apart from the rest (see [`super::sweep`]).
 
+use super::gate::ByteSet;
+
 /// Bytes of literal text that make a good start for a sweep pattern.
 const STRONG_LITERAL: usize = 3;
 /// Most branches [`branches`] splits a pattern into.
@@ -58,6 +60,55 @@ pub(crate) fn branches(text: &str) -> Option<Vec<String>> {
         spread(alternative, &mut out)?;
     }
     (out.len() > 1 && out.len() <= MAX_BRANCHES).then_some(out)
+}
+
+/// `text` without the optional items (`x*`, `x?`, `x{0,n}`, at any group
+/// depth) whose bytes `droppable` accepts, and the union of the bytes
+/// those items match; `None` when the pattern cannot be read or nothing
+/// is dropped.
+///
+/// On a text that holds none of the returned bytes, such an item can only
+/// ever match empty, so the result matches exactly where `text` does:
+/// `j[\t\n]*s` becomes `js`, valid wherever no tab or newline is.
+pub(crate) fn drop_optional(
+    text: &str,
+    droppable: &dyn Fn(&str) -> Option<ByteSet>,
+) -> Option<(String, ByteSet)> {
+    let mut dropped = ByteSet::default();
+    let out = without_optional(text, droppable, &mut dropped)?;
+    (out != text).then_some((out, dropped))
+}
+
+fn without_optional(
+    text: &str,
+    droppable: &dyn Fn(&str) -> Option<ByteSet>,
+    dropped: &mut ByteSet,
+) -> Option<String> {
+    let mut alternatives = Vec::new();
+    for alternative in split(text, '|')? {
+        let mut out = String::with_capacity(alternative.len());
+        for item in items(alternative)? {
+            let atom = item.text.get(..item.atom_len)?;
+            match item.kind {
+                Atom::Group(inside) => match inside.strip_prefix("?:") {
+                    Some(inner) => {
+                        let inner = without_optional(inner, droppable, dropped)?;
+                        let quantifier = item.text.get(item.atom_len..)?;
+                        out.push_str(&format!("(?:{inner}){quantifier}"));
+                    }
+                    // Capturing, flagged or look-around groups are kept whole.
+                    None => out.push_str(item.text),
+                },
+                Atom::Other | Atom::Literal if item.optional => match droppable(atom) {
+                    Some(bytes) => *dropped = dropped.union(bytes),
+                    None => out.push_str(item.text),
+                },
+                _ => out.push_str(item.text),
+            }
+        }
+        alternatives.push(out);
+    }
+    Some(alternatives.join("|"))
 }
 
 /// Appends the branches of `alternative` (no top-level `|`) to `out`.
@@ -148,6 +199,8 @@ struct Item<'t> {
     repeats: bool,
     /// Quantified so that it may be absent (`?`, `*`, `{0,..}`).
     optional: bool,
+    /// Bytes of `text` before the quantifier.
+    atom_len: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,6 +284,7 @@ fn items(text: &str) -> Option<Vec<Item<'_>>> {
             kind,
             repeats: matches!(first, Some('*' | '+' | '{')),
             optional: matches!(first, Some('?' | '*')) || quantifier.starts_with("{0"),
+            atom_len: atom_text.len(),
         });
         rest = rest.get(len..)?;
     }
@@ -344,7 +398,29 @@ fn counted_len(text: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{branches, cut_lead};
+    use super::{branches, cut_lead, drop_optional};
+    use crate::engine::gate::{atom_bytes, ByteSet, Reading};
+
+    #[test]
+    fn optional_items_of_droppable_bytes_are_dropped_at_any_depth() {
+        let narrow = ByteSet::of(b"\t\n\r;");
+        let droppable =
+            |atom: &str| atom_bytes(atom, Reading::default()).filter(|set| set.is_subset(&narrow));
+        let drop =
+            |text: &str| drop_optional(text, &droppable).map(|(text, set)| (text, set.bytes()));
+        let tabs = r"(?:j[\t\n\r]*a|v[\t\n]?b)[\t\n\r]*s\s*:";
+        assert_eq!(
+            drop(tabs),
+            Some((r"(?:ja|vb)s\s*:".to_string(), b"\t\n\r".to_vec()))
+        );
+        // Mandatory items, wide classes and other groups stay.
+        assert_eq!(drop(r"a[\t]b;+c\s*d(x;*)"), None);
+        assert_eq!(
+            drop(r"a;*b|c(?:d;{0,3})+"),
+            Some((r"ab|c(?:d)+".to_string(), b";".to_vec()))
+        );
+        assert_eq!(drop(r"a(?:b"), None, "unreadable");
+    }
 
     #[test]
     fn alternatives_and_leading_groups_are_spread_into_branches() {

@@ -18,7 +18,7 @@
 
 use std::sync::Arc;
 
-use hyperscan::{Matching, Scratch};
+use hyperscan::{BlockDatabase, Matching, Scratch};
 use memchr::memmem::Finder;
 use smallvec::SmallVec;
 
@@ -148,7 +148,8 @@ impl Scanner<'_> {
         if is(b"multipart/form-data") {
             return false;
         }
-        needs.url |= is(b"application/x-www-form-urlencoded");
+        let form = is(b"application/x-www-form-urlencoded");
+        needs.url |= form;
         // A JSON escape, or a percent escape when some chain URL-decodes.
         let escape = match needs.url {
             true => memchr::memchr2(b'\\', b'%', body),
@@ -181,6 +182,17 @@ impl Scanner<'_> {
                     return false;
                 }
                 continue;
+            }
+            let texts = [body, &spaced[..]];
+            let lean = match &sweep.lean {
+                Some(lean) if !form && !self.names_present(sweep, &texts) => lean.db_for(&texts),
+                _ => None,
+            };
+            match lean {
+                Some(None) => continue,
+                Some(Some(db)) if self.reports(db, &texts) => return false,
+                Some(Some(_)) => continue,
+                None => {}
             }
             // Patterns limited to names that reported: they count only if
             // the body holds one of their names, searched once after.
@@ -219,6 +231,28 @@ impl Scanner<'_> {
             }
         }
         true
+    }
+
+    /// Whether `texts` hold a parameter name some pattern of `sweep` is
+    /// limited to.
+    fn names_present(&self, sweep: &Sweep, texts: &[&[u8]]) -> bool {
+        sweep.named.present(texts, self.scratch).contains(&true)
+    }
+
+    /// Whether `db` reports on one of `texts` (or cannot scan it).
+    fn reports(&mut self, db: &BlockDatabase, texts: &[&[u8]]) -> bool {
+        for text in texts.iter().filter(|t| !t.is_empty()) {
+            self.stats.scans += 1;
+            let mut reported = false;
+            let scanned = db.scan(*text, self.scratch, |_, _, _, _| {
+                reported = true;
+                Matching::Terminate
+            });
+            if reported || scanned.is_err() {
+                return true;
+            }
+        }
+        false
     }
 
     fn group(

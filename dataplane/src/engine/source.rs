@@ -89,6 +89,18 @@ impl Source {
         matches!(self, Source::RequestHeaders | Source::ResponseHeaders)
     }
 
+    /// True for the sources whose values a body's JSON or form fields
+    /// give (see [`super::sweep::Lean`]).
+    pub(crate) fn is_json_valued(self) -> bool {
+        matches!(
+            self,
+            Source::BodyParams
+                | Source::BodyParamNames
+                | Source::RequestJson
+                | Source::ResponseJson
+        )
+    }
+
     /// True for the two body sources, which can be streamed.
     pub(crate) fn is_body(self) -> bool {
         matches!(self, Source::RequestBody | Source::ResponseBody)

@@ -69,8 +69,8 @@ use memchr::memmem::Finder;
 use palisade_rules::Transform;
 
 use super::compile::PatternTest;
-use super::gate::{holds_any, required, Alphabet, ByteSet, Reading};
-use super::lead::{branches, cut_lead};
+use super::gate::{atom_bytes, holds_any, required, Alphabet, ByteSet, Reading};
+use super::lead::{branches, cut_lead, drop_optional};
 use super::named::Named;
 use super::pattern::Expression;
 use super::snapshot::{Check, Group, StreamGroup, TestSpec};
@@ -103,6 +103,39 @@ pub(crate) struct Sweep {
     /// The database for texts without the bytes its gated patterns need;
     /// `None` when no pattern is gated.
     pub(crate) gate: Option<Gate>,
+    /// The database for a raw body read as JSON; `None` when the sweep
+    /// reads other values or it would not be smaller.
+    pub(crate) lean: Option<Lean>,
+}
+
+/// A body sweep's database for clearing a raw body whose values are JSON
+/// strings and scalars (or which has no values at all): any body that is
+/// not a form, once the screen has found no escape in it (see
+/// [`super::scan`]).
+///
+/// Such values hold no `"` and no `\`: a JSON string holds them only
+/// escaped, and an escape, a percent escape or a character reference
+/// keeps the body from being cleared raw. So a pattern that needs one of
+/// them, or a rare byte the body lacks, is left out, as are the patterns
+/// limited to parameter names, when the body holds none of those names.
+/// Optional items whose bytes are all rare (`[\t\n\r]*` between the
+/// letters of `javascript`) are dropped from the patterns kept, for
+/// bodies without those bytes (see [`super::lead::drop_optional`]).
+pub(crate) struct Lean {
+    /// Bytes whose presence rules the database out.
+    absent: Vec<u8>,
+    /// `None` when no pattern is left.
+    db: Option<BlockDatabase>,
+}
+
+impl Lean {
+    /// The database to clear `texts` (a raw body and its `+`-spaced
+    /// copy) with, when they hold none of the bytes it left out; `Some(None)`
+    /// when no pattern can match them at all.
+    pub(crate) fn db_for(&self, texts: &[&[u8]]) -> Option<Option<&BlockDatabase>> {
+        let fits = texts.iter().all(|text| !holds_any(text, &self.absent));
+        fits.then_some(self.db.as_ref())
+    }
 }
 
 /// A sweep's second database, for texts that no gated pattern can match
@@ -121,8 +154,10 @@ impl Sweep {
     /// Every database the sweep may scan with, for a scratch to fit.
     pub(crate) fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
         let gate = self.gate.as_ref().and_then(|g| g.db.as_ref());
+        let lean = self.lean.as_ref().and_then(|l| l.db.as_ref());
         std::iter::once(&self.db)
             .chain(gate)
+            .chain(lean)
             .chain(self.named.database())
     }
 
@@ -324,6 +359,7 @@ impl Planned<'_, '_> {
         let mut chains: Vec<SweepChain> = Vec::new();
         let mut entries: Vec<(String, HsFlags)> = Vec::new();
         let mut gates: Vec<Option<ByteSet>> = Vec::new();
+        let mut json_gates: Vec<Option<ByteSet>> = Vec::new();
         let mut owners: Vec<Vec<Owner>> = Vec::new();
         let mut named: Vec<Option<Vec<Vec<u8>>>> = Vec::new();
         let mut index: HashMap<(String, u32), usize> = HashMap::new();
@@ -353,17 +389,21 @@ impl Planned<'_, '_> {
             };
             let tests = self.targets.get(t)?.tests.iter();
             for (forms, test) in rewritten.into_iter().zip(tests) {
-                for (text, flags, needs) in forms {
-                    let key = (text, flags.bits());
+                for form in forms {
+                    let (flags, needs, json) = (form.flags, form.needs, form.json);
+                    let key = (form.text, flags.bits());
                     let at = *index.entry(key.clone()).or_insert_with(|| {
                         entries.push((key.0, flags));
                         gates.push(needs);
+                        json_gates.push(json);
                         owners.push(Vec::new());
                         named.push(Some(Vec::new()));
                         owners.len() - 1
                     });
                     let gate = gates.get_mut(at)?;
                     *gate = gate.zip(needs).map(|(a, b)| a.union(b));
+                    let json_gate = json_gates.get_mut(at)?;
+                    *json_gate = json_gate.zip(json).map(|(a, b)| a.union(b));
                     owners.get_mut(at)?.push(owner);
                     let names = named.get_mut(at)?;
                     match (self.names_of(*test, kind.phase), names.as_mut()) {
@@ -387,12 +427,18 @@ impl Planned<'_, '_> {
         let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
         sources.sort_unstable();
         sources.dedup();
+        let screen = self.screen(kind.phase, &chains, &swept);
+        let json_only = sources.iter().all(|s| s.is_json_valued());
+        let lean = match screen.is_some() && json_only {
+            true => lean(&entries, &json_gates, &named),
+            false => None,
+        };
         Some(Sweep {
             phase: kind.phase,
             db,
             separator,
             owners,
-            screen: self.screen(kind.phase, &chains, &swept),
+            screen,
             named: Named::new(&named),
             chains,
             sources,
@@ -403,6 +449,7 @@ impl Planned<'_, '_> {
                 names
             }),
             gate,
+            lean,
         })
     }
 
@@ -510,14 +557,30 @@ impl Planned<'_, '_> {
             let text = sweep_text(&part, ends)?;
             let cut = cut_lead(&text);
             let text = [cut, text].into_iter().find(|text| usable(text).is_ok())?;
-            Some((text, flags, needs))
+            let json = match ends {
+                Ends::Drop => required(&part, reading, Alphabet::JsonValue),
+                Ends::Widen => None,
+            };
+            Some(Entry {
+                text,
+                flags,
+                needs,
+                json,
+            })
         };
         parts.into_iter().map(swept).collect()
     }
 }
 
-/// A sweep pattern, its flags, and the bytes one of which it needs.
-type Entry = (String, HsFlags, Option<ByteSet>);
+/// A sweep pattern.
+struct Entry {
+    text: String,
+    flags: HsFlags,
+    /// Bytes one of which every match needs (see [`super::gate`]).
+    needs: Option<ByteSet>,
+    /// The same among the values of a body cleared as JSON (see [`Lean`]).
+    json: Option<ByteSet>,
+}
 
 /// `pattern` as the alternation of its branches that need no rare byte
 /// and the alternation of those that need one, with the bytes they need:
@@ -632,6 +695,56 @@ fn gate(
     Some(Gate {
         all: all.bytes(),
         by_source: by_source.map(|set| set.bytes()),
+        db,
+    })
+}
+
+/// The [`Lean`] database of a body sweep's `entries`, given the bytes each
+/// needs among JSON values and the names each is limited to; `None` when
+/// it would leave no pattern out and narrow none.
+fn lean(
+    entries: &[(String, HsFlags)],
+    json_gates: &[Option<ByteSet>],
+    named: &[Option<Vec<Vec<u8>>>],
+) -> Option<Lean> {
+    let narrow = Alphabet::JsonValue.narrowing();
+    let mut absent = ByteSet::default();
+    let mut kept = Vec::new();
+    let mut changed = false;
+    for (id, ((text, flags), gate)) in entries.iter().zip(json_gates).enumerate() {
+        let limited = named.get(id).is_some_and(Option::is_some);
+        if let Some(needs) = gate.filter(|_| !limited) {
+            absent = absent.union(needs);
+        }
+        if limited || gate.is_some() {
+            changed = true;
+            continue;
+        }
+        let reading = Reading {
+            caseless: flags.contains(HsFlags::CASELESS),
+            dotall: flags.contains(HsFlags::DOTALL),
+            multiline: flags.contains(HsFlags::MULTILINE),
+        };
+        let droppable = |atom: &str| atom_bytes(atom, reading).filter(|b| b.is_subset(&narrow));
+        let usable = |text: &String| HsPattern::with_flags(text.clone(), *flags).is_ok();
+        match drop_optional(text, &droppable).filter(|(text, _)| usable(text)) {
+            Some((narrowed, bytes)) => {
+                absent = absent.union(bytes);
+                changed = true;
+                kept.push((id, (narrowed, *flags)));
+            }
+            None => kept.push((id, (text.clone(), *flags))),
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let db = match kept.is_empty() {
+        true => None,
+        false => Some(compile(kept.iter().map(|(id, entry)| (*id, entry)))?),
+    };
+    Some(Lean {
+        absent: absent.bytes(),
         db,
     })
 }

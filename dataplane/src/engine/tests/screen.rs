@@ -149,3 +149,59 @@ fn a_body_phase_without_a_body_scans_nothing_yet_its_rules_are_decided() {
     assert_eq!(ids, [7]);
     assert!(m.stats().scans > before);
 }
+
+/// A quote break, a scheme with tabs or line breaks allowed inside, and a
+/// test limited to one parameter name: the three kinds of pattern the
+/// lean database of a JSON body leaves out or narrows.
+fn lean_rules() -> Vec<String> {
+    let values = "field: param-values\ntransforms: [url-decode, lowercase]";
+    vec![
+        sig(9, "", &format!("{values}\nregex: '[''\"]\\s*--'")),
+        sig(
+            10,
+            "",
+            &format!("{values}\nregex: 'j[\\t\\n\\r]*s[\\t\\n\\r]*:\\s*alert'"),
+        ),
+        sig(
+            11,
+            "",
+            "field: param\nname: url\ntransforms: [lowercase]\nregex: '^\\s*0$'",
+        ),
+    ]
+}
+
+#[test]
+fn a_json_body_is_cleared_by_what_its_values_can_hold() {
+    let mut m = matcher(&lean_rules());
+    // The raw text has `"` before `--` and `js:alert` with no tab; no
+    // value holds a quote, and the `url` test needs its name.
+    let clean = br#"{"a":"x","b":"--y","c":"js:calert","d":"0"}"#;
+    assert_eq!(inspect(&mut m, &request(JSON, clean)), (vec![], true));
+    // Without a Content-Type the values are still JSON's, if any.
+    let bare = "POST /api HTTP/1.1\r\nHost: h";
+    assert_eq!(inspect(&mut m, &request(bare, clean)), (vec![], true));
+}
+
+#[test]
+fn what_the_lean_database_leaves_out_is_still_found() {
+    let mut m = matcher(&lean_rules());
+    let cases: [(&str, &[u8], u64); 6] = [
+        (JSON, br#"{"u":"admin'--"}"#, 9),
+        // A form value may hold a raw quote.
+        (FORM, b"u=admin\"--", 9),
+        (JSON, br#"{"u":"js:alert(1)"}"#, 10),
+        // A raw tab inside a JSON string is kept by the parser.
+        (JSON, b"{\"u\":\"j\ts:alert(1)\"}", 10),
+        (JSON, br#"{"u":"j\ts:alert(1)"}"#, 10),
+        (JSON, br#"{"url":"0"}"#, 11),
+    ];
+    for (head, body, id) in cases {
+        let (ids, screened) = inspect(&mut m, &request(head, body));
+        assert_eq!(
+            (ids, screened),
+            (vec![id], false),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
