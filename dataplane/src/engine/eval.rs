@@ -11,7 +11,6 @@
 //! on first use, over the values of their field, and remembered.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use super::extract::TxFields;
 use super::hit::{excerpt, Evidence, Hit};
@@ -21,13 +20,15 @@ use super::source::Phase;
 use super::transform::apply;
 
 /// Appends to `hits` every rule of `phase` that holds, with its index.
+/// `snapshot` is the one `insp` holds, taken out by the caller once for
+/// all the phases it runs.
 pub(crate) fn evaluate_phase(
+    snapshot: &Snapshot,
     insp: &mut Inspection,
     fields: &mut TxFields<'_>,
     phase: Phase,
     hits: &mut Vec<(u32, Hit)>,
 ) {
-    let snapshot = Arc::clone(&insp.snapshot);
     let mut due: Vec<u32> = insp
         .candidates
         .iter()

@@ -141,6 +141,9 @@ impl Matcher {
     ) -> Vec<Hit> {
         let mut hits = Vec::new();
         let mut fields = TxFields::new(tx, client, &self.limits);
+        // One reference for all the phases run, not one per phase: each
+        // costs an atomic update.
+        let snapshot = Arc::clone(&insp.snapshot);
         while let Some(&phase) = Phase::ALL.get(insp.next_phase).filter(|p| **p <= up_to) {
             if let Some(scratch) = &self.scratch {
                 let mut scanner = Scanner {
@@ -149,9 +152,9 @@ impl Matcher {
                     found: &mut self.found,
                     batch: &mut self.batch,
                 };
-                scanner.phase(insp, &mut fields, phase);
+                scanner.phase(&snapshot, insp, &mut fields, phase);
             }
-            evaluate_phase(insp, &mut fields, phase, &mut hits);
+            evaluate_phase(&snapshot, insp, &mut fields, phase, &mut hits);
             insp.next_phase += 1;
         }
         hits.sort_by_key(|(index, _)| *index);

@@ -51,11 +51,16 @@ enum Values<'c> {
 }
 
 impl Scanner<'_> {
-    /// Runs every database of `phase`.
-    pub(crate) fn phase(&mut self, insp: &mut Inspection, fields: &mut TxFields<'_>, phase: Phase) {
-        let snapshot = Arc::clone(&insp.snapshot);
-        self.batch.clean.begin(&snapshot);
-        let swept = self.sweeps(&snapshot, insp, fields, phase);
+    /// Runs every database of `phase`; `snapshot` is the one `insp` holds.
+    pub(crate) fn phase(
+        &mut self,
+        snapshot: &Arc<Snapshot>,
+        insp: &mut Inspection,
+        fields: &mut TxFields<'_>,
+        phase: Phase,
+    ) {
+        self.batch.clean.begin(snapshot);
+        let swept = self.sweeps(snapshot, insp, fields, phase);
         let pairs = std::mem::take(&mut self.batch.found);
 
         let groups = snapshot.groups.len();
