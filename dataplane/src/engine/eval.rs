@@ -58,7 +58,7 @@ pub(crate) fn evaluate_phase(
         .collect();
 
     let mut eval = Eval {
-        snapshot: &snapshot,
+        snapshot,
         insp,
         fields,
     };

@@ -73,9 +73,9 @@ impl Scanner<'_> {
                 false => Values::All,
             };
             match t.checked_sub(groups) {
-                None => self.group(&snapshot, t, insp, fields, values),
+                None => self.group(snapshot, t, insp, fields, values),
                 Some(stream) if !insp.streamed.get(stream) => {
-                    self.whole_body(&snapshot, t, insp, fields, values);
+                    self.whole_body(snapshot, t, insp, fields, values);
                 }
                 Some(_) => {}
             }
