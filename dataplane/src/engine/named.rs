@@ -91,6 +91,11 @@ impl Named {
     }
 }
 
+/// A pattern matching `name` byte for byte, whatever bytes it holds.
+pub(crate) fn literal(name: &[u8]) -> String {
+    name.iter().map(|b| format!("\\x{b:02x}")).collect()
+}
+
 /// One database holding each of `names` as a literal under its index, each
 /// reported at most once; `None` when there are none or it does not
 /// compile.
@@ -100,8 +105,7 @@ fn literals(names: &[&[u8]]) -> Option<BlockDatabase> {
     }
     let mut list = Vec::with_capacity(names.len());
     for (id, name) in names.iter().enumerate() {
-        let text: String = name.iter().map(|b| format!("\\x{b:02x}")).collect();
-        let mut pattern = Pattern::with_flags(text, PatternFlags::SINGLEMATCH).ok()?;
+        let mut pattern = Pattern::with_flags(literal(name), PatternFlags::SINGLEMATCH).ok()?;
         pattern.id = Some(id);
         list.push(pattern);
     }

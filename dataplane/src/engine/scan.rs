@@ -190,14 +190,14 @@ impl Scanner<'_> {
             }
             let texts = [body, &spaced[..]];
             let lean = match &sweep.lean {
-                Some(lean) if !form && !self.names_present(sweep, &texts) => lean.db_for(&texts),
+                Some(lean) if !form => lean.db_for(&texts),
                 _ => None,
             };
             match lean {
                 Some(None) => continue,
-                Some(Some(db)) if self.reports(db, &texts) => return false,
-                Some(Some(_)) => continue,
-                None => {}
+                Some(Some(db)) if !self.reports(db, &texts) => continue,
+                // Reported, or not a body for it: the long way decides.
+                _ => {}
             }
             // Patterns limited to names that reported: they count only if
             // the body holds one of their names, searched once after.
@@ -236,12 +236,6 @@ impl Scanner<'_> {
             }
         }
         true
-    }
-
-    /// Whether `texts` hold a parameter name some pattern of `sweep` is
-    /// limited to.
-    fn names_present(&self, sweep: &Sweep, texts: &[&[u8]]) -> bool {
-        sweep.named.present(texts, self.scratch).contains(&true)
     }
 
     /// Whether `db` reports on one of `texts` (or cannot scan it).

@@ -71,7 +71,7 @@ use palisade_rules::Transform;
 use super::compile::PatternTest;
 use super::gate::{atom_bytes, holds_any, required, Alphabet, ByteSet, Reading};
 use super::lead::{branches, cut_lead, drop_optional};
-use super::named::Named;
+use super::named::{literal, Named};
 use super::pattern::Expression;
 use super::snapshot::{Check, Group, StreamGroup, TestSpec};
 use super::source::{Phase, Selector, Source};
@@ -116,22 +116,24 @@ pub(crate) struct Sweep {
 /// Such values hold no `"` and no `\`: a JSON string holds them only
 /// escaped, and an escape, a percent escape or a character reference
 /// keeps the body from being cleared raw. So a pattern that needs one of
-/// them, or a rare byte the body lacks, is left out, as are the patterns
-/// limited to parameter names, when the body holds none of those names.
-/// Optional items whose bytes are all rare (`[\t\n\r]*` between the
-/// letters of `javascript`) are dropped from the patterns kept, for
-/// bodies without those bytes (see [`super::lead::drop_optional`]).
+/// them, or a rare byte the body lacks, is left out. Patterns limited to
+/// parameter names are left out too, and their names searched in the same
+/// scan instead. Optional items whose bytes are all rare (`[\t\n\r]*`
+/// between the letters of `javascript`) are dropped from the patterns
+/// kept, for bodies without those bytes (see
+/// [`super::lead::drop_optional`]). A body the database reports on, for a
+/// pattern or a name, is screened the long way.
 pub(crate) struct Lean {
     /// Bytes whose presence rules the database out.
     absent: Vec<u8>,
-    /// `None` when no pattern is left.
+    /// `None` when no pattern or name is left.
     db: Option<BlockDatabase>,
 }
 
 impl Lean {
     /// The database to clear `texts` (a raw body and its `+`-spaced
     /// copy) with, when they hold none of the bytes it left out; `Some(None)`
-    /// when no pattern can match them at all.
+    /// when nothing can match them at all.
     pub(crate) fn db_for(&self, texts: &[&[u8]]) -> Option<Option<&BlockDatabase>> {
         let fits = texts.iter().all(|text| !holds_any(text, &self.absent));
         fits.then_some(self.db.as_ref())
@@ -710,13 +712,16 @@ fn lean(
     let narrow = Alphabet::JsonValue.narrowing();
     let mut absent = ByteSet::default();
     let mut kept = Vec::new();
+    let mut names: Vec<&[u8]> = Vec::new();
     let mut changed = false;
     for (id, ((text, flags), gate)) in entries.iter().zip(json_gates).enumerate() {
-        let limited = named.get(id).is_some_and(Option::is_some);
-        if let Some(needs) = gate.filter(|_| !limited) {
-            absent = absent.union(needs);
+        if let Some(Some(list)) = named.get(id) {
+            names.extend(list.iter().map(Vec::as_slice));
+            changed = true;
+            continue;
         }
-        if limited || gate.is_some() {
+        if let Some(needs) = gate {
+            absent = absent.union(*needs);
             changed = true;
             continue;
         }
@@ -738,6 +743,12 @@ fn lean(
     }
     if !changed {
         return None;
+    }
+    names.sort_unstable();
+    names.dedup();
+    let first = entries.len();
+    for (at, name) in names.into_iter().enumerate() {
+        kept.push((first + at, (literal(name), HsFlags::SINGLEMATCH)));
     }
     let db = match kept.is_empty() {
         true => None,
