@@ -137,18 +137,7 @@ pub(crate) struct Reading {
 /// Bytes of `alphabet` one of which every match of `pattern` holds;
 /// `None` when no such set is found.
 pub(crate) fn required(pattern: &str, reading: Reading, alphabet: Alphabet) -> Option<ByteSet> {
-    if has_foreign_syntax(pattern) {
-        return None;
-    }
-    let hir = ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(reading.caseless)
-        .dot_matches_new_line(reading.dotall)
-        .multi_line(reading.multiline)
-        .build()
-        .parse(pattern)
-        .ok()?;
+    let hir = parse(pattern, reading)?;
     let bytes = Bytes {
         rare: alphabet.set(),
         impossible: alphabet.impossible(),
@@ -168,22 +157,28 @@ struct Bytes {
 /// quantifier) matches; `None` when it is not one of those or cannot be
 /// read with certainty.
 pub(crate) fn atom_bytes(atom: &str, reading: Reading) -> Option<ByteSet> {
-    if has_foreign_syntax(atom) {
-        return None;
-    }
-    let hir = ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(reading.caseless)
-        .dot_matches_new_line(reading.dotall)
-        .build()
-        .parse(atom)
-        .ok()?;
-    match hir.kind() {
+    match parse(atom, reading)?.kind() {
         HirKind::Class(class) => Some(class_bytes(class)),
         HirKind::Literal(literal) if literal.0.len() == 1 => Some(ByteSet::of(&literal.0)),
         _ => None,
     }
+}
+
+/// The syntax tree of `pattern` read at the byte level, as Vectorscan
+/// reads it; `None` for syntax the two may read differently.
+fn parse(pattern: &str, reading: Reading) -> Option<Hir> {
+    if has_foreign_syntax(pattern) {
+        return None;
+    }
+    ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(reading.caseless)
+        .dot_matches_new_line(reading.dotall)
+        .multi_line(reading.multiline)
+        .build()
+        .parse(pattern)
+        .ok()
 }
 
 /// Whether `pattern` holds syntax the two parsers read differently or that
@@ -440,78 +435,67 @@ mod tests {
         prop::collection::vec(prop::sample::select(&BYTES[..]), 0..12)
     }
 
+    /// Vectorscan is the reference: whenever it matches `pattern` in one
+    /// of `texts`, the text holds a byte of the gate `alphabet` gives it.
+    fn matches_hold_the_gate<'t>(
+        pattern: &str,
+        caseless: bool,
+        alphabet: Alphabet,
+        texts: impl Iterator<Item = &'t Vec<u8>>,
+    ) -> Result<(), TestCaseError> {
+        let reading = Reading {
+            caseless,
+            ..Reading::default()
+        };
+        let Some(gate) = required(pattern, reading, alphabet) else {
+            return Ok(());
+        };
+        let mut flags = HsFlags::ALLOWEMPTY;
+        flags.set(HsFlags::CASELESS, caseless);
+        let Ok(expr) = HsPattern::with_flags(pattern.to_string(), flags) else {
+            return Ok(());
+        };
+        let Ok(db) = expr.build::<BlockMode>() else {
+            return Ok(());
+        };
+        let scratch = db.alloc_scratch().expect("scratch");
+        for text in texts {
+            let mut matched = false;
+            db.scan(&text[..], &scratch, |_, _, _, _| {
+                matched = true;
+                Matching::Terminate
+            })
+            .ok();
+            prop_assert!(
+                !matched || holds_any(text, &gate.bytes()),
+                "{pattern} matched {:?} without {:?}",
+                String::from_utf8_lossy(text),
+                String::from_utf8_lossy(&gate.bytes()),
+            );
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
-        /// Vectorscan is the reference: whenever it finds a match, the
-        /// text holds a byte of the gate.
         #[test]
         fn every_match_holds_a_gate_byte(
             pattern in pattern(),
             caseless in any::<bool>(),
             texts in prop::collection::vec(text(), 16),
         ) {
-            let reading = Reading { caseless, ..Reading::default() };
-            let Some(gate) = required(&pattern, reading, Alphabet::Head) else {
-                return Ok(());
-            };
-            let mut flags = HsFlags::ALLOWEMPTY;
-            flags.set(HsFlags::CASELESS, caseless);
-            let Ok(expr) = HsPattern::with_flags(pattern.clone(), flags) else {
-                return Ok(());
-            };
-            let Ok(db) = expr.build::<BlockMode>() else {
-                return Ok(());
-            };
-            let scratch = db.alloc_scratch().expect("scratch");
-            for text in &texts {
-                let mut matched = false;
-                db.scan(&text[..], &scratch, |_, _, _, _| {
-                    matched = true;
-                    Matching::Terminate
-                })
-                .ok();
-                prop_assert!(
-                    !matched || holds_any(text, &gate.bytes()),
-                    "{pattern} matched {:?} without {:?}",
-                    String::from_utf8_lossy(text),
-                    String::from_utf8_lossy(&gate.bytes()),
-                );
-            }
+            matches_hold_the_gate(&pattern, caseless, Alphabet::Head, texts.iter())?;
         }
 
-        /// The same among JSON values: a text without `"` or `\\` that
-        /// Vectorscan matches holds a byte of the JSON gate.
+        /// Among JSON values, which hold no `"` or `\\`.
         #[test]
         fn every_match_of_a_json_value_holds_a_json_gate_byte(
             pattern in pattern(),
             texts in prop::collection::vec(text(), 16),
         ) {
-            let reading = Reading::default();
-            let Some(gate) = required(&pattern, reading, Alphabet::JsonValue) else {
-                return Ok(());
-            };
-            let Ok(expr) = HsPattern::with_flags(pattern.clone(), HsFlags::ALLOWEMPTY) else {
-                return Ok(());
-            };
-            let Ok(db) = expr.build::<BlockMode>() else {
-                return Ok(());
-            };
-            let scratch = db.alloc_scratch().expect("scratch");
-            for text in texts.iter().filter(|t| !t.contains(&b'"')) {
-                let mut matched = false;
-                db.scan(&text[..], &scratch, |_, _, _, _| {
-                    matched = true;
-                    Matching::Terminate
-                })
-                .ok();
-                prop_assert!(
-                    !matched || holds_any(text, &gate.bytes()),
-                    "{pattern} matched {:?} without {:?}",
-                    String::from_utf8_lossy(text),
-                    String::from_utf8_lossy(&gate.bytes()),
-                );
-            }
+            let values = texts.iter().filter(|t| !t.contains(&b'"'));
+            matches_hold_the_gate(&pattern, false, Alphabet::JsonValue, values)?;
         }
     }
 }
