@@ -16,7 +16,11 @@
 //! requires. Anchors, word boundaries and empty branches require nothing.
 //! The cost of a set is how often its bytes occur in ordinary values: each
 //! byte of the phase's [`Alphabet`] counts one, any other byte far more, so
-//! a pattern is gated only when a set of rare bytes is required.
+//! a pattern is gated only when a set of rare bytes is required. Among
+//! the values of a body read as JSON ([`Alphabet::JsonValue`]), `"` and
+//! `\` never occur: a part that needs one of them needs the empty set,
+//! and a pattern all of whose branches do can be left out altogether (see
+//! [`super::sweep::Lean`]).
 //!
 //! The tree is read at the byte level with ASCII classes, as Vectorscan
 //! reads a pattern. Escapes whose meaning differs between the two syntaxes

@@ -3,7 +3,9 @@
 //! A body phase whose sweeps can screen (see [`super::sweep::Screen`])
 //! first tries its raw body: when the body holds nothing to decode and no
 //! sweep reports on it, no value of the phase can match a swept database,
-//! and the body is not split into values at all.
+//! and the body is not split into values at all. A body that is not a
+//! form is tried first with the sweep's lean database, when it has one
+//! (see [`super::sweep::Lean`]).
 //!
 //! Otherwise the phase's [`super::sweep::Sweep`], when it has one, runs
 //! first (see [`Batch`]) and names the (database, value) pairs that can match; each

@@ -50,7 +50,9 @@
 //! compiles a database without them, for texts that hold none of those
 //! bytes (see [`super::gate`] and [`Gate`]). A pattern only some of whose
 //! branches need such a byte (`(?:;|\bnohup\s)\s*id`) is swept as two: the
-//! branches that do, gated, and the rest (see [`gated_parts`]).
+//! branches that do, gated, and the rest (see [`gated_parts`]). A body
+//! sweep over JSON values also compiles a leaner database for raw JSON
+//! bodies, whose values hold no quote or backslash (see [`Lean`]).
 //!
 //! Databases share a sweep by [`Kind`]: same phase, bodies or not, same
 //! chain once leading decoding steps are set aside, and reading every
