@@ -6,6 +6,7 @@ mod compile;
 mod fields;
 mod gate_attack;
 mod logic;
+mod offsets;
 mod operators;
 mod prop;
 mod screen;
