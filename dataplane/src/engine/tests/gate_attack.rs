@@ -447,4 +447,18 @@ fn default_rules_find_the_same_in_json_bodies_with_and_without_sweeps() {
         let (found, plain) = pair.ids(&request(heads[0], body.as_bytes()));
         assert_eq!((found, plain), (vec![], vec![]), "{body}");
     }
+    // A short attack value after a long one, at every offset up to 200
+    // bytes into the body.
+    for n in 0..=200 {
+        let body = format!(
+            r#"{{"a":"{}","b":"<script>alert(1)</script>"}}"#,
+            "x".repeat(n)
+        );
+        let (found, plain) = pair.ids(&request(heads[0], body.as_bytes()));
+        assert!(
+            plain.contains(&101001),
+            "without sweeps, {n} bytes: {plain:?}"
+        );
+        assert_eq!(found, plain, "with sweeps, {n} bytes");
+    }
 }
