@@ -28,6 +28,7 @@
 //! used here) make the pattern ungated, as does any text that parser
 //! refuses.
 
+use hyperscan::PatternFlags as HsFlags;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use regex_syntax::ParserBuilder;
 
@@ -136,6 +137,17 @@ pub(crate) struct Reading {
     pub(crate) caseless: bool,
     pub(crate) dotall: bool,
     pub(crate) multiline: bool,
+}
+
+impl Reading {
+    /// How a pattern compiled with Vectorscan `flags` reads.
+    pub(crate) fn of(flags: HsFlags) -> Reading {
+        Reading {
+            caseless: flags.contains(HsFlags::CASELESS),
+            dotall: flags.contains(HsFlags::DOTALL),
+            multiline: flags.contains(HsFlags::MULTILINE),
+        }
+    }
 }
 
 /// Bytes of `alphabet` one of which every match of `pattern` holds;

@@ -543,11 +543,7 @@ impl Planned<'_, '_> {
         if caseless {
             flags.insert(HsFlags::CASELESS);
         }
-        let reading = Reading {
-            caseless: flags.contains(HsFlags::CASELESS),
-            dotall: flags.contains(HsFlags::DOTALL),
-            multiline: flags.contains(HsFlags::MULTILINE),
-        };
+        let reading = Reading::of(flags);
         let alphabet = match ends {
             Ends::Widen => Alphabet::Head,
             Ends::Drop => Alphabet::Body,
@@ -727,11 +723,7 @@ fn lean(
             changed = true;
             continue;
         }
-        let reading = Reading {
-            caseless: flags.contains(HsFlags::CASELESS),
-            dotall: flags.contains(HsFlags::DOTALL),
-            multiline: flags.contains(HsFlags::MULTILINE),
-        };
+        let reading = Reading::of(*flags);
         let droppable = |atom: &str| atom_bytes(atom, reading).filter(|b| b.is_subset(&narrow));
         let usable = |text: &String| HsPattern::with_flags(text.clone(), *flags).is_ok();
         match drop_optional(text, &droppable).filter(|(text, _)| usable(text)) {
@@ -1041,12 +1033,7 @@ mod tests {
     fn branches_that_need_a_rare_byte_are_gated_apart() {
         let reading = Reading::default();
         let parts = gated_parts(r"(?:[;|]|\bnohup\s)\s*id|\{\{7", reading, Alphabet::Body);
-        let expected_gate = {
-            let mut set = ByteSet::default();
-            set.insert(b';');
-            set.insert(b'|');
-            set
-        };
+        let expected_gate = ByteSet::of(b";|");
         assert_eq!(
             parts,
             [

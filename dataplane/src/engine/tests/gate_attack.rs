@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use super::sweep_attack::{request, Pair, FORM, JSON};
-use super::{get, sig};
+use super::{default_rule_files, get, sig};
 use crate::engine::{Matcher, Snapshot};
 use crate::http::Transaction;
 
@@ -341,13 +341,7 @@ fn branches_gated_apart_from_the_rest_of_their_pattern() {
 
 /// The default ruleset, with and without its sweeps.
 fn default_pair() -> Pair {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/default");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("rules/default")
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
-        .collect();
-    files.sort();
+    let files = default_rule_files();
     let compile = || Snapshot::from_files(&files).expect("the default rules compile");
     let swept = compile();
     let mut plain = compile();

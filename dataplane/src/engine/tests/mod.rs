@@ -28,6 +28,12 @@ const REQ: Direction = Direction::ToResponder;
 const RESP: Direction = Direction::ToInitiator;
 
 /// The client address of every test transaction.
+/// The shipped rule files, `rules/default/*.yaml`, sorted.
+fn default_rule_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    crate::config::rule_paths(&root, &["rules/default".into()]).expect("rules/default")
+}
+
 fn client() -> IpAddr {
     "192.0.2.10".parse().expect("a valid address")
 }

@@ -1,18 +1,23 @@
 //! Vectorscan against the `regex` crate on the default ruleset's patterns,
-//! with each attack string placed after 0 to 200 bytes of other text: every
-//! text the `regex` crate matches, Vectorscan must match too.
+//! compiled as the engine compiles them, with each attack string placed
+//! after 1 to 201 bytes of other text: every text the `regex` crate
+//! matches, Vectorscan must match too.
 //!
 //! Ignored by default: the Vectorscan of Debian 12 (5.4.9), on a machine
-//! with AVX-512, misses some of these matches once they start 62 bytes or
-//! more into the text (see the README's known limits). Run it after
+//! with AVX-512, misses some of these matches once about 64 bytes come
+//! before them (see the README's known limits). Run it after
 //! changing the Vectorscan the dataplane links to:
 //! `cargo test -p palisade-dataplane --release -- --ignored offsets`.
 
 use std::collections::BTreeMap;
 
 use hyperscan::prelude::*;
-use hyperscan::{BlockMode, Pattern as HsPattern, PatternFlags as HsFlags};
-use serde_yaml::Value;
+use hyperscan::{BlockMode, Pattern as HsPattern};
+use palisade_rules::{load_files, Operator, RuleBody};
+
+use super::default_rule_files;
+use crate::engine::gate::Reading;
+use crate::engine::pattern::{expression, Expression};
 
 /// Attack strings of the classes the default rules cover, lower case (as
 /// the rules' chains leave them).
@@ -35,38 +40,27 @@ const ATTACKS: [&str; 16] = [
     "you have an error in your sql syntax",
 ];
 
-/// Every `regex:` of the default rule files, with its `nocase` and
-/// `dotall` flags.
-fn default_patterns() -> Vec<(String, bool, bool)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/default");
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("rules/default") {
-        let path = entry.expect("a directory entry").path();
-        if path.extension().is_some_and(|ext| ext == "yaml") {
-            let text = std::fs::read_to_string(&path).expect("a rule file");
-            let yaml: Value = serde_yaml::from_str(&text).expect("YAML");
-            collect(&yaml, (false, false), &mut out);
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn collect(value: &Value, flags: (bool, bool), out: &mut Vec<(String, bool, bool)>) {
-    match value {
-        Value::Mapping(map) => {
-            let flag =
-                |key: &str, default| map.get(key).and_then(Value::as_bool).unwrap_or(default);
-            let flags = (flag("nocase", flags.0), flag("dotall", flags.1));
-            if let Some(regex) = map.get("regex").and_then(Value::as_str) {
-                out.push((regex.to_string(), flags.0, flags.1));
+/// The expression the engine compiles for every `regex` test of the
+/// default rules, once each.
+fn default_patterns() -> Vec<Expression> {
+    let ruleset = load_files(&default_rule_files()).expect("the default rules load");
+    let mut out: Vec<Expression> = Vec::new();
+    for rule in ruleset.iter() {
+        let RuleBody::Signature(signature) = &rule.body else {
+            continue;
+        };
+        signature.condition.for_each_test(&mut |test| {
+            let regex = matches!(test.operator, Operator::Regex(_));
+            let Some(expr) = expression(&test.operator).filter(|_| regex) else {
+                return;
+            };
+            let known = |e: &Expression| e.text == expr.text && e.flags == expr.flags;
+            if !out.iter().any(known) {
+                out.push(expr);
             }
-            map.values().for_each(|v| collect(v, flags, out));
-        }
-        Value::Sequence(list) => list.iter().for_each(|v| collect(v, flags, out)),
-        _ => {}
+        });
     }
+    out
 }
 
 #[test]
@@ -76,18 +70,18 @@ fn vectorscan_finds_what_the_regex_crate_finds_at_every_offset() {
     let mut missed: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let patterns = default_patterns();
     assert!(patterns.len() > 50, "the default rules' patterns are read");
-    for (text, nocase, dotall) in &patterns {
-        let mut flags = HsFlags::ALLOWEMPTY;
-        flags.set(HsFlags::CASELESS, *nocase);
-        flags.set(HsFlags::DOTALL, *dotall);
-        let db = HsPattern::with_flags(text.clone(), flags)
+    for expr in &patterns {
+        let text = &expr.text;
+        let db = HsPattern::with_flags(text.clone(), expr.flags)
             .and_then(|p| p.build::<BlockMode>())
             .expect("a default pattern compiles");
         let scratch = db.alloc_scratch().expect("scratch");
+        let reading = Reading::of(expr.flags);
         let Ok(reference) = regex::bytes::RegexBuilder::new(text)
             .unicode(false)
-            .case_insensitive(*nocase)
-            .dot_matches_new_line(*dotall)
+            .case_insensitive(reading.caseless)
+            .dot_matches_new_line(reading.dotall)
+            .multi_line(reading.multiline)
             .build()
         else {
             continue;
