@@ -15,6 +15,26 @@
 
 set -euo pipefail
 
+# The Hyperscan build to link: Intel's Hyperscan 5.4.0 on x86_64, where
+# Debian 12's Vectorscan 5.4.9 misses matches on AVX-512 machines (the
+# engine's offsets test shows it); Vectorscan, the same API, elsewhere. The
+# two packages conflict: installing one removes the other.
+hyperscan_package() {
+    case "$(dpkg --print-architecture 2>/dev/null || uname -m)" in
+        amd64 | x86_64) echo libhyperscan-dev ;;
+        *) echo libvectorscan-dev ;;
+    esac
+}
+
+# The other build's packages, as apt-get removal arguments: apt does not
+# replace a conflicting library by itself.
+other_hyperscan_removal() {
+    case "$(hyperscan_package)" in
+        libhyperscan-dev) echo libvectorscan-dev- libvectorscan5- ;;
+        *) echo libhyperscan-dev- libhyperscan5- ;;
+    esac
+}
+
 readonly VENV=/opt/palisade/venv
 readonly SYSTEM_PYTHON=/usr/bin/python3
 
@@ -22,8 +42,9 @@ readonly SYSTEM_PYTHON=/usr/bin/python3
 # chromium (headless), python3-requests and openssl are real TLS clients and servers
 # of the bot-mitigation tests.
 # libsqlite3-dev is the control plane's database; sqlite3 reads it back in tests.
+# The pattern matcher is the Hyperscan library (see hyperscan_package).
 readonly APT_PACKAGES=(
-    dpdk dpdk-dev libdpdk-dev libvectorscan-dev
+    dpdk dpdk-dev libdpdk-dev "$(hyperscan_package)"
     clang libclang-dev pkg-config build-essential libpcap-dev
     tcpdump tshark iproute2 ethtool curl wrk jq ca-certificates hping3
     python3 python3-venv python3-pip
@@ -132,6 +153,11 @@ install_packages() {
     for pkg in "${missing[@]}"; do
         [[ $pkg == prometheus ]] || others+=("$pkg")
     done
+    if [[ " ${others[*]} " == *" $(hyperscan_package) "* ]]; then
+        local removal
+        read -ra removal <<<"$(other_hyperscan_removal)"
+        others+=("${removal[@]}")
+    fi
     if [[ ${#others[@]} -gt 0 ]]; then
         run_logged apt-get install -y -q "${others[@]}"
     fi

@@ -1,13 +1,16 @@
-//! Vectorscan against the `regex` crate on the default ruleset's patterns,
-//! compiled as the engine compiles them, with each attack string placed
-//! after 1 to 201 bytes of other text: every text the `regex` crate
-//! matches, Vectorscan must match too.
+//! The matching library against the `regex` crate on the default
+//! ruleset's patterns, compiled as the engine compiles them, with each
+//! attack string placed after 1 to 201 bytes of other text: every text the
+//! `regex` crate matches, the library must match too. Then the whole
+//! engine, sweeps, raw-body screen and clean-value memory included: an
+//! attack value after a long value in a query string, a form and a JSON
+//! body must make its default rule hold at every length of the value
+//! before it.
 //!
-//! Ignored by default: the Vectorscan of Debian 12 (5.4.9), on a machine
-//! with AVX-512, misses some of these matches once about 64 bytes come
-//! before them (see the README's known limits). Run it after
-//! changing the Vectorscan the dataplane links to:
-//! `cargo test -p palisade-dataplane --release -- --ignored offsets`.
+//! Debian 12's Vectorscan (5.4.9), on a machine with AVX-512, fails both:
+//! it misses some of these matches once about 64 bytes come before them.
+//! The dataplane links Intel's Hyperscan 5.4.0 on x86_64 for that reason
+//! (see `scripts/deps.sh` and the README).
 
 use std::collections::BTreeMap;
 
@@ -15,9 +18,11 @@ use hyperscan::prelude::*;
 use hyperscan::{BlockMode, Pattern as HsPattern};
 use palisade_rules::{load_files, Operator, RuleBody};
 
-use super::default_rule_files;
+use super::sweep_attack::{FORM, JSON};
+use super::{client, default_rule_files, get, ids, request};
 use crate::engine::gate::Reading;
 use crate::engine::pattern::{expression, Expression};
+use crate::engine::{Matcher, Snapshot};
 
 /// Attack strings of the classes the default rules cover, lower case (as
 /// the rules' chains leave them).
@@ -64,8 +69,7 @@ fn default_patterns() -> Vec<Expression> {
 }
 
 #[test]
-#[ignore = "Debian 12's Vectorscan 5.4.9 misses matches past byte 62 on AVX-512 machines"]
-fn vectorscan_finds_what_the_regex_crate_finds_at_every_offset() {
+fn the_library_finds_what_the_regex_crate_finds_at_every_offset() {
     // Per pattern missing some match: how many, and the first one.
     let mut missed: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let patterns = default_patterns();
@@ -106,4 +110,61 @@ fn vectorscan_finds_what_the_regex_crate_finds_at_every_offset() {
         }
     }
     assert!(missed.is_empty(), "patterns missing matches: {missed:#?}");
+}
+
+/// Attack values and the default rule each must make hold, from the
+/// rules' own descriptions (`rules/default/*.yaml`).
+const RULE_OF_ATTACK: [(&str, u64); 6] = [
+    ("1;drop table users", 100004),
+    ("1 union select password from users", 100001),
+    ("<script>alert(1)</script>", 101001),
+    ("php://filter/resource=index.php", 103004),
+    ("../../../../etc/passwd", 103001),
+    ("${jndi:ldap://x.example/a}", 109001),
+];
+
+#[test]
+fn default_rules_hold_after_a_long_value_in_queries_forms_and_json() {
+    let snapshot = Snapshot::from_files(&default_rule_files()).expect("the default rules compile");
+    let mut matcher = Matcher::new(std::sync::Arc::new(snapshot)).expect("scratch");
+    let mut missed = Vec::new();
+    for (attack, rule) in RULE_OF_ATTACK {
+        let encoded: String = attack
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let quoted = attack.replace('"', "\\\"");
+        for n in 0..=200 {
+            let pad = "x".repeat(n);
+            let cases = [
+                ("query", get(&format!("/s?p={pad}&q={encoded}"), "")),
+                (
+                    "form",
+                    request(FORM, format!("p={pad}&q={encoded}").as_bytes()),
+                ),
+                (
+                    "json",
+                    request(
+                        JSON,
+                        format!(r#"{{"p":"{pad}","q":"{quoted}"}}"#).as_bytes(),
+                    ),
+                ),
+            ];
+            for (kind, tx) in cases {
+                // Twice: a value remembered clean must not hide the attack.
+                for round in 0..2 {
+                    let hits = matcher.inspect_transaction(&tx, client());
+                    if !ids(&hits).contains(&rule) {
+                        missed.push(format!(
+                            "{rule} {kind} {attack:?} after {n} bytes, round {round}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{} misses: {missed:#?}", missed.len());
 }
