@@ -83,6 +83,18 @@ pub(crate) struct Batch {
     reported: Vec<bool>,
     /// Head values found clean before.
     pub(crate) clean: Clean,
+    /// Per source and value index, its slot in `clean` and the sweeps
+    /// that found it clean, looked up once a phase (see [`Batch::known`]).
+    known: [Vec<Option<Known>>; Source::COUNT],
+    /// Sources whose `known` list belongs to this phase, as bits.
+    known_sources: u32,
+}
+
+/// What the memory of clean values holds of one value.
+#[derive(Clone, Copy, Debug)]
+struct Known {
+    slot: Option<u16>,
+    sweeps: u64,
 }
 
 impl Batch {
@@ -135,9 +147,38 @@ impl Batch {
         }
     }
 
-    /// Starts a phase: forgets the pairs of the last one.
+    /// Starts a phase: forgets the pairs and lookups of the last one.
     pub(crate) fn clear(&mut self) {
         self.found.clear();
+        self.known_sources = 0;
+    }
+
+    /// The slot of value `index` of `source` (`bytes`) in the memory of
+    /// clean values, and the sweeps that found it clean; looked up on the
+    /// first call of the phase.
+    fn known(&mut self, source: Source, index: usize, bytes: &[u8], count: usize) -> Known {
+        let bit = 1u32 << source as u32;
+        let Some(list) = self.known.get_mut(source as usize) else {
+            return Known {
+                slot: None,
+                sweeps: 0,
+            };
+        };
+        if self.known_sources & bit == 0 {
+            self.known_sources |= bit;
+            list.clear();
+            list.resize(count, None);
+        }
+        if let Some(Some(known)) = list.get(index) {
+            return *known;
+        }
+        let slot = self.clean.slot(source, bytes);
+        let sweeps = slot.map_or(0, |at| self.clean.sweeps(at, source, bytes));
+        let known = Known { slot, sweeps };
+        if let Some(entry) = list.get_mut(index) {
+            *entry = Some(known);
+        }
+        known
     }
 
     /// Ends a phase: the pairs in target order, each once.
@@ -169,17 +210,19 @@ impl Batch {
             }
             seen |= 1 << source as u32;
             let mut changed = 0;
-            for (index, value) in fields.values(source).iter().enumerate() {
+            let values = fields.values(source);
+            for (index, value) in values.iter().enumerate() {
                 if source.is_headers() && !wanted(header_names, value.name()) {
                     continue;
                 }
                 let mut clean = None;
                 if let Some(id) = remembered {
-                    clean = self.clean.slot(id, source, &value.bytes);
-                    let known = |at| self.clean.holds(at, id, source, &value.bytes);
-                    if clean.is_some_and(known) {
+                    let known = self.known(source, index, &value.bytes, values.len());
+                    let sweeps = known.sweeps.checked_shr(u32::from(id)).unwrap_or(0);
+                    if sweeps & 1 == 1 {
                         continue;
                     }
+                    clean = known.slot;
                 }
                 let start = self.raw.len();
                 self.raw.extend_from_slice(&value.bytes);

@@ -9,9 +9,12 @@
 //! same sweep under the same snapshot (see [`super::batch`]).
 //!
 //! The memory is a direct-mapped table of [`SLOTS`] entries, indexed by a
-//! keyed hash; an entry holds its value, compared byte for byte, so a hash
-//! collision only costs a scan. Values longer than [`MAX_VALUE`] are not
-//! kept. A new snapshot empties the table.
+//! keyed hash of the value and its source; an entry holds its value,
+//! compared byte for byte (so a hash collision only costs a scan), and the
+//! set of sweeps that found it clean, so that a value is hashed and
+//! compared once for all the sweeps of a phase. Values longer than
+//! [`MAX_VALUE`] are not kept, nor are sweeps past the 64th. A new snapshot
+//! empties the table.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -29,7 +32,8 @@ pub(crate) const MAX_VALUE: usize = 256;
 #[derive(Debug, Default)]
 struct Entry {
     generation: u32,
-    sweep: u16,
+    /// Bit `i`: sweep `i` found the value clean.
+    sweeps: u64,
     source: Option<Source>,
     value: Vec<u8>,
 }
@@ -58,39 +62,52 @@ impl Clean {
         }
     }
 
-    /// The slot `value` of `source` has for sweep `sweep`; `None` when the
-    /// value is too long to be kept. A lookup and the insert after it
-    /// share it, so the value is hashed once.
-    pub(crate) fn slot(&self, sweep: u16, source: Source, value: &[u8]) -> Option<u16> {
+    /// The slot of `value` of `source`; `None` when the value is too long
+    /// to be kept. A lookup and the inserts after it share it, so the
+    /// value is hashed once.
+    pub(crate) fn slot(&self, source: Source, value: &[u8]) -> Option<u16> {
         if value.len() > MAX_VALUE {
             return None;
         }
-        let hash = self.hasher.hash_one((sweep, source as u8, value));
+        let hash = self.hasher.hash_one((source as u8, value));
         u16::try_from(hash % SLOTS as u64).ok()
     }
 
-    /// Whether `value` of `source`, at `slot`, was found clean by sweep
-    /// `sweep`.
-    pub(crate) fn holds(&self, slot: u16, sweep: u16, source: Source, value: &[u8]) -> bool {
-        let Some(entry) = self.slots.get(usize::from(slot)) else {
-            return false;
-        };
-        entry.generation == self.generation
-            && entry.sweep == sweep
-            && entry.source == Some(source)
-            && entry.value == value
+    /// The sweeps that found `value` of `source`, at `slot`, clean, as
+    /// bits.
+    pub(crate) fn sweeps(&self, slot: u16, source: Source, value: &[u8]) -> u64 {
+        match self.slots.get(usize::from(slot)) {
+            Some(entry) if self.holds(entry, source, value) => entry.sweeps,
+            _ => 0,
+        }
+    }
+
+    fn holds(&self, entry: &Entry, source: Source, value: &[u8]) -> bool {
+        entry.generation == self.generation && entry.source == Some(source) && entry.value == value
     }
 
     /// Remembers `value` of `source`, at `slot`, as clean for sweep
-    /// `sweep`.
+    /// `sweep` (ignored past the 64th), beside the sweeps that found it
+    /// clean before; another value in the slot is replaced.
     pub(crate) fn insert(&mut self, slot: u16, sweep: u16, source: Source, value: &[u8]) {
+        let Some(bit) = 1u64.checked_shl(u32::from(sweep)) else {
+            return;
+        };
         if self.slots.is_empty() {
             self.slots.resize_with(SLOTS, Entry::default);
         }
+        let Some(entry) = self.slots.get(usize::from(slot)) else {
+            return;
+        };
+        let known = self.holds(entry, source, value);
         let generation = self.generation;
         if let Some(entry) = self.slots.get_mut(usize::from(slot)) {
+            if known {
+                entry.sweeps |= bit;
+                return;
+            }
             entry.generation = generation;
-            entry.sweep = sweep;
+            entry.sweeps = bit;
             entry.source = Some(source);
             entry.value.clear();
             entry.value.extend_from_slice(value);
@@ -108,12 +125,15 @@ mod tests {
 
     /// Looks `value` up as the batch does.
     fn holds(clean: &Clean, sweep: u16, source: Source, value: &[u8]) -> bool {
-        let slot = clean.slot(sweep, source, value);
-        slot.is_some_and(|at| clean.holds(at, sweep, source, value))
+        let slot = clean.slot(source, value);
+        let sweeps = slot.map_or(0, |at| clean.sweeps(at, source, value));
+        sweeps
+            .checked_shr(u32::from(sweep))
+            .is_some_and(|s| s & 1 == 1)
     }
 
     fn insert(clean: &mut Clean, sweep: u16, source: Source, value: &[u8]) {
-        if let Some(at) = clean.slot(sweep, source, value) {
+        if let Some(at) = clean.slot(source, value) {
             clean.insert(at, sweep, source, value);
         }
     }
@@ -129,6 +149,9 @@ mod tests {
         assert!(!holds(&clean, 1, Source::Query, b"/a"));
         assert!(!holds(&clean, 0, Source::Path, b"/a"));
         assert!(!holds(&clean, 0, Source::Query, b"/a/"));
+        insert(&mut clean, 1, Source::Query, b"/a");
+        assert!(holds(&clean, 0, Source::Query, b"/a"), "sweeps add up");
+        assert!(holds(&clean, 1, Source::Query, b"/a"));
         clean.begin(&first);
         assert!(
             holds(&clean, 0, Source::Query, b"/a"),
@@ -139,6 +162,33 @@ mod tests {
             !holds(&clean, 0, Source::Query, b"/a"),
             "a new snapshot forgets it"
         );
+        insert(&mut clean, 1, Source::Query, b"/a");
+        assert!(
+            !holds(&clean, 0, Source::Query, b"/a"),
+            "sweeps of an older snapshot are not carried over"
+        );
+    }
+
+    #[test]
+    fn another_value_in_the_slot_replaces_the_sweeps_found() {
+        let mut clean = Clean::default();
+        clean.begin(&snapshot());
+        insert(&mut clean, 2, Source::Query, b"first");
+        let slot = clean.slot(Source::Query, b"first").expect("short");
+        // A value sharing the slot (a collision) takes it over.
+        clean.insert(slot, 3, Source::Query, b"second");
+        assert_eq!(clean.sweeps(slot, Source::Query, b"second"), 1 << 3);
+        assert_eq!(clean.sweeps(slot, Source::Query, b"first"), 0);
+    }
+
+    #[test]
+    fn sweeps_past_the_64th_are_not_kept() {
+        let mut clean = Clean::default();
+        clean.begin(&snapshot());
+        insert(&mut clean, 64, Source::Query, b"v");
+        assert!(!holds(&clean, 64, Source::Query, b"v"));
+        insert(&mut clean, 63, Source::Query, b"v");
+        assert!(holds(&clean, 63, Source::Query, b"v"));
     }
 
     #[test]

@@ -138,6 +138,10 @@ impl Snapshot {
                 .for_each(|l| l.extend(u32::try_from(t).ok()));
         }
         drop(targets);
+        let covered = |t: &u32| sweeps.iter().any(|s| s.targets.contains(t));
+        let unswept = phase_targets
+            .clone()
+            .map(|list| list.into_iter().filter(|t| !covered(t)).collect());
         Ok(Snapshot {
             rules: plan.rules,
             tests: plan.tests,
@@ -146,6 +150,7 @@ impl Snapshot {
             always,
             sweeps,
             phase_targets,
+            unswept,
         })
     }
 }

@@ -44,6 +44,16 @@ pub(crate) struct Scanner<'m> {
     pub(crate) batch: &'m mut Batch,
 }
 
+/// What the sweeps of a phase found.
+enum Swept {
+    /// Every sweep ran: the pairs name every value a swept target must
+    /// scan.
+    Every,
+    /// These targets are swept (their pairs name what they scan); every
+    /// other target scans all its values.
+    Only(Bits),
+}
+
 /// Which values of a database to scan.
 #[derive(Clone, Copy)]
 enum Values<'c> {
@@ -64,72 +74,104 @@ impl Scanner<'_> {
         self.batch.clean.begin(snapshot);
         let swept = self.sweeps(snapshot, insp, fields, phase);
         let pairs = std::mem::take(&mut self.batch.found);
-
-        let groups = snapshot.groups.len();
-        let of_phase = snapshot.phase_targets.get(phase.index());
-        for &target in of_phase.into_iter().flatten() {
-            let t = target as usize;
-            let values = match swept.get(t) {
-                true if !names(&pairs, target) => continue,
-                true => Values::Only(&pairs),
-                false => Values::All,
-            };
-            match t.checked_sub(groups) {
-                None => self.group(snapshot, t, insp, fields, values),
-                Some(stream) if !insp.streamed.get(stream) => {
-                    self.whole_body(snapshot, t, insp, fields, values);
+        match swept {
+            // The targets no sweep covers, and those the pairs name.
+            Swept::Every => {
+                let unswept = snapshot.unswept.get(phase.index());
+                let unswept = unswept.map_or(&[][..], Vec::as_slice);
+                let named = pairs.chunk_by(|a, b| a.0 == b.0).filter_map(<[_]>::first);
+                for (target, whole) in merged(unswept, named.map(|(t, _)| *t)) {
+                    let values = match whole {
+                        true => Values::All,
+                        false => Values::Only(&pairs),
+                    };
+                    self.visit(snapshot, target, insp, fields, values);
                 }
-                Some(_) => {}
+            }
+            Swept::Only(swept) => {
+                let of_phase = snapshot.phase_targets.get(phase.index());
+                for &target in of_phase.into_iter().flatten() {
+                    let values = match swept.get(target as usize) {
+                        true if !names(&pairs, target) => continue,
+                        true => Values::Only(&pairs),
+                        false => Values::All,
+                    };
+                    self.visit(snapshot, target, insp, fields, values);
+                }
             }
         }
         self.batch.found = pairs;
     }
 
-    /// Runs the sweeps of `phase`; the set of targets whose pairs they
-    /// found, as bits (a target of a sweep that gave up is not among them).
+    /// Scans `values` of target `target` (see [`super::sweep::Target`]).
+    fn visit(
+        &mut self,
+        snapshot: &Snapshot,
+        target: u32,
+        insp: &mut Inspection,
+        fields: &mut TxFields<'_>,
+        values: Values<'_>,
+    ) {
+        let t = target as usize;
+        match t.checked_sub(snapshot.groups.len()) {
+            None => self.group(snapshot, t, insp, fields, values),
+            Some(stream) if !insp.streamed.get(stream) => {
+                self.whole_body(snapshot, t, insp, fields, values);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Runs the sweeps of `phase`: which targets their pairs stand for.
     fn sweeps(
         &mut self,
         snapshot: &Snapshot,
         insp: &Inspection,
         fields: &mut TxFields<'_>,
         phase: Phase,
-    ) -> Bits {
+    ) -> Swept {
         self.batch.clear();
-        let mut swept = Bits::new(snapshot.groups.len() + snapshot.streams.len());
-        let mut mark = |targets: &[u32]| targets.iter().for_each(|t| swept.set(*t as usize));
         let sweeps = || snapshot.sweeps.iter().filter(|s| s.phase == phase);
         if sweeps().next().is_none() {
-            return swept;
+            return Swept::Only(Bits::default());
         }
         // Every source of a body phase is read from its body: without one,
         // no sweep has a value to report on.
         let body = fields.raw_body(phase);
         if body.is_some_and(|(body, _)| body.is_empty()) {
-            sweeps().for_each(|s| mark(&s.targets));
-            return swept;
+            return Swept::Every;
         }
         if body.is_some_and(|body| self.screened(sweeps(), body)) {
             self.stats.screened += 1;
-            sweeps().for_each(|s| mark(&s.targets));
-            return swept;
+            return Swept::Every;
         }
         let head = matches!(phase, Phase::RequestHeaders | Phase::ResponseHeaders);
         let of_phase = snapshot.sweeps.iter().enumerate();
+        let mut gave_up: SmallVec<[usize; 4]> = SmallVec::new();
         for (id, sweep) in of_phase.filter(|(_, s)| s.phase == phase) {
             let sources = sweep.sources.iter().copied();
             let needed = sources.filter(|source| needs(snapshot, insp, sweep, *source));
             let names = sweep.header_names.as_deref();
             let remembered = u16::try_from(id).ok().filter(|_| head);
             self.batch.join_raw(needed, fields, names, remembered);
-            if self
+            if !self
                 .batch
                 .run(sweep, (self.scratch, self.stats), remembered)
             {
-                mark(&sweep.targets);
+                gave_up.push(id);
             }
         }
         self.batch.sort();
-        swept
+        if gave_up.is_empty() {
+            return Swept::Every;
+        }
+        // The targets of the sweeps that ran.
+        let mut swept = Bits::new(snapshot.groups.len() + snapshot.streams.len());
+        let of_phase = snapshot.sweeps.iter().enumerate();
+        for (_, sweep) in of_phase.filter(|(id, s)| s.phase == phase && !gave_up.contains(id)) {
+            sweep.targets.iter().for_each(|t| swept.set(*t as usize));
+        }
+        Swept::Only(swept)
     }
 
     /// True when a body phase's raw `body` (with its `Content-Type`), not
@@ -422,6 +464,21 @@ fn names(pairs: &[(u32, u32)], target: u32) -> bool {
     pairs.get(from).is_some_and(|(p, _)| *p == target)
 }
 
+/// The ascending targets of `whole` (scanned whole, flagged true) and of
+/// `named` (flagged false), merged in ascending order.
+fn merged<'a>(
+    whole: &'a [u32],
+    named: impl Iterator<Item = u32> + 'a,
+) -> impl Iterator<Item = (u32, bool)> + 'a {
+    let mut whole = whole.iter().copied().peekable();
+    let mut named = named.peekable();
+    std::iter::from_fn(move || match (whole.peek(), named.peek()) {
+        (Some(w), Some(n)) if n < w => named.next().map(|n| (n, false)),
+        (Some(_), _) => whole.next().map(|w| (w, true)),
+        (None, _) => named.next().map(|n| (n, false)),
+    })
+}
+
 /// The values target `t` scans, with their indexes, in order.
 fn chosen<'v, 'a>(
     all: &'v [Value<'a>],
@@ -446,7 +503,28 @@ fn chosen<'v, 'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::has_base64_run;
+    use super::{has_base64_run, merged};
+
+    #[test]
+    fn merged_targets_keep_ascending_order_and_their_flag() {
+        let merge = |whole: &[u32], named: &[u32]| -> Vec<(u32, bool)> {
+            merged(whole, named.iter().copied()).collect()
+        };
+        let got = merge(&[1, 4, 9], &[0, 2, 3, 10]);
+        let want = [
+            (0, false),
+            (1, true),
+            (2, false),
+            (3, false),
+            (4, true),
+            (9, true),
+            (10, false),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(merge(&[], &[5]), [(5, false)]);
+        assert_eq!(merge(&[5], &[]), [(5, true)]);
+        assert_eq!(merge(&[], &[]), []);
+    }
 
     /// The definition, byte by byte.
     fn longest_run(text: &[u8]) -> usize {

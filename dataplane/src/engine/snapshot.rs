@@ -32,6 +32,8 @@ pub struct Snapshot {
     /// Per phase, the databases (as targets, see [`super::sweep::Target`])
     /// of the sources known from it, in order.
     pub(crate) phase_targets: [Vec<u32>; 4],
+    /// Per phase, the targets of `phase_targets` that no sweep covers.
+    pub(crate) unswept: [Vec<u32>; 4],
 }
 
 /// Sizes of a snapshot, for logs and metrics.
@@ -153,6 +155,7 @@ impl Snapshot {
             always: Default::default(),
             sweeps: Vec::new(),
             phase_targets: Default::default(),
+            unswept: Default::default(),
         }
     }
 
