@@ -153,7 +153,8 @@ fn run_with_eal(
         .zip(&config.ports)
         .map(|(p, spec)| (p.id(), spec.name.clone()))
         .collect();
-    tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode, "dataplane running");
+    tracing::info!(workers = lcores.len(), ports = ports.len(), mode = ?config.mode,
+        hyperscan = %crate::engine::library_version(), "dataplane running");
     wait_for_stop(&stop, opts.duration, || {
         if reload.swap(false, Ordering::Relaxed) {
             reload_rules(&config.rules, &rules_slot);

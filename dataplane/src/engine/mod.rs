@@ -96,3 +96,9 @@ pub use snapshot::{Snapshot, SnapshotStats};
 pub use source::Phase;
 pub use stream::BodyStream;
 pub use transform::apply as apply_transforms;
+
+/// The version of the pattern library the dataplane runs on, as it
+/// reports it (for instance `5.4.0 2024-01-01`), for the start-up log.
+pub fn library_version() -> String {
+    hyperscan::version_str().to_string_lossy().into_owned()
+}

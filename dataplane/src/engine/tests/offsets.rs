@@ -109,7 +109,11 @@ fn the_library_finds_what_the_regex_crate_finds_at_every_offset() {
             }
         }
     }
-    assert!(missed.is_empty(), "patterns missing matches: {missed:#?}");
+    let library = crate::engine::library_version();
+    assert!(
+        missed.is_empty(),
+        "patterns missing matches with libhs {library}: {missed:#?}"
+    );
 }
 
 /// Attack values and the default rule each must make hold, from the
@@ -166,5 +170,10 @@ fn default_rules_hold_after_a_long_value_in_queries_forms_and_json() {
             }
         }
     }
-    assert!(missed.is_empty(), "{} misses: {missed:#?}", missed.len());
+    let library = crate::engine::library_version();
+    assert!(
+        missed.is_empty(),
+        "{} misses with libhs {library}: {missed:#?}",
+        missed.len()
+    );
 }
