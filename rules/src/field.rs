@@ -215,11 +215,17 @@ pub enum JsonSegment {
     Index(u32),
     /// `[*]`: any element of an array.
     AnyIndex,
+    /// `..`: any number of steps, none included, before the next one
+    /// (`$..id`: a member `id` at any depth; `$.*..*`: any value below the
+    /// top level).
+    Descend,
 }
 
 impl JsonPath {
-    /// Parses `$`, then any number of `.name`, `.*`, `[n]` and `[*]` steps.
-    /// Member names cannot contain `.`, `[` or `]`.
+    /// Parses `$`, then any number of `.name`, `.*`, `[n]` and `[*]` steps,
+    /// each `.name` or `.*` step possibly written `..name` or `..*` to
+    /// match at any depth below. Member names cannot contain `.`, `[` or
+    /// `]`.
     pub fn parse(source: &str) -> Result<JsonPath, String> {
         let rest = source
             .strip_prefix('$')
@@ -227,6 +233,14 @@ impl JsonPath {
         let mut segments = Vec::new();
         let mut rest = rest;
         while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix("..") {
+                segments.push(JsonSegment::Descend);
+                rest = &rest[1..];
+                if after.is_empty() || after.starts_with(['.', '[']) {
+                    let why = "expected a member name or `*` after `..`";
+                    return Err(format!("invalid JSON path `{}`: {why}", excerpt(source)));
+                }
+            }
             let (segment, after) = next_segment(rest)
                 .map_err(|why| format!("invalid JSON path `{}`: {why}", excerpt(source)))?;
             segments.push(segment);
@@ -288,6 +302,18 @@ mod tests {
             JsonPath::parse("$.*[3]").unwrap().segments,
             [JsonSegment::AnyKey, JsonSegment::Index(3)]
         );
+        assert_eq!(
+            JsonPath::parse("$.*..*").unwrap().segments,
+            [
+                JsonSegment::AnyKey,
+                JsonSegment::Descend,
+                JsonSegment::AnyKey
+            ]
+        );
+        assert_eq!(
+            JsonPath::parse("$..id").unwrap().segments,
+            [JsonSegment::Descend, JsonSegment::Key("id".into())]
+        );
     }
 
     #[test]
@@ -299,7 +325,12 @@ mod tests {
         assert!(JsonPath::parse("$.a[1")
             .unwrap_err()
             .contains("missing `]`"));
-        assert!(JsonPath::parse("$..a").unwrap_err().contains("member name"));
+        assert!(JsonPath::parse("$..").unwrap_err().contains("after `..`"));
+        assert!(JsonPath::parse("$...a").unwrap_err().contains("after `..`"));
+        assert!(JsonPath::parse("$..[0]")
+            .unwrap_err()
+            .contains("after `..`"));
+        assert!(JsonPath::parse("$.a.").unwrap_err().contains("member name"));
         assert!(JsonPath::parse("$a")
             .unwrap_err()
             .contains("expected `.` or `[`"));

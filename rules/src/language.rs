@@ -113,8 +113,10 @@
 //! names are case-insensitive (kept in lower case); parameter and cookie names
 //! are exact. A JSON path starts at `$` and goes on with `.member`, `.*` (any
 //! member), `[n]` (element `n`) and `[*]` (any element), as in
-//! `$.items[*].price`. JSON bodies are flattened into (path, value) pairs,
-//! one per scalar, and the test sees the values whose path matches.
+//! `$.items[*].price`; `..member` and `..*` match at any depth below
+//! (`$..price`: every member `price`; `$.*..*`: every value below the top
+//! level). JSON bodies are flattened into (path, value) pairs, one per
+//! scalar, and the test sees the values whose path matches.
 //!
 //! ## Operators
 //!

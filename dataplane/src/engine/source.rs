@@ -8,6 +8,7 @@
 //! whose header name its selector accepts.
 
 use palisade_rules::{Field, JsonPath, JsonSegment};
+use smallvec::SmallVec;
 
 /// When a part of a transaction is known, in the order they arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -178,16 +179,22 @@ pub(crate) fn targets(field: &Field) -> Vec<(Source, Selector)> {
 /// array element, so `[n]` accepts the step `n` and `[*]` any all-digit
 /// step; `.*` accepts any step.
 pub(crate) fn json_path_matches(path: &JsonPath, pointer: &[u8]) -> bool {
-    let mut steps = pointer_steps(pointer);
-    for segment in &path.segments {
-        let Some(step) = steps.next() else {
-            return false;
-        };
-        if !segment_accepts(segment, &step) {
-            return false;
-        }
+    let steps: SmallVec<[Vec<u8>; 8]> = pointer_steps(pointer).collect();
+    segments_match(&path.segments, &steps)
+}
+
+/// Whether `segments` match exactly the pointer `steps`; a
+/// [`JsonSegment::Descend`] takes any number of steps, none included.
+fn segments_match(segments: &[JsonSegment], steps: &[Vec<u8>]) -> bool {
+    match segments.split_first() {
+        None => steps.is_empty(),
+        Some((JsonSegment::Descend, rest)) => (0..=steps.len())
+            .any(|skip| segments_match(rest, steps.get(skip..).unwrap_or_default())),
+        Some((segment, rest)) => match steps.split_first() {
+            Some((step, after)) => segment_accepts(segment, step) && segments_match(rest, after),
+            None => false,
+        },
     }
-    steps.next().is_none()
 }
 
 fn segment_accepts(segment: &JsonSegment, step: &[u8]) -> bool {
@@ -196,6 +203,7 @@ fn segment_accepts(segment: &JsonSegment, step: &[u8]) -> bool {
         JsonSegment::AnyKey => true,
         JsonSegment::Index(n) => is_index(step) && step == n.to_string().as_bytes(),
         JsonSegment::AnyIndex => is_index(step),
+        JsonSegment::Descend => true,
     }
 }
 
@@ -241,4 +249,48 @@ pub(crate) fn top_level_member(pointer: &[u8]) -> Option<Vec<u8>> {
     let mut steps = pointer_steps(pointer);
     let first = steps.next()?;
     steps.next().is_none().then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use palisade_rules::JsonPath;
+
+    use super::json_path_matches;
+
+    fn matches(path: &str, pointer: &str) -> bool {
+        let path = JsonPath::parse(path).expect("a valid path");
+        json_path_matches(&path, pointer.as_bytes())
+    }
+
+    /// Pointers as RFC 6901 writes them; `..` as RFC 9535's descendant
+    /// segment: the step after it at any depth, the current one included.
+    #[test]
+    fn descendant_steps_match_at_any_depth() {
+        assert!(matches("$..id", "/id"));
+        assert!(matches("$..id", "/a/0/b/id"));
+        assert!(!matches("$..id", "/id/x"));
+        assert!(!matches("$..id", "/ids"));
+        assert!(matches("$..*", "/a"));
+        assert!(matches("$..*", "/a/b/c/d"));
+        assert!(!matches("$..*", ""));
+        assert!(!matches("$.*..*", "/a"), "below the top level only");
+        assert!(matches("$.*..*", "/a/b"));
+        assert!(matches("$.*..*", "/o/p/q"));
+        assert!(matches("$.*..*", "/0/x"));
+        assert!(matches("$.a..b.c", "/a/b/c"));
+        assert!(matches("$.a..b.c", "/a/x/y/b/c"));
+        assert!(!matches("$.a..b.c", "/x/b/c"));
+        assert!(
+            matches("$..a/b", "/x/a~1b"),
+            "a member name with `/`, escaped"
+        );
+    }
+
+    #[test]
+    fn paths_without_descent_match_their_depth_only() {
+        assert!(matches("$.*.*", "/a/b"));
+        assert!(!matches("$.*.*", "/a/b/c"));
+        assert!(matches("$.items[*].id", "/items/3/id"));
+        assert!(!matches("$.items[*].id", "/items/x/id"));
+    }
 }

@@ -4,8 +4,8 @@
 //! `regex` crate matches, the library must match too. Then the whole
 //! engine, sweeps, raw-body screen and clean-value memory included: an
 //! attack value after a long value in a query string, a form and a JSON
-//! body must make its default rule hold at every length of the value
-//! before it.
+//! body (at the top level and nested three levels deep) must make its
+//! default rule hold at every length of the value before it.
 //!
 //! Debian 12's Vectorscan (5.4.9), on a machine with AVX-512, fails both:
 //! it misses some of these matches once about 64 bytes come before them.
@@ -154,6 +154,13 @@ fn default_rules_hold_after_a_long_value_in_queries_forms_and_json() {
                     request(
                         JSON,
                         format!(r#"{{"p":"{pad}","q":"{quoted}"}}"#).as_bytes(),
+                    ),
+                ),
+                (
+                    "nested json",
+                    request(
+                        JSON,
+                        format!(r#"{{"p":"{pad}","o":{{"r":[{{"q":"{quoted}"}}]}}}}"#).as_bytes(),
                     ),
                 ),
             ];
