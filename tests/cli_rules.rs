@@ -124,6 +124,12 @@ fn rules_test_refuses_a_bad_rule_file_with_its_place() {
         stderr.contains(&format!("{}:4:5", bad.display())),
         "{stderr}"
     );
+    // The dataplane's refusal is passed on under one program name.
+    assert!(
+        stderr.starts_with("palisade: error: rules refused")
+            && !stderr.contains("dataplane: error"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -79,13 +79,18 @@ pub fn compile(rules: &[PathBuf]) -> Result<(), CompileError> {
     if out.status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let reason: Vec<&str> = stderr
+    Err(CompileError::Refused(reason(&out.stderr)))
+}
+
+/// What the dataplane said when it failed: its error lines without their
+/// program prefix, and without its log and DPDK lines.
+fn reason(stderr: &[u8]) -> String {
+    let stderr = String::from_utf8_lossy(stderr);
+    let lines = stderr
         .lines()
-        .filter(|l| !l.contains(" INFO "))
-        .map(|l| l.trim_start_matches("palisade-dataplane: error: "))
-        .collect();
-    Err(CompileError::Refused(reason.join("\n")))
+        .filter(|l| !l.starts_with("EAL:") && !l.contains(" INFO "))
+        .map(|l| l.trim_start_matches("palisade-dataplane: error: "));
+    lines.collect::<Vec<_>>().join("\n")
 }
 
 /// Runs the captures with the rules; returns the alert events.
@@ -103,13 +108,7 @@ pub fn run(rules: &[PathBuf], pcaps: &[PathBuf], scratch: &Path) -> Result<Vec<V
         .output()
         .map_err(|e| format!("cannot run {}: {e}", dataplane_binary().display()))?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let reason = stderr
-            .lines()
-            .filter(|l| !l.starts_with("EAL:") && !l.contains(" INFO "))
-            .collect::<Vec<_>>()
-            .join("\n");
-        return Err(reason);
+        return Err(reason(&out.stderr));
     }
     let text = std::fs::read_to_string(&events).map_err(|e| format!("events: {e}"))?;
     Ok(text
