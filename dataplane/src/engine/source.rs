@@ -185,16 +185,37 @@ pub(crate) fn json_path_matches(path: &JsonPath, pointer: &[u8]) -> bool {
 
 /// Whether `segments` match exactly the pointer `steps`; a
 /// [`JsonSegment::Descend`] takes any number of steps, none included.
+///
+/// The steps reachable after each segment are kept as a set, so a path
+/// with many descents costs segments x steps, never a search over every
+/// way to split the pointer among them.
 fn segments_match(segments: &[JsonSegment], steps: &[Vec<u8>]) -> bool {
-    match segments.split_first() {
-        None => steps.is_empty(),
-        Some((JsonSegment::Descend, rest)) => (0..=steps.len())
-            .any(|skip| segments_match(rest, steps.get(skip..).unwrap_or_default())),
-        Some((segment, rest)) => match steps.split_first() {
-            Some((step, after)) => segment_accepts(segment, step) && segments_match(rest, after),
-            None => false,
-        },
+    // reached[i]: the first i steps are matched by the segments so far.
+    let mut reached: SmallVec<[bool; 16]> = SmallVec::from_elem(false, steps.len() + 1);
+    if let Some(start) = reached.first_mut() {
+        *start = true;
     }
+    for segment in segments {
+        let mut next: SmallVec<[bool; 16]> = SmallVec::from_elem(false, reached.len());
+        match segment {
+            JsonSegment::Descend => {
+                let from = reached.iter().position(|r| *r).unwrap_or(reached.len());
+                next.iter_mut().skip(from).for_each(|n| *n = true);
+            }
+            _ => {
+                for (at, step) in steps.iter().enumerate() {
+                    let here = reached.get(at).copied().unwrap_or(false);
+                    if here && segment_accepts(segment, step) {
+                        if let Some(n) = next.get_mut(at + 1) {
+                            *n = true;
+                        }
+                    }
+                }
+            }
+        }
+        reached = next;
+    }
+    reached.last().copied().unwrap_or(false)
 }
 
 fn segment_accepts(segment: &JsonSegment, step: &[u8]) -> bool {
@@ -284,6 +305,24 @@ mod tests {
             matches("$..a/b", "/x/a~1b"),
             "a member name with `/`, escaped"
         );
+    }
+
+    /// Many descents over a deep pointer (each `..` may take any number
+    /// of steps; a search over every split of 40 steps among 8 descents
+    /// would make tens of millions of tries).
+    #[test]
+    fn many_descents_over_a_deep_pointer() {
+        let deep = "/a".repeat(40);
+        let path = "$..*..*..*..*..*..*..*..*..zz";
+        assert!(!matches(path, &deep));
+        assert!(matches(path, &format!("{deep}/zz")));
+        assert!(
+            !matches(path, "/a/a/a/a/a/a/a/zz"),
+            "eight steps before zz needed"
+        );
+        assert!(matches(path, "/a/a/a/a/a/a/a/a/zz"));
+        assert!(matches("$..*..*..a..a", &deep));
+        assert!(!matches("$..*..b", &deep));
     }
 
     #[test]
