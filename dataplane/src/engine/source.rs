@@ -224,7 +224,8 @@ fn segment_accepts(segment: &JsonSegment, step: &[u8]) -> bool {
         JsonSegment::AnyKey => true,
         JsonSegment::Index(n) => is_index(step) && step == n.to_string().as_bytes(),
         JsonSegment::AnyIndex => is_index(step),
-        JsonSegment::Descend => true,
+        // Not a step of its own: `segments_match` handles descents.
+        JsonSegment::Descend => false,
     }
 }
 
