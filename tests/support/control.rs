@@ -39,6 +39,9 @@ impl ControlPlane {
     }
 
     fn spawn(&mut self) {
+        // Counted before the child starts: a fast child may log before a
+        // count taken after it.
+        let started = self.starts() + 1;
         let log = std::fs::File::options()
             .create(true)
             .append(true)
@@ -55,7 +58,7 @@ impl ControlPlane {
             .spawn()
             .expect("spawn palisade serve");
         self.child = Some(child);
-        self.wait_for_log_count("control plane running", self.starts() + 1);
+        self.wait_for_log_count("control plane running", started);
     }
 
     fn starts(&self) -> usize {
