@@ -6,6 +6,13 @@
 //! [`crate::http::normalize`] under its [`Limits`], which bound both the
 //! number and the size of the values. Nothing here fails or panics; a part
 //! that is missing or malformed simply yields fewer values.
+//!
+//! What a query string, form or JSON body holds past those limits (values
+//! past the 512th, the tail of a long value, JSON nested too deep, JSON
+//! after a grammar error) is not dropped: it becomes one more value, the
+//! rest, named [`REST`] (and [`REST_POINTER`] among JSON values), which
+//! rules on every parameter value or on JSON paths with wildcards read
+//! like any other. Rules on a named parameter do not see it.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -14,10 +21,17 @@ use smallvec::{smallvec, SmallVec};
 
 use super::source::{top_level_member, Phase, Source};
 use crate::http::normalize::{
-    cookie_pairs, flatten_json, media_type, parse_multipart, split_target, urlencoded_pairs,
-    Limits, Pair, Param,
+    cookie_pairs, flatten_json_rest, media_type, parse_multipart, split_target,
+    urlencoded_pairs_rest, Limits, Pair, Param,
 };
 use crate::http::{Header, Transaction};
+
+/// The name of the rest of a query string or body: what lies past the
+/// normalization limits (see the module documentation).
+pub(crate) const REST: &[u8] = b"(past limits)";
+/// The rest's name among JSON values: a pointer two members deep, so that
+/// the default rules' `$.*..*` reads it.
+pub(crate) const REST_POINTER: &[u8] = b"/(past limits)/(past limits)";
 
 /// The values of one source: most sources have one, which then costs no
 /// allocation.
@@ -92,7 +106,7 @@ impl<'a> TxFields<'a> {
             Source::Query => split_target(&tx.uri).query.map(one).unwrap_or_default(),
             Source::QueryParams => {
                 let query = split_target(&tx.uri).query.unwrap_or_default();
-                pairs(urlencoded_pairs(query, self.limits).0)
+                form(query, self.limits)
             }
             Source::QueryParamNames => names_of(self.values(Source::QueryParams)),
             Source::RequestHeaders => headers(&tx.request_headers),
@@ -138,7 +152,7 @@ impl<'a> TxFields<'a> {
         let content_type = self.tx.request_header("content-type");
         let media = content_type.map(media_type).unwrap_or_default();
         match media.as_slice() {
-            b"application/x-www-form-urlencoded" => pairs(urlencoded_pairs(data, self.limits).0),
+            b"application/x-www-form-urlencoded" => form(data, self.limits),
             b"multipart/form-data" => {
                 let parts = parse_multipart(content_type.unwrap_or_default(), data, self.limits).0;
                 let values = parts.into_iter().map(|part| Value {
@@ -151,10 +165,13 @@ impl<'a> TxFields<'a> {
         }
     }
 
-    /// Top-level scalar members of a JSON request body.
+    /// Top-level scalar members of a JSON request body, and its rest.
     fn json_members(&mut self) -> Values<'a> {
         let members = self.values(Source::RequestJson).iter().filter_map(|v| {
-            let name = top_level_member(v.name()?)?;
+            let name = match v.name()? {
+                REST_POINTER => REST.to_vec(),
+                name => top_level_member(name)?,
+            };
             Some(Value {
                 name: Some(Cow::Owned(name)),
                 bytes: v.bytes.clone(),
@@ -225,12 +242,34 @@ fn names_of<'a>(values: &[Value<'a>]) -> Values<'a> {
     values.iter().filter_map(name).collect()
 }
 
-/// A body flattened into (JSON pointer, value) pairs, when it is JSON.
+/// Query or form pairs, and their rest when there is one.
+fn form<'a>(text: &'a [u8], limits: &Limits) -> Values<'a> {
+    let (list, rest, _) = urlencoded_pairs_rest(text, limits);
+    let mut values = pairs(list);
+    push_rest(&mut values, REST, rest);
+    values
+}
+
+/// A body flattened into (JSON pointer, value) pairs, when it is JSON,
+/// and its rest when there is one.
 fn json<'a>(data: &[u8], content_type: Option<&[u8]>, limits: &Limits) -> Values<'a> {
     if !is_json(data, content_type) {
         return Values::new();
     }
-    named(flatten_json(data, limits).0)
+    let (params, rest, _) = flatten_json_rest(data, limits);
+    let mut values = named(params);
+    push_rest(&mut values, REST_POINTER, rest);
+    values
+}
+
+/// Adds the rest, under `name`, unless it is empty.
+fn push_rest(values: &mut Values<'_>, name: &'static [u8], rest: Vec<u8>) {
+    if !rest.is_empty() {
+        values.push(Value {
+            name: Some(Cow::Borrowed(name)),
+            bytes: Cow::Owned(rest),
+        });
+    }
 }
 
 /// JSON by its media type (`application/json`, `*/*+json`), or, without a

@@ -5,6 +5,7 @@
 mod compile;
 mod fields;
 mod gate_attack;
+mod limits;
 mod logic;
 mod offsets;
 mod operators;

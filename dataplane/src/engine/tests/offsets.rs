@@ -118,7 +118,7 @@ fn the_library_finds_what_the_regex_crate_finds_at_every_offset() {
 
 /// Attack values and the default rule each must make hold, from the
 /// rules' own descriptions (`rules/default/*.yaml`).
-const RULE_OF_ATTACK: [(&str, u64); 6] = [
+pub(super) const RULE_OF_ATTACK: [(&str, u64); 6] = [
     ("1;drop table users", 100004),
     ("1 union select password from users", 100001),
     ("<script>alert(1)</script>", 101001),

@@ -11,6 +11,14 @@
 //! [`Flag::TooDeep`]) and the walk goes on with their siblings. At the first
 //! grammar error the walk stops, keeping what it had, and flags
 //! [`Flag::MalformedJson`]. Duplicate keys are all returned, in order.
+//!
+//! [`flatten_json_rest`] walks the whole body instead, for readers that
+//! must not miss a value past the limits (the rule engine): what does not
+//! fit goes into one more text, the rest. Scalars past `max_params` are
+//! added to it decoded, each followed by a newline; a string or number
+//! longer than `max_value` and a container nested too deep are added as
+//! they are written in the body, and so is everything from a grammar
+//! error on, starting with the value or member it is in.
 
 use super::flags::{Flag, Flags};
 use super::json_lex::{Cursor, Malformed};
@@ -18,6 +26,22 @@ use super::limits::{capped, Limits, Param};
 
 /// Flattens a JSON body into (JSON pointer, value) pairs, in document order.
 pub fn flatten_json(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
+    let (out, _, flags) = walk(body, limits, None);
+    (out, flags)
+}
+
+/// As [`flatten_json`], and the rest: what lies past the limits, as one
+/// text (empty when everything fit).
+pub fn flatten_json_rest(body: &[u8], limits: &Limits) -> (Vec<Param>, Vec<u8>, Flags) {
+    let (out, rest, flags) = walk(body, limits, Some(Vec::new()));
+    (out, rest.unwrap_or_default(), flags)
+}
+
+fn walk(
+    body: &[u8],
+    limits: &Limits,
+    rest: Option<Vec<u8>>,
+) -> (Vec<Param>, Option<Vec<u8>>, Flags) {
     let mut walker = Walker {
         cursor: Cursor::new(body),
         limits,
@@ -25,15 +49,23 @@ pub fn flatten_json(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
         stack: Vec::new(),
         key: Vec::new(),
         out: Vec::new(),
+        rest,
+        mark: 0,
     };
     let mut flags = match walker.document() {
         Ok(()) if walker.cursor.skip_ws().is_some() => Flag::MalformedJson.into(),
         Ok(()) => Flags::EMPTY,
-        Err(Stop::Malformed) => Flag::MalformedJson.into(),
+        Err(Stop::Malformed) => {
+            // From the value or member the error is in, to the end.
+            let from = walker.mark;
+            walker.cursor.pos = body.len();
+            walker.keep_raw(from);
+            Flag::MalformedJson.into()
+        }
         Err(Stop::Full) => Flag::TooManyParams.into(),
     };
     flags |= walker.cursor.flags;
-    (walker.out, flags)
+    (walker.out, walker.rest, flags)
 }
 
 /// Why the walk ended early.
@@ -75,6 +107,10 @@ struct Walker<'a> {
     stack: Vec<Frame>,
     key: Vec<u8>,
     out: Vec<Param>,
+    /// What lies past the limits, when the caller wants it.
+    rest: Option<Vec<u8>>,
+    /// Where the value or member being read starts.
+    mark: usize,
 }
 
 impl Walker<'_> {
@@ -95,9 +131,12 @@ impl Walker<'_> {
     /// Reads a scalar, skips a too-deep container, or opens a container.
     fn value(&mut self) -> Result<Next, Stop> {
         let byte = self.cursor.skip_ws().ok_or(Stop::Malformed)?;
+        let start = self.cursor.pos;
+        self.mark = start;
         if matches!(byte, b'{' | b'[') && self.stack.len() >= self.limits.max_depth {
             self.cursor.flags.insert(Flag::TooDeep);
             self.cursor.skip_container()?;
+            self.keep_raw(start);
             return Ok(Next::AfterValue);
         }
         let base = self.path.len();
@@ -106,11 +145,19 @@ impl Walker<'_> {
             b'[' => self.open(Frame::Array { base, index: 0 }),
             b'"' => {
                 let mut value = Vec::new();
-                self.cursor.string(&mut value, self.limits.max_value)?;
+                if self.cursor.string(&mut value, self.limits.max_value)? {
+                    self.keep_raw(start);
+                }
                 self.emit(value)
             }
             _ => self.bare_scalar(byte),
         }
+    }
+
+    /// Adds the body's text from `start` to the cursor to the rest, when
+    /// it is kept.
+    fn keep_raw(&mut self, start: usize) {
+        add_rest(&mut self.rest, self.cursor.since(start));
     }
 
     /// Reads a number or a literal starting with `byte`.
@@ -170,6 +217,7 @@ impl Walker<'_> {
     /// Sets the path of the next member of `frame`: its array index, or its
     /// object key, read here together with the `:` after it.
     fn start_member(&mut self, frame: Frame) -> Result<Next, Stop> {
+        self.mark = self.cursor.pos;
         match frame {
             Frame::Array { base, index } => {
                 self.path.truncate(base);
@@ -222,16 +270,33 @@ impl Walker<'_> {
     /// Returns a scalar given as text, cut at `max_value`.
     fn emit_text(&mut self, text: &[u8]) -> Result<Next, Stop> {
         let value = capped(text, self.limits.max_value, &mut self.cursor.flags);
+        if text.len() > self.limits.max_value {
+            add_rest(&mut self.rest, text);
+        }
         self.emit(value)
     }
 
-    /// Returns one scalar at the current path.
+    /// Returns one scalar at the current path; past `max_params`, adds it
+    /// to the rest or stops the walk.
     fn emit(&mut self, value: Vec<u8>) -> Result<Next, Stop> {
         if self.out.len() >= self.limits.max_params {
-            return Err(Stop::Full);
+            if self.rest.is_none() {
+                return Err(Stop::Full);
+            }
+            self.cursor.flags.insert(Flag::TooManyParams);
+            add_rest(&mut self.rest, &value);
+            return Ok(Next::AfterValue);
         }
         let name = self.path.clone();
         self.out.push(Param { name, value });
         Ok(Next::AfterValue)
+    }
+}
+
+/// Appends `text` and a newline to `rest`, when the rest is kept.
+fn add_rest(rest: &mut Option<Vec<u8>>, text: &[u8]) {
+    if let Some(rest) = rest {
+        rest.extend_from_slice(text);
+        rest.push(b'\n');
     }
 }

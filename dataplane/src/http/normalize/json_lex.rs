@@ -36,6 +36,11 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The input from `start` up to the cursor.
+    pub(super) fn since(&self, start: usize) -> &'a [u8] {
+        self.input.get(start..self.pos).unwrap_or_default()
+    }
+
     /// The byte at the cursor.
     pub(super) fn peek(&self) -> Option<u8> {
         self.input.get(self.pos).copied()
@@ -65,8 +70,8 @@ impl<'a> Cursor<'a> {
 
     /// Reads the string at the cursor (on its `"`) into `out`, keeping at
     /// most `cap` bytes. Raw control characters are kept and flagged, as
-    /// lenient servers accept them.
-    pub(super) fn string(&mut self, out: &mut Vec<u8>, cap: usize) -> Result<(), Malformed> {
+    /// lenient servers accept them. True when the string was cut.
+    pub(super) fn string(&mut self, out: &mut Vec<u8>, cap: usize) -> Result<bool, Malformed> {
         self.pos += 1;
         let mut cut = false;
         loop {
@@ -92,7 +97,7 @@ impl<'a> Cursor<'a> {
             self.flags.insert(Flag::NulByte);
         }
         self.flags |= utf8_flags(out, cut);
-        Ok(())
+        Ok(cut)
     }
 
     /// Decodes the escape after a `\` into `unit`, returning its bytes.

@@ -37,12 +37,13 @@ mod target;
 mod tests;
 
 pub use flags::{Flag, Flags};
-pub use json::flatten_json;
+pub use json::{flatten_json, flatten_json_rest};
 pub use limits::{Limits, Param};
 pub use media::{header_param, is_media_type, media_type};
 pub use multipart::{parse_multipart, Part};
 pub use params::{
-    cookie_pairs, parse_cookies, parse_query, parse_urlencoded, urlencoded_pairs, Pair,
+    cookie_pairs, parse_cookies, parse_query, parse_urlencoded, urlencoded_pairs,
+    urlencoded_pairs_rest, Pair,
 };
 pub use path::{clean_path, normalize_path};
 pub use percent::percent_decode;

@@ -34,14 +34,51 @@ pub fn parse_urlencoded(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
 
 /// [`parse_urlencoded`] as borrowed pairs.
 pub fn urlencoded_pairs<'i>(body: &'i [u8], limits: &Limits) -> (Vec<Pair<'i>>, Flags) {
+    urlencoded(body, limits, None)
+}
+
+/// As [`urlencoded_pairs`], and the rest: what lies past the limits, as
+/// written in the input (empty when everything fit). That is each piece
+/// whose value is longer than `max_value`, and everything from the first
+/// piece past `max_params` on, each followed by a newline.
+pub fn urlencoded_pairs_rest<'i>(
+    body: &'i [u8],
+    limits: &Limits,
+) -> (Vec<Pair<'i>>, Vec<u8>, Flags) {
+    let mut rest = Vec::new();
+    let (pairs, flags) = urlencoded(body, limits, Some(&mut rest));
+    (pairs, rest, flags)
+}
+
+fn urlencoded<'i>(
+    body: &'i [u8],
+    limits: &Limits,
+    mut rest: Option<&mut Vec<u8>>,
+) -> (Vec<Pair<'i>>, Flags) {
     let mut sink = Sink::new(limits);
     // One vectorised count of the separators costs less than the
     // reallocations of a list grown pair by pair.
     let pieces = memchr::memchr_iter(b'&', body).count() + 1;
     sink.pairs.reserve_exact(pieces.min(limits.max_params));
-    for piece in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+    let mut at = 0;
+    for piece in body.split(|b| *b == b'&') {
+        let start = at;
+        at += piece.len() + 1;
+        if piece.is_empty() {
+            continue;
+        }
         let (name, value) = split_pair(piece);
-        if !sink.push(name, value, true) {
+        let kept = sink.push(name, value, true);
+        let past = match kept {
+            true if value.len() > limits.max_value => piece,
+            true => continue,
+            false => body.get(start..).unwrap_or_default(),
+        };
+        if let Some(rest) = rest.as_deref_mut() {
+            rest.extend_from_slice(past);
+            rest.push(b'\n');
+        }
+        if !kept {
             break;
         }
     }

@@ -198,3 +198,36 @@ fn output_limits() {
     assert!(flags.contains(Flag::TooLong));
     assert!(flags.contains(Flag::TooManyParams));
 }
+
+#[test]
+fn the_rest_holds_what_the_limits_leave_out() {
+    let limits = Limits {
+        max_params: 2,
+        max_value: 4,
+        max_depth: 2,
+        ..Limits::default()
+    };
+    let rest = |body: &[u8]| {
+        let (params, rest, _) = flatten_json_rest(body, &limits);
+        let (kept, _) = flatten_json(body, &limits);
+        assert_eq!(params, kept, "the values are those flatten_json keeps");
+        String::from_utf8(rest).unwrap()
+    };
+    // Everything fits: no rest.
+    assert_eq!(rest(br#"{"a":1,"b":[2]}"#), "");
+    // Scalars past max_params, decoded, a newline after each.
+    assert_eq!(
+        rest(br#"{"a":1,"b":2,"c":"x\ty","d":[true,null]}"#),
+        "x\ty\ntrue\nnull\n"
+    );
+    // A string past max_value, as written (its first bytes are a value).
+    assert_eq!(rest(br#"{"a":"12\u0034567"}"#), "\"12\\u0034567\"\n");
+    // A container nested too deep, as written.
+    assert_eq!(rest(br#"{"a":{"b":{"c":[1, 2]}}}"#), "{\"c\":[1, 2]}\n");
+    // From the member with a grammar error on.
+    assert_eq!(rest(br#"{"a":1,,"b":"x"}"#), ",\"b\":\"x\"}\n");
+    assert_eq!(
+        rest(br#"{"a":"ok","b":"bad\q tail"}"#),
+        "\"bad\\q tail\"}\n"
+    );
+}
