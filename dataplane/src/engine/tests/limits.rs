@@ -1,7 +1,8 @@
 //! Values past the normalization limits (`http/normalize/limits.rs`):
-//! 512 parameters or JSON scalars, 8 KiB a value, JSON nested 32 deep, and
-//! JSON after a grammar error. Whatever lies past them must still make the
-//! default rules hold, and benign bodies past them must not.
+//! 512 parameters or JSON scalars, 8 KiB a value, JSON nested 32 deep,
+//! JSON after a grammar error and after the document. Whatever lies past
+//! them must still make the default rules hold, and benign bodies past
+//! them must not.
 
 use std::sync::Arc;
 
@@ -56,6 +57,10 @@ fn past_the_limits(encoded: &str, quoted: &str) -> Vec<(&'static str, Transactio
                 JSON,
                 format!(r#"{open}{{"q":"{quoted}"}}{close}"#).as_bytes(),
             ),
+        ),
+        (
+            "json, after the document",
+            request(JSON, format!(r#"{{"p":1}} {{"q":"{quoted}"}}"#).as_bytes()),
         ),
         (
             "json, after a grammar error",

@@ -18,7 +18,8 @@
 //! added to it decoded, each followed by a newline; a string or number
 //! longer than `max_value` and a container nested too deep are added as
 //! they are written in the body, and so is everything from a grammar
-//! error on, starting with the value or member it is in.
+//! error on (starting with the value or member it is in) and anything
+//! after the document.
 
 use super::flags::{Flag, Flags};
 use super::json_lex::{Cursor, Malformed};
@@ -52,16 +53,22 @@ fn walk(
         rest,
         mark: 0,
     };
-    let mut flags = match walker.document() {
-        Ok(()) if walker.cursor.skip_ws().is_some() => Flag::MalformedJson.into(),
+    let result = walker.document();
+    // After the document, or from the value or member a grammar error is
+    // in, to the end.
+    let tail = match result {
+        Ok(()) => walker.cursor.skip_ws().map(|_| walker.cursor.pos),
+        Err(Stop::Malformed) => Some(walker.mark),
+        Err(Stop::Full) => None,
+    };
+    if let Some(from) = tail {
+        walker.cursor.pos = body.len();
+        walker.keep_raw(from);
+    }
+    let mut flags = match result {
+        Ok(()) if tail.is_some() => Flag::MalformedJson.into(),
         Ok(()) => Flags::EMPTY,
-        Err(Stop::Malformed) => {
-            // From the value or member the error is in, to the end.
-            let from = walker.mark;
-            walker.cursor.pos = body.len();
-            walker.keep_raw(from);
-            Flag::MalformedJson.into()
-        }
+        Err(Stop::Malformed) => Flag::MalformedJson.into(),
         Err(Stop::Full) => Flag::TooManyParams.into(),
     };
     flags |= walker.cursor.flags;

@@ -230,4 +230,6 @@ fn the_rest_holds_what_the_limits_leave_out() {
         rest(br#"{"a":"ok","b":"bad\q tail"}"#),
         "\"bad\\q tail\"}\n"
     );
+    // Anything after the document.
+    assert_eq!(rest(br#"{"a":1} {"b":"x"}"#), "{\"b\":\"x\"}\n");
 }
