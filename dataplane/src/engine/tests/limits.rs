@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::offsets::RULE_OF_ATTACK;
+use super::offsets::{url_encoded, RULE_OF_ATTACK};
 use super::sweep_attack::{FORM, JSON};
 use super::{client, default_rule_files, get, ids, request};
 use crate::engine::{Matcher, Snapshot};
@@ -75,14 +75,7 @@ fn default_rules_hold_past_the_normalization_limits() {
     let mut matcher = Matcher::new(Arc::new(snapshot)).expect("scratch");
     let mut missed = Vec::new();
     for (attack, rule) in RULE_OF_ATTACK {
-        let encoded: String = attack
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' => char::from(b).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        for (kind, tx) in past_the_limits(&encoded, attack) {
+        for (kind, tx) in past_the_limits(&url_encoded(attack), attack) {
             let hits = matcher.inspect_transaction(&tx, client());
             if !ids(&hits).contains(&rule) {
                 missed.push(format!("{rule} {attack:?}: {kind}"));
