@@ -178,6 +178,8 @@ pub enum Transform {
     NormalizePath,
     /// `compress-whitespace`: every run of whitespace becomes one space.
     CompressWhitespace,
+    /// `json-decode`: JSON string escapes (`\"`, `\n`, `\u0024`, ...).
+    JsonDecode,
 }
 
 impl Transform {
@@ -188,6 +190,7 @@ impl Transform {
         Transform::Base64Decode,
         Transform::NormalizePath,
         Transform::CompressWhitespace,
+        Transform::JsonDecode,
     ];
 
     /// The name used in rule files.
@@ -199,6 +202,7 @@ impl Transform {
             Transform::Base64Decode => "base64-decode",
             Transform::NormalizePath => "normalize-path",
             Transform::CompressWhitespace => "compress-whitespace",
+            Transform::JsonDecode => "json-decode",
         }
     }
 

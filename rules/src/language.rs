@@ -161,6 +161,7 @@
 //! | `base64-decode`       | standard or URL-safe alphabet, padding optional |
 //! | `normalize-path`      | `.` and `..` resolved, repeated `/` collapsed   |
 //! | `compress-whitespace` | each run of whitespace becomes one space        |
+//! | `json-decode`         | JSON string escapes decoded (`\u0024` to `$`)   |
 //!
 //! # Rate limits
 //!

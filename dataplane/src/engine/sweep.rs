@@ -314,8 +314,12 @@ struct Kind {
 
 impl Kind {
     fn of(target: &Target<'_>, tests: &[TestSpec]) -> Kind {
-        let decoding =
-            |t: &&Transform| matches!(t, Transform::UrlDecode | Transform::HtmlEntityDecode);
+        let decoding = |t: &&Transform| {
+            matches!(
+                t,
+                Transform::UrlDecode | Transform::HtmlEntityDecode | Transform::JsonDecode
+            )
+        };
         let chain = swept_chain(target.chain);
         Kind {
             phase: target.source.phase(),
@@ -490,6 +494,8 @@ impl Planned<'_, '_> {
             match transform {
                 Transform::UrlDecode => screen.url = true,
                 Transform::HtmlEntityDecode => screen.html = true,
+                // The screen refuses every body holding a backslash.
+                Transform::JsonDecode => {}
                 _ => return None,
             }
         }

@@ -16,6 +16,11 @@
 //!   decoding.
 //! - `compress-whitespace`: each run of space, tab, CR, LF, VT or FF becomes
 //!   one space.
+//! - `json-decode`: the escapes of RFC 8259 §7 (`\"`, `\\`, `\/`, `\b`,
+//!   `\f`, `\n`, `\r`, `\t`, `\uXXXX` in either case, surrogate pairs
+//!   joined) to their UTF-8 bytes; a backslash starting no escape, and a
+//!   lone surrogate, stay as written. For raw JSON text (`request-body`),
+//!   where a client can write any character of a key or value escaped.
 
 use std::borrow::Cow;
 
@@ -29,6 +34,7 @@ pub(crate) const HAS_UPPER: u8 = 1;
 pub(crate) const HAS_ESCAPE: u8 = 2;
 pub(crate) const HAS_AMPERSAND: u8 = 4;
 pub(crate) const HAS_SPACE: u8 = 8;
+pub(crate) const HAS_BACKSLASH: u8 = 16;
 
 /// Applies `chain` to `input` in order; borrows `input` for an empty chain.
 pub fn apply<'a>(chain: &[Transform], input: &'a [u8]) -> Cow<'a, [u8]> {
@@ -52,13 +58,19 @@ pub(crate) fn apply_into(chain: &[Transform], input: &[u8], out: &mut Vec<u8>) {
 /// without branches, so that it runs on whole vectors.
 pub(crate) fn changes(input: &[u8]) -> u8 {
     let (mut upper, mut escape, mut amp, mut space) = (0u8, 0u8, 0u8, 0u8);
+    let mut backslash = 0u8;
     for &b in input {
         upper |= u8::from(b.wrapping_sub(b'A') < 26);
         escape |= u8::from(b == b'%') | u8::from(b == b'+');
         amp |= u8::from(b == b'&');
         space |= u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
+        backslash |= u8::from(b == b'\\');
     }
-    (upper * HAS_UPPER) | (escape * HAS_ESCAPE) | (amp * HAS_AMPERSAND) | (space * HAS_SPACE)
+    (upper * HAS_UPPER)
+        | (escape * HAS_ESCAPE)
+        | (amp * HAS_AMPERSAND)
+        | (space * HAS_SPACE)
+        | (backslash * HAS_BACKSLASH)
 }
 
 /// True when `transform` leaves every value whose [`changes`] are within
@@ -69,6 +81,7 @@ pub(crate) fn keeps(transform: Transform, found: u8) -> bool {
         Transform::UrlDecode => HAS_ESCAPE,
         Transform::HtmlEntityDecode => HAS_AMPERSAND,
         Transform::CompressWhitespace => HAS_SPACE,
+        Transform::JsonDecode => HAS_BACKSLASH,
         Transform::NormalizePath | Transform::Base64Decode => return false,
     };
     found & needs == 0
@@ -94,7 +107,70 @@ fn apply_one_into(transform: Transform, input: &[u8], out: &mut Vec<u8>) {
         Transform::Base64Decode => base64_decode(input, out),
         Transform::NormalizePath => out.extend_from_slice(&clean_path(input).0),
         Transform::CompressWhitespace => compress_whitespace(input, out),
+        Transform::JsonDecode => json_decode(input, out),
     }
+}
+
+/// RFC 8259 §7 string escapes decoded (see the module documentation).
+fn json_decode(input: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let (decoded, used) = match b {
+            b'\\' => json_escape(input.get(i + 1..).unwrap_or_default()),
+            _ => (None, 0),
+        };
+        match decoded {
+            Some(c) => {
+                let mut utf8 = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                i += 1 + used;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The character the escape after a backslash stands for, and how many
+/// bytes after the backslash it takes; `None` when `after` starts no
+/// escape.
+fn json_escape(after: &[u8]) -> (Option<char>, usize) {
+    let simple = match after.first() {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => return unicode_escape(after),
+        _ => return (None, 0),
+    };
+    (Some(simple), 1)
+}
+
+/// `uXXXX`, or a surrogate pair `uXXXX\uXXXX`, at the start of `after`.
+fn unicode_escape(after: &[u8]) -> (Option<char>, usize) {
+    let unit = |at: usize| -> Option<u32> {
+        let digits = after.get(at..at + 4)?;
+        let text = std::str::from_utf8(digits).ok()?;
+        u32::from_str_radix(text, 16)
+            .ok()
+            .filter(|_| text.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let Some(high) = unit(1) else {
+        return (None, 0);
+    };
+    if (0xD800..0xDC00).contains(&high) && after.get(5..7) == Some(b"\\u") {
+        if let Some(low) = unit(7).filter(|low| (0xDC00..0xE000).contains(low)) {
+            let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+            return (char::from_u32(code), 11);
+        }
+    }
+    (char::from_u32(high), 5)
 }
 
 /// RFC 3986 §2.1 percent-decoding, with `+` as a space (form encoding).

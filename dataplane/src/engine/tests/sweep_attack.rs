@@ -224,8 +224,9 @@ const FIELDS: [&str; 16] = [
     "response-header\nname: a",
 ];
 
-const CHAINS: [&str; 9] = [
+const CHAINS: [&str; 10] = [
     "[]",
+    "[json-decode, lowercase]",
     "[url-decode]",
     "[lowercase]",
     "[url-decode, lowercase]",

@@ -1,6 +1,6 @@
 //! Transforms against the standards that define them: RFC 3986
-//! percent-decoding, RFC 4648 base64, HTML5 character references; and
-//! transform chains inside rules.
+//! percent-decoding, RFC 4648 base64, HTML5 character references, RFC
+//! 8259 string escapes; and transform chains inside rules.
 
 use palisade_rules::Transform::{self, *};
 
@@ -99,6 +99,28 @@ fn compress_whitespace_makes_each_run_one_space() {
         b"a b c"
     );
     assert_eq!(run(&[CompressWhitespace], b"  x  "), b" x ");
+}
+
+#[test]
+fn json_decode_follows_rfc_8259() {
+    // RFC 8259 §7: the reverse solidus as "\u005C", the G clef as the
+    // surrogate pair "\uD834\uDD1E" (UTF-8 F0 9D 84 9E).
+    assert_eq!(run(&[JsonDecode], br"a\u005Cb"), br"a\b");
+    assert_eq!(run(&[JsonDecode], br"\uD834\uDD1E"), b"\xF0\x9D\x84\x9E");
+    assert_eq!(
+        run(&[JsonDecode], br#"\"\\\/\b\f\n\r\t"#),
+        b"\"\\/\x08\x0C\n\r\t"
+    );
+    assert_eq!(
+        run(&[JsonDecode], br"\u0024ne \u00e9"),
+        "$ne \u{e9}".as_bytes()
+    );
+    // Not escapes, or a lone surrogate: kept as they are.
+    assert_eq!(
+        run(&[JsonDecode], br"\x \u12 \u+123 \"),
+        br"\x \u12 \u+123 \"
+    );
+    assert_eq!(run(&[JsonDecode], br"\uD834x"), br"\uD834x");
 }
 
 #[test]
