@@ -8,11 +8,11 @@
 //! that is missing or malformed simply yields fewer values.
 //!
 //! What a query string, form or JSON body holds past those limits (values
-//! past the 512th, the tail of a long value, JSON nested too deep, JSON
-//! after a grammar error) is not dropped: it becomes one more value, the
-//! rest, named [`REST`] (and [`REST_POINTER`] among JSON values), which
-//! rules on every parameter value or on JSON paths with wildcards read
-//! like any other. Rules on a named parameter do not see it.
+//! past the 512th, long values whole, JSON nested too deep, JSON after a
+//! grammar error) is not dropped: it becomes more values, the rest, each
+//! named [`REST`] (or [`REST_POINTER`] among JSON values), which rules on
+//! every parameter value or on JSON paths with wildcards read like any
+//! other. Rules on a named parameter do not see them.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -26,11 +26,11 @@ use crate::http::normalize::{
 };
 use crate::http::{Header, Transaction};
 
-/// The name of the rest of a query string or body: what lies past the
+/// The name of the values of a query string or body past the
 /// normalization limits (see the module documentation).
 pub(crate) const REST: &[u8] = b"(past limits)";
-/// The rest's name among JSON values: a pointer two members deep, so that
-/// the default rules' `$.*..*` reads it.
+/// Their name among JSON values: a pointer two members deep, so that the
+/// default rules' `$.*..*` reads them.
 pub(crate) const REST_POINTER: &[u8] = b"/(past limits)/(past limits)";
 
 /// The values of one source: most sources have one, which then costs no
@@ -165,7 +165,8 @@ impl<'a> TxFields<'a> {
         }
     }
 
-    /// Top-level scalar members of a JSON request body, and its rest.
+    /// Top-level scalar members of a JSON request body, and the values of
+    /// its rest.
     fn json_members(&mut self) -> Values<'a> {
         let members = self.values(Source::RequestJson).iter().filter_map(|v| {
             let name = match v.name()? {
@@ -262,14 +263,12 @@ fn json<'a>(data: &[u8], content_type: Option<&[u8]>, limits: &Limits) -> Values
     values
 }
 
-/// Adds the rest, under `name`, unless it is empty.
-fn push_rest(values: &mut Values<'_>, name: &'static [u8], rest: Vec<u8>) {
-    if !rest.is_empty() {
-        values.push(Value {
-            name: Some(Cow::Borrowed(name)),
-            bytes: Cow::Owned(rest),
-        });
-    }
+/// Adds the values of the rest, each under `name`.
+fn push_rest(values: &mut Values<'_>, name: &'static [u8], rest: Vec<Vec<u8>>) {
+    values.extend(rest.into_iter().map(|bytes| Value {
+        name: Some(Cow::Borrowed(name)),
+        bytes: Cow::Owned(bytes),
+    }));
 }
 
 /// JSON by its media type (`application/json`, `*/*+json`), or, without a

@@ -15,9 +15,24 @@ use crate::http::Transaction;
 /// Past the 512 values a list keeps.
 const MANY: usize = 600;
 
+/// `text` with its first letter written as a JSON `\u` escape.
+fn escaped(text: &str) -> String {
+    match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(at) => format!(
+            "{}\\u{:04x}{}",
+            &text[..at],
+            text.as_bytes()[at],
+            &text[at + 1..]
+        ),
+        None => text.to_owned(),
+    }
+}
+
 /// Requests holding `attack` (as `encoded` in URL text, `quoted` in JSON
 /// text) past one limit each.
 fn past_the_limits(encoded: &str, quoted: &str) -> Vec<(&'static str, Transaction)> {
+    let twice = url_encoded(encoded);
+    let esc = escaped(quoted);
     let pairs: String = (0..MANY).map(|i| format!("f{i}=1&")).collect();
     let members: String = (0..MANY).map(|i| format!(r#""f{i}":{i},"#)).collect();
     let items = vec!["0"; MANY].join(",");
@@ -66,6 +81,26 @@ fn past_the_limits(encoded: &str, quoted: &str) -> Vec<(&'static str, Transactio
             "json, after a grammar error",
             request(JSON, format!(r#"{{"p":1,,"q":"{quoted}"}}"#).as_bytes()),
         ),
+        (
+            "query, 600 parameters before, encoded twice",
+            get(&format!("/s?{pairs}q={twice}"), ""),
+        ),
+        (
+            "json, a 9000-byte string, a letter escaped",
+            request(JSON, format!(r#"{{"q":"{long} {esc}"}}"#).as_bytes()),
+        ),
+        (
+            "json, a 9000-byte key",
+            request(JSON, format!(r#"{{"{long} {quoted}":1}}"#).as_bytes()),
+        ),
+        (
+            "json, 40 levels deep, a letter escaped",
+            request(JSON, format!(r#"{open}{{"q":"{esc}"}}{close}"#).as_bytes()),
+        ),
+        (
+            "json, after NaN, a letter escaped",
+            request(JSON, format!(r#"{{"p":NaN,"q":"{esc}"}}"#).as_bytes()),
+        ),
     ]
 }
 
@@ -93,7 +128,30 @@ fn benign_values_past_the_limits_make_no_default_rule_hold() {
     let people = vec![person; 300].join(",");
     let words = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(200);
     let pairs: String = (0..MANY).map(|i| format!("item{i}=blue+shirt&")).collect();
+    let product =
+        r#"{"screen":"55\"","promo":"Limit one per order -- while supplies last","sku":"TV-55"}"#;
+    let products = vec![product; 175].join(",");
+    let html = r"\u003cp\u003eHello \u003cb\u003eworld\u003c/b\u003e\u003c/p\u003e".repeat(300);
+    let summer = "Having fun at the beach! #summer ".repeat(300);
+    let task = r#"{"title":"Fetch config.json from the server","next":"Ping -c 3 to test"}"#;
+    let tasks = vec![task; 300].join(",");
     let cases = [
+        (
+            "json, 175 products",
+            request(JSON, format!("[{products}]").as_bytes()),
+        ),
+        (
+            "json, escaped markup past 8 KiB",
+            request(JSON, format!(r#"{{"html":"{html}"}}"#).as_bytes()),
+        ),
+        (
+            "json, hashtags past 8 KiB",
+            request(JSON, format!(r#"{{"post":"{summer}"}}"#).as_bytes()),
+        ),
+        (
+            "json, 600 task texts",
+            request(JSON, format!("[{tasks}]").as_bytes()),
+        ),
         (
             "json, 300 objects",
             request(JSON, format!(r#"{{"people":[{people}]}}"#).as_bytes()),

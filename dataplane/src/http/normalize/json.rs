@@ -13,16 +13,17 @@
 //! [`Flag::MalformedJson`]. Duplicate keys are all returned, in order.
 //!
 //! [`flatten_json_rest`] walks the whole body instead, for readers that
-//! must not miss a value past the limits (the rule engine): what does not
-//! fit goes into one more text, the rest. Scalars past `max_params` are
-//! added to it decoded, each followed by a newline; a string or number
-//! longer than `max_value` and a container nested too deep are added as
-//! they are written in the body, and so is everything from a grammar
-//! error on (starting with the value or member it is in) and anything
+//! must not miss a value past the limits (the rule engine), and returns
+//! what does not fit as the rest: a list of texts without names. It holds,
+//! whole and decoded, the scalars past `max_params` or nested deeper than
+//! `max_depth` (containers that deep are walked, not skipped) and the keys
+//! of their members, every string, number or key longer than its limit,
+//! and, with JSON escapes decoded ([`unescape`]), the text from a grammar
+//! error on (starting with the value or member it is in) and any text
 //! after the document.
 
 use super::flags::{Flag, Flags};
-use super::json_lex::{Cursor, Malformed};
+use super::json_lex::{unescape, Cursor, Malformed};
 use super::limits::{capped, Limits, Param};
 
 /// Flattens a JSON body into (JSON pointer, value) pairs, in document order.
@@ -31,9 +32,9 @@ pub fn flatten_json(body: &[u8], limits: &Limits) -> (Vec<Param>, Flags) {
     (out, flags)
 }
 
-/// As [`flatten_json`], and the rest: what lies past the limits, as one
-/// text (empty when everything fit).
-pub fn flatten_json_rest(body: &[u8], limits: &Limits) -> (Vec<Param>, Vec<u8>, Flags) {
+/// As [`flatten_json`], and the rest: what lies past the limits (empty
+/// when everything fit).
+pub fn flatten_json_rest(body: &[u8], limits: &Limits) -> (Vec<Param>, Vec<Vec<u8>>, Flags) {
     let (out, rest, flags) = walk(body, limits, Some(Vec::new()));
     (out, rest.unwrap_or_default(), flags)
 }
@@ -41,8 +42,8 @@ pub fn flatten_json_rest(body: &[u8], limits: &Limits) -> (Vec<Param>, Vec<u8>, 
 fn walk(
     body: &[u8],
     limits: &Limits,
-    rest: Option<Vec<u8>>,
-) -> (Vec<Param>, Option<Vec<u8>>, Flags) {
+    rest: Option<Vec<Vec<u8>>>,
+) -> (Vec<Param>, Option<Vec<Vec<u8>>>, Flags) {
     let mut walker = Walker {
         cursor: Cursor::new(body),
         limits,
@@ -61,9 +62,10 @@ fn walk(
         Err(Stop::Malformed) => Some(walker.mark),
         Err(Stop::Full) => None,
     };
-    if let Some(from) = tail {
-        walker.cursor.pos = body.len();
-        walker.keep_raw(from);
+    if let (Some(from), Some(rest)) = (tail, &mut walker.rest) {
+        let mut text = Vec::new();
+        unescape(body.get(from..).unwrap_or_default(), &mut text);
+        rest.push(text);
     }
     let mut flags = match result {
         Ok(()) if tail.is_some() => Flag::MalformedJson.into(),
@@ -115,7 +117,7 @@ struct Walker<'a> {
     key: Vec<u8>,
     out: Vec<Param>,
     /// What lies past the limits, when the caller wants it.
-    rest: Option<Vec<u8>>,
+    rest: Option<Vec<Vec<u8>>>,
     /// Where the value or member being read starts.
     mark: usize,
 }
@@ -138,22 +140,30 @@ impl Walker<'_> {
     /// Reads a scalar, skips a too-deep container, or opens a container.
     fn value(&mut self) -> Result<Next, Stop> {
         let byte = self.cursor.skip_ws().ok_or(Stop::Malformed)?;
-        let start = self.cursor.pos;
-        self.mark = start;
+        self.mark = self.cursor.pos;
         if matches!(byte, b'{' | b'[') && self.stack.len() >= self.limits.max_depth {
             self.cursor.flags.insert(Flag::TooDeep);
-            self.cursor.skip_container()?;
-            self.keep_raw(start);
-            return Ok(Next::AfterValue);
+            if self.rest.is_none() {
+                self.cursor.skip_container()?;
+                return Ok(Next::AfterValue);
+            }
         }
         let base = self.path.len();
         match byte {
             b'{' => self.open(Frame::Object { base }),
             b'[' => self.open(Frame::Array { base, index: 0 }),
+            b'"' if self.spilling() => {
+                let text = self.whole_string()?;
+                self.add_rest(text);
+                Ok(Next::AfterValue)
+            }
             b'"' => {
+                let start = self.cursor.pos;
                 let mut value = Vec::new();
-                if self.cursor.string(&mut value, self.limits.max_value)? {
-                    self.keep_raw(start);
+                if self.cursor.string(&mut value, self.limits.max_value)? && self.rest.is_some() {
+                    self.cursor.pos = start;
+                    let text = self.whole_string()?;
+                    self.add_rest(text);
                 }
                 self.emit(value)
             }
@@ -161,10 +171,31 @@ impl Walker<'_> {
         }
     }
 
-    /// Adds the body's text from `start` to the cursor to the rest, when
-    /// it is kept.
-    fn keep_raw(&mut self, start: usize) {
-        add_rest(&mut self.rest, self.cursor.since(start));
+    /// Whether what is read now goes to the rest: the rest is kept and
+    /// `max_params` values are returned or the walk is deeper than
+    /// `max_depth`.
+    fn spilling(&self) -> bool {
+        let past =
+            self.out.len() >= self.limits.max_params || self.stack.len() > self.limits.max_depth;
+        past && self.rest.is_some()
+    }
+
+    /// The string at the cursor, whole and decoded.
+    fn whole_string(&mut self) -> Result<Vec<u8>, Stop> {
+        let mut text = Vec::new();
+        self.cursor.string(&mut text, usize::MAX)?;
+        Ok(text)
+    }
+
+    /// Adds `text` to the rest, when it is kept, flagging why.
+    fn add_rest(&mut self, text: Vec<u8>) {
+        let Some(rest) = &mut self.rest else {
+            return;
+        };
+        if self.out.len() >= self.limits.max_params {
+            self.cursor.flags.insert(Flag::TooManyParams);
+        }
+        rest.push(text);
     }
 
     /// Reads a number or a literal starting with `byte`.
@@ -235,13 +266,20 @@ impl Walker<'_> {
                 if self.cursor.skip_ws() != Some(b'"') {
                     return Err(Stop::Malformed);
                 }
+                let start = self.cursor.pos;
                 let mut key = core::mem::take(&mut self.key);
                 key.clear();
                 let read = self.cursor.string(&mut key, self.limits.max_name);
                 self.path.truncate(base);
                 self.push_segment(&key);
                 self.key = key;
-                read?;
+                if read? && self.rest.is_some() {
+                    self.cursor.pos = start;
+                    let whole = self.whole_string()?;
+                    self.add_rest(whole);
+                } else if self.spilling() {
+                    self.add_rest(self.key.clone());
+                }
                 if self.cursor.skip_ws() != Some(b':') {
                     return Err(Stop::Malformed);
                 }
@@ -276,9 +314,13 @@ impl Walker<'_> {
 
     /// Returns a scalar given as text, cut at `max_value`.
     fn emit_text(&mut self, text: &[u8]) -> Result<Next, Stop> {
+        if self.spilling() {
+            self.add_rest(text.to_vec());
+            return Ok(Next::AfterValue);
+        }
         let value = capped(text, self.limits.max_value, &mut self.cursor.flags);
         if text.len() > self.limits.max_value {
-            add_rest(&mut self.rest, text);
+            self.add_rest(text.to_vec());
         }
         self.emit(value)
     }
@@ -290,20 +332,11 @@ impl Walker<'_> {
             if self.rest.is_none() {
                 return Err(Stop::Full);
             }
-            self.cursor.flags.insert(Flag::TooManyParams);
-            add_rest(&mut self.rest, &value);
+            self.add_rest(value);
             return Ok(Next::AfterValue);
         }
         let name = self.path.clone();
         self.out.push(Param { name, value });
         Ok(Next::AfterValue)
-    }
-}
-
-/// Appends `text` and a newline to `rest`, when the rest is kept.
-fn add_rest(rest: &mut Option<Vec<u8>>, text: &[u8]) {
-    if let Some(rest) = rest {
-        rest.extend_from_slice(text);
-        rest.push(b'\n');
     }
 }

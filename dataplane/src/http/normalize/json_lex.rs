@@ -36,11 +36,6 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The input from `start` up to the cursor.
-    pub(super) fn since(&self, start: usize) -> &'a [u8] {
-        self.input.get(start..self.pos).unwrap_or_default()
-    }
-
     /// The byte at the cursor.
     pub(super) fn peek(&self) -> Option<u8> {
         self.input.get(self.pos).copied()
@@ -222,4 +217,70 @@ fn push_capped(out: &mut Vec<u8>, bytes: &[u8], cap: usize, cut: &mut bool) {
         return;
     }
     out.extend_from_slice(bytes);
+}
+
+/// Appends `input` to `out` with the escapes of RFC 8259 §7 decoded
+/// (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX` in either
+/// case, surrogate pairs joined); a backslash starting no escape, and a
+/// lone surrogate, stay as written. Unlike [`Cursor::string`], it reads
+/// any text, not one JSON string.
+pub fn unescape(input: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let (decoded, used) = match b {
+            b'\\' => json_escape(input.get(i + 1..).unwrap_or_default()),
+            _ => (None, 0),
+        };
+        match decoded {
+            Some(c) => {
+                let mut utf8 = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                i += 1 + used;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The character the escape after a backslash stands for, and how many
+/// bytes after the backslash it takes; `None` when `after` starts no
+/// escape.
+fn json_escape(after: &[u8]) -> (Option<char>, usize) {
+    let simple = match after.first() {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => return unicode_escape(after),
+        _ => return (None, 0),
+    };
+    (Some(simple), 1)
+}
+
+/// `uXXXX`, or a surrogate pair `uXXXX\uXXXX`, at the start of `after`.
+fn unicode_escape(after: &[u8]) -> (Option<char>, usize) {
+    let unit = |at: usize| -> Option<u32> {
+        let digits = after.get(at..at + 4)?;
+        let text = std::str::from_utf8(digits).ok()?;
+        u32::from_str_radix(text, 16)
+            .ok()
+            .filter(|_| text.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let Some(high) = unit(1) else {
+        return (None, 0);
+    };
+    if (0xD800..0xDC00).contains(&high) && after.get(5..7) == Some(b"\\u") {
+        if let Some(low) = unit(7).filter(|low| (0xDC00..0xE000).contains(low)) {
+            let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+            return (char::from_u32(code), 11);
+        }
+    }
+    (char::from_u32(high), 5)
 }

@@ -38,6 +38,7 @@ mod tests;
 
 pub use flags::{Flag, Flags};
 pub use json::{flatten_json, flatten_json_rest};
+pub use json_lex::unescape as json_unescape;
 pub use limits::{Limits, Param};
 pub use media::{header_param, is_media_type, media_type};
 pub use multipart::{parse_multipart, Part};

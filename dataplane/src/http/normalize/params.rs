@@ -37,14 +37,14 @@ pub fn urlencoded_pairs<'i>(body: &'i [u8], limits: &Limits) -> (Vec<Pair<'i>>, 
     urlencoded(body, limits, None)
 }
 
-/// As [`urlencoded_pairs`], and the rest: what lies past the limits, as
-/// written in the input (empty when everything fit). That is each piece
-/// whose value is longer than `max_value`, and everything from the first
-/// piece past `max_params` on, each followed by a newline.
+/// As [`urlencoded_pairs`], and the rest: what lies past the limits
+/// (empty when everything fit), decoded and whole. That is the name and
+/// the value of every pair past `max_params`, and every name or value
+/// longer than its limit.
 pub fn urlencoded_pairs_rest<'i>(
     body: &'i [u8],
     limits: &Limits,
-) -> (Vec<Pair<'i>>, Vec<u8>, Flags) {
+) -> (Vec<Pair<'i>>, Vec<Vec<u8>>, Flags) {
     let mut rest = Vec::new();
     let (pairs, flags) = urlencoded(body, limits, Some(&mut rest));
     (pairs, rest, flags)
@@ -53,33 +53,31 @@ pub fn urlencoded_pairs_rest<'i>(
 fn urlencoded<'i>(
     body: &'i [u8],
     limits: &Limits,
-    mut rest: Option<&mut Vec<u8>>,
+    mut rest: Option<&mut Vec<Vec<u8>>>,
 ) -> (Vec<Pair<'i>>, Flags) {
     let mut sink = Sink::new(limits);
     // One vectorised count of the separators costs less than the
     // reallocations of a list grown pair by pair.
     let pieces = memchr::memchr_iter(b'&', body).count() + 1;
     sink.pairs.reserve_exact(pieces.min(limits.max_params));
-    let mut at = 0;
-    for piece in body.split(|b| *b == b'&') {
-        let start = at;
-        at += piece.len() + 1;
-        if piece.is_empty() {
-            continue;
-        }
+    for piece in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let (name, value) = split_pair(piece);
         let kept = sink.push(name, value, true);
-        let past = match kept {
-            true if value.len() > limits.max_value => piece,
-            true => continue,
-            false => body.get(start..).unwrap_or_default(),
-        };
-        if let Some(rest) = rest.as_deref_mut() {
-            rest.extend_from_slice(past);
-            rest.push(b'\n');
-        }
-        if !kept {
+        let Some(rest) = rest.as_deref_mut() else {
+            if kept {
+                continue;
+            }
             break;
+        };
+        let whole = |text: &[u8]| {
+            let mut out = Vec::new();
+            decode_capped(text, true, &mut out, usize::MAX);
+            out
+        };
+        for (text, max) in [(name, limits.max_name), (value, limits.max_value)] {
+            if !text.is_empty() && (!kept || text.len() > max) {
+                rest.push(whole(text));
+            }
         }
     }
     (sink.pairs, sink.flags)

@@ -203,33 +203,38 @@ fn output_limits() {
 fn the_rest_holds_what_the_limits_leave_out() {
     let limits = Limits {
         max_params: 2,
+        max_name: 4,
         max_value: 4,
         max_depth: 2,
         ..Limits::default()
     };
-    let rest = |body: &[u8]| {
+    let rest = |body: &[u8]| -> Vec<String> {
         let (params, rest, _) = flatten_json_rest(body, &limits);
         let (kept, _) = flatten_json(body, &limits);
         assert_eq!(params, kept, "the values are those flatten_json keeps");
-        String::from_utf8(rest).unwrap()
+        rest.into_iter()
+            .map(|t| String::from_utf8(t).unwrap())
+            .collect()
     };
     // Everything fits: no rest.
-    assert_eq!(rest(br#"{"a":1,"b":[2]}"#), "");
-    // Scalars past max_params, decoded, a newline after each.
+    assert!(rest(br#"{"a":1,"b":[2]}"#).is_empty());
+    // Scalars past max_params, decoded, and the keys of their members.
     assert_eq!(
-        rest(br#"{"a":1,"b":2,"c":"x\ty","d":[true,null]}"#),
-        "x\ty\ntrue\nnull\n"
+        rest(br#"{"a":1,"b":2,"c":"x	y","d":[true,null]}"#),
+        ["c", "x\ty", "d", "true", "null"]
     );
-    // A string past max_value, as written (its first bytes are a value).
-    assert_eq!(rest(br#"{"a":"12\u0034567"}"#), "\"12\\u0034567\"\n");
-    // A container nested too deep, as written.
-    assert_eq!(rest(br#"{"a":{"b":{"c":[1, 2]}}}"#), "{\"c\":[1, 2]}\n");
-    // From the member with a grammar error on.
-    assert_eq!(rest(br#"{"a":1,,"b":"x"}"#), ",\"b\":\"x\"}\n");
+    // A string or key past its limit, whole and decoded (its first bytes
+    // are a value or a name).
+    assert_eq!(rest(br#"{"a":"12\u0034567"}"#), ["124567"]);
+    assert_eq!(rest(br#"{"abcdefg":1}"#), ["abcdefg"]);
+    // A container nested too deep: walked, its keys and scalars decoded.
+    assert_eq!(rest(br#"{"a":{"b":{"c":["\u0041", 2]}}}"#), ["c", "A", "2"]);
+    // From the member with a grammar error on, escapes decoded.
+    assert_eq!(rest(br#"{"a":1,,"b":"\u0078"}"#), [r#","b":"x"}"#]);
     assert_eq!(
-        rest(br#"{"a":"ok","b":"bad\q tail"}"#),
-        "\"bad\\q tail\"}\n"
+        rest(br#"{"a":"ok","b":"bad\q \u0074ail"}"#),
+        [r#""bad\q tail"}"#]
     );
     // Anything after the document.
-    assert_eq!(rest(br#"{"a":1} {"b":"x"}"#), "{\"b\":\"x\"}\n");
+    assert_eq!(rest(br#"{"a":1} {"b":"x"}"#), [r#"{"b":"x"}"#]);
 }

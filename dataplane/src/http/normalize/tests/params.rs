@@ -150,18 +150,22 @@ fn media_types_and_header_params() {
 fn the_rest_of_a_form_holds_what_the_limits_leave_out() {
     let limits = Limits {
         max_params: 2,
+        max_name: 4,
         max_value: 4,
         ..Limits::default()
     };
-    let rest = |text: &[u8]| {
+    let rest = |text: &[u8]| -> Vec<String> {
         let (pairs, rest, _) = urlencoded_pairs_rest(text, &limits);
         let (kept, _) = urlencoded_pairs(text, &limits);
         assert_eq!(pairs, kept, "the pairs are those urlencoded_pairs keeps");
-        String::from_utf8(rest).unwrap()
+        rest.into_iter()
+            .map(|t| String::from_utf8(t).unwrap())
+            .collect()
     };
-    assert_eq!(rest(b"a=1&&b=2"), "");
-    // From the first piece past max_params to the end, as written.
-    assert_eq!(rest(b"a=1&b=2&c=%41&&d"), "c=%41&&d\n");
-    // A piece whose value is longer than max_value, as written.
-    assert_eq!(rest(b"a=12%335&b=1"), "a=12%335\n");
+    assert!(rest(b"a=1&&b=2").is_empty());
+    // Names and values of the pairs past max_params, decoded.
+    assert_eq!(rest(b"a=1&b=2&c=%41+b&&d&=e"), ["c", "A b", "d", "e"]);
+    // A name or value longer than its limit, whole and decoded.
+    assert_eq!(rest(b"a=12%335&b=1"), ["1235"]);
+    assert_eq!(rest(b"abcde=1"), ["abcde"]);
 }
