@@ -104,6 +104,30 @@ fn past_the_limits(encoded: &str, quoted: &str) -> Vec<(&'static str, Transactio
     ]
 }
 
+/// Values after a grammar error or a second document that only rules
+/// anchored at a value's edge catch, with the rule each must make hold
+/// (from `rules/default`).
+const ANCHORED: [(&str, u64); 4] = [
+    (r#"{"a":NaN,"user":"x;sleep 5"}"#, 102003),
+    (r#"{"a":NaN,"user":"admin'--"}"#, 100003),
+    (r#"{'user':'admin\'--'}"#, 100003),
+    ("{\"a\":1}\n{\"user\":\"x;sleep 5\"}", 102003),
+];
+
+#[test]
+fn anchored_rules_hold_after_a_grammar_error_or_the_document() {
+    let snapshot = Snapshot::from_files(&default_rule_files()).expect("the default rules compile");
+    let mut matcher = Matcher::new(Arc::new(snapshot)).expect("scratch");
+    for (body, rule) in ANCHORED {
+        let hits = matcher.inspect_transaction(&request(JSON, body.as_bytes()), client());
+        assert!(
+            ids(&hits).contains(&rule),
+            "{rule} {body}: {:?}",
+            ids(&hits)
+        );
+    }
+}
+
 #[test]
 fn default_rules_hold_past_the_normalization_limits() {
     let snapshot = Snapshot::from_files(&default_rule_files()).expect("the default rules compile");
@@ -139,6 +163,18 @@ fn benign_values_past_the_limits_make_no_default_rule_hold() {
         (
             "json, 175 products",
             request(JSON, format!("[{products}]").as_bytes()),
+        ),
+        (
+            "json, NaN before a hashtag",
+            request(JSON, br#"{"v":NaN,"p":"Order by date #3"}"#),
+        ),
+        (
+            "json, two documents",
+            request(JSON, b"{\"id\":1}\n{\"promo\":\"Limit 2 per customer #1\"}"),
+        ),
+        (
+            "json, single quotes",
+            request(JSON, b"{'sort':'Order by date -- newest first'}"),
         ),
         (
             "json, escaped markup past 8 KiB",

@@ -17,10 +17,14 @@
 //! what does not fit as the rest: a list of texts without names. It holds,
 //! whole and decoded, the scalars past `max_params` or nested deeper than
 //! `max_depth` (containers that deep are walked, not skipped) and the keys
-//! of their members, every string, number or key longer than its limit,
-//! and, with JSON escapes decoded ([`unescape`]), the text from a grammar
-//! error on (starting with the value or member it is in) and any text
-//! after the document.
+//! of their members, and every string, number or key longer than its
+//! limit. The text from a grammar error on (starting with the value or
+//! member it is in) and any text after the document are read leniently,
+//! as the lenient parsers that accept `NaN`, single quotes, comments or
+//! several documents would read them: each string (in either quote) and
+//! each bare token is one text, JSON escapes decoded ([`unescape`]); a
+//! tail without any quote is also one text as a whole, so that text that
+//! is not JSON at all is read in one piece.
 
 use super::flags::{Flag, Flags};
 use super::json_lex::{unescape, Cursor, Malformed};
@@ -63,9 +67,7 @@ fn walk(
         Err(Stop::Full) => None,
     };
     if let (Some(from), Some(rest)) = (tail, &mut walker.rest) {
-        let mut text = Vec::new();
-        unescape(body.get(from..).unwrap_or_default(), &mut text);
-        rest.push(text);
+        lenient_values(body.get(from..).unwrap_or_default(), rest);
     }
     let mut flags = match result {
         Ok(()) if tail.is_some() => Flag::MalformedJson.into(),
@@ -339,4 +341,79 @@ impl Walker<'_> {
         self.out.push(Param { name, value });
         Ok(Next::AfterValue)
     }
+}
+
+/// Adds the strings and bare tokens of `tail`, the text the walk could not
+/// read, to `rest` (see the module documentation).
+fn lenient_values(tail: &[u8], rest: &mut Vec<Vec<u8>>) {
+    let structural = |b: u8| matches!(b, b'{' | b'}' | b'[' | b']' | b',' | b':');
+    let mut push = |text: &[u8]| {
+        if !text.is_empty() {
+            let mut value = Vec::new();
+            unescape(text, &mut value);
+            rest.push(value);
+        }
+    };
+    let mut i = 0;
+    while let Some(&b) = tail.get(i) {
+        let rest_of = tail.get(i..).unwrap_or_default();
+        let used = match b {
+            b'"' => {
+                let text = rest_of.get(1..).unwrap_or_default();
+                let end = string_end(text, b);
+                push(text.get(..end).unwrap_or_default());
+                end + 2
+            }
+            b'\'' => {
+                // JSON5's single-quoted string, where `\'` stands for `'`.
+                let text = rest_of.get(1..).unwrap_or_default();
+                let end = string_end(text, b);
+                let inner = text.get(..end).unwrap_or_default();
+                let mut plain = Vec::with_capacity(inner.len());
+                let mut k = 0;
+                while let Some(&c) = inner.get(k) {
+                    let quoted = c == b'\\' && inner.get(k + 1) == Some(&b'\'');
+                    plain.push(if quoted { b'\'' } else { c });
+                    k += if quoted { 2 } else { 1 };
+                }
+                push(&plain);
+                end + 2
+            }
+            b'/' if rest_of.starts_with(b"/*") => {
+                memchr::memmem::find(rest_of, b"*/").map_or(rest_of.len(), |at| at + 2)
+            }
+            b'/' if rest_of.starts_with(b"//") => {
+                memchr::memchr(b'\n', rest_of).map_or(rest_of.len(), |at| at + 1)
+            }
+            _ if structural(b) || b.is_ascii_whitespace() => 1,
+            _ => {
+                let stop = |c: &u8| structural(*c) || c.is_ascii_whitespace() || *c == b'"';
+                let end = rest_of
+                    .iter()
+                    .position(stop)
+                    .unwrap_or(rest_of.len())
+                    .max(1);
+                push(rest_of.get(..end).unwrap_or_default());
+                end
+            }
+        };
+        i += used;
+    }
+    if memchr::memchr2(b'"', b'\'', tail).is_none() {
+        push(tail);
+    }
+}
+
+/// Where the string that `text` starts (after its opening `quote`) ends: at
+/// the first `quote` no backslash escapes, or the end of `text`.
+fn string_end(text: &[u8], quote: u8) -> usize {
+    let mut j = 0;
+    while let Some(&c) = text.get(j) {
+        match c {
+            b'\\' => j += 2,
+            c if c == quote => return j,
+            _ => j += 1,
+        }
+    }
+    text.len()
 }

@@ -229,12 +229,21 @@ fn the_rest_holds_what_the_limits_leave_out() {
     assert_eq!(rest(br#"{"abcdefg":1}"#), ["abcdefg"]);
     // A container nested too deep: walked, its keys and scalars decoded.
     assert_eq!(rest(br#"{"a":{"b":{"c":["\u0041", 2]}}}"#), ["c", "A", "2"]);
-    // From the member with a grammar error on, escapes decoded.
-    assert_eq!(rest(br#"{"a":1,,"b":"\u0078"}"#), [r#","b":"x"}"#]);
+    // From the member with a grammar error on, or after the document:
+    // each string and bare token, escapes decoded.
+    assert_eq!(rest(br#"{"a":1,,"b":"\u0078"}"#), ["b", "x"]);
     assert_eq!(
         rest(br#"{"a":"ok","b":"bad\q \u0074ail"}"#),
-        [r#""bad\q tail"}"#]
+        [r"bad\q tail"]
     );
-    // Anything after the document.
-    assert_eq!(rest(br#"{"a":1} {"b":"x"}"#), [r#"{"b":"x"}"#]);
+    assert_eq!(
+        rest(br#"{"a":NaN,'b':'it\'s',/* c */ d:-Infinity // e"#),
+        ["NaN", "b", "it's", "d", "-Infinity"]
+    );
+    assert_eq!(rest(b"{\"a\":1}\n{\"b\":\"x y\"}"), ["b", "x y"]);
+    // A tail without quotes is also read whole (`//` starts a comment).
+    assert_eq!(
+        rest(b"${jndi:ldap://x}"),
+        ["$", "jndi", "ldap", "${jndi:ldap://x}"]
+    );
 }
