@@ -11,9 +11,9 @@
 //! chain share one joined text, so a chain of `url-decode, lowercase` over
 //! values without `%` or `+` is scanned together with plain `lowercase`,
 //! and chains that change nothing read the raw join. The distinct texts
-//! are laid end to end and scanned in one call, by the sweep database or,
-//! when no value holds a byte its gated patterns need, by the one without
-//! them (see [`super::gate`]).
+//! are laid end to end, after one separator, and scanned in one call, by
+//! the sweep database or, when no value holds a byte its gated patterns
+//! need, by the one without them (see [`super::gate`]).
 //!
 //! In the head phases, a value that the same sweep found clean before,
 //! under the same snapshot, is left out of the join (see [`super::clean`]).
@@ -116,6 +116,9 @@ impl Batch {
         }
         self.plan(sweep);
         self.joined.clear();
+        // The text starts with the separator, as every value follows one:
+        // the sweep's start anchors take a byte (see `super::sweep`).
+        self.joined.push(sweep.separator);
         self.spans.clear();
         for at in 0..self.passes.len() {
             let Some(pass) = self.passes.get(at).copied() else {

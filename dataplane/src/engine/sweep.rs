@@ -9,14 +9,17 @@
 //! that a value matching a pattern on its own always matches inside the
 //! joined text, and the match still ends in that value:
 //!
-//! - start anchors (`\A`, `^`) become "the start, or a byte that is not a
-//!   word byte", since every value in a joined text follows a separator;
+//! - in the head phases, a start anchor (`\A`, `^`) becomes "a byte that
+//!   is not a word byte", since a joined text starts with the separator
+//!   and every value in it follows one; in the body phases it becomes "the
+//!   start, or a byte that is not a word byte", since a raw body need not
+//!   start with one (see [`Bounds`]);
 //! - in the head phases, an end anchor (`\z`, `\Z`, `$`) that ends a match
-//!   becomes "a byte that is not a word byte, or the end", since a
-//!   separator follows every value; such a match ends one byte past its
-//!   value, and the report is read as naming the value before (see
-//!   [`super::batch`]). An end anchor that something could follow, and
-//!   every end anchor in the body phases, is dropped (see [`Ends`]);
+//!   becomes "a byte that is not a word byte", since a separator follows
+//!   every value; such a match ends one byte past its value, and the
+//!   report is read as naming the value before (see [`super::batch`]). An
+//!   end anchor that something could follow, and every end anchor in the
+//!   body phases, is dropped;
 //! - a counted repeat (`{2,5}`, `{10,}`) becomes `*` or `+`: Vectorscan
 //!   runs an open repeat far faster than a counted one;
 //! - a pattern whose final `lowercase` would be swept as a caseless compile
@@ -377,11 +380,11 @@ impl Planned<'_, '_> {
         let of_kind = self.targets.iter().enumerate();
         for (t, target) in of_kind.filter(|(_, t)| Kind::of(t, self.tests) == *kind) {
             let caseless = swept_chain(target.chain).len() < target.chain.len();
-            let ends = match kind.phase {
-                Phase::RequestHeaders | Phase::ResponseHeaders => Ends::Widen,
-                Phase::RequestBody | Phase::ResponseBody => Ends::Drop,
+            let bounds = match kind.phase {
+                Phase::RequestHeaders | Phase::ResponseHeaders => Bounds::Separated,
+                Phase::RequestBody | Phase::ResponseBody => Bounds::Open,
             };
-            let Some(rewritten) = self.rewrite_all(target, (caseless, ends)) else {
+            let Some(rewritten) = self.rewrite_all(target, (caseless, bounds)) else {
                 continue;
             };
             match (header_names(target, self.tests), headers.as_mut()) {
@@ -525,7 +528,7 @@ impl Planned<'_, '_> {
     /// The sweep forms of every pattern of `target`, per test; `None` if
     /// one has none. `caseless` when the sweep leaves out the chain's
     /// final `lowercase`.
-    fn rewrite_all(&self, target: &Target<'_>, how: (bool, Ends)) -> Option<Vec<Vec<Entry>>> {
+    fn rewrite_all(&self, target: &Target<'_>, how: (bool, Bounds)) -> Option<Vec<Vec<Entry>>> {
         let rewrite = |t: &u32| self.rewrite(*t, how);
         target.tests.iter().map(rewrite).collect()
     }
@@ -533,8 +536,8 @@ impl Planned<'_, '_> {
     /// A test's sweep patterns, each with its flags and the bytes it needs
     /// (see [`super::gate`]): one, or two when only some branches of the
     /// pattern need a rare byte (see [`gated_parts`]).
-    fn rewrite(&self, test: u32, how: (bool, Ends)) -> Option<Vec<Entry>> {
-        let (caseless, ends) = how;
+    fn rewrite(&self, test: u32, how: (bool, Bounds)) -> Option<Vec<Entry>> {
+        let (caseless, bounds) = how;
         let expr = self.by_test.get(test as usize).copied().flatten()?;
         let prefiltered = matches!(
             self.tests.get(test as usize).map(|t| &t.check),
@@ -550,9 +553,9 @@ impl Planned<'_, '_> {
             flags.insert(HsFlags::CASELESS);
         }
         let reading = Reading::of(flags);
-        let alphabet = match ends {
-            Ends::Widen => Alphabet::Head,
-            Ends::Drop => Alphabet::Body,
+        let alphabet = match bounds {
+            Bounds::Separated => Alphabet::Head,
+            Bounds::Open => Alphabet::Body,
         };
         let parts = match required(&expr.text, reading, alphabet) {
             None if !prefiltered => gated_parts(&expr.text, reading, alphabet),
@@ -560,12 +563,12 @@ impl Planned<'_, '_> {
         };
         let usable = |text: &String| HsPattern::with_flags(text.clone(), flags)?.info();
         let swept = |(part, needs): (String, Option<ByteSet>)| {
-            let text = sweep_text(&part, ends)?;
+            let text = sweep_text(&part, bounds)?;
             let cut = cut_lead(&text);
             let text = [cut, text].into_iter().find(|text| usable(text).is_ok())?;
-            let json = match ends {
-                Ends::Drop => required(&part, reading, Alphabet::JsonValue),
-                Ends::Widen => None,
+            let json = match bounds {
+                Bounds::Open => required(&part, reading, Alphabet::JsonValue),
+                Bounds::Separated => None,
             };
             Some(Entry {
                 text,
@@ -774,21 +777,29 @@ fn compile<'e>(
     patterns.build::<BlockMode>().ok()
 }
 
-/// What a start anchor becomes: the start, or a byte that is not a word
-/// byte, as every value in a joined text or a raw body follows one.
+/// What a start anchor becomes in a raw body: the start, or a byte that is
+/// not a word byte, as every value in a raw body follows one.
 const VALUE_START: &str = "(?:^|[^a-zA-Z0-9_])";
 
-/// What an end anchor becomes: a byte that is not a word byte, or the end,
-/// as every value in a joined text is followed by a separator and every
-/// value in a raw body by a quote, `&`, `,` or the end of the body.
-const VALUE_END: &str = "(?:[^a-zA-Z0-9_]|$)";
+/// What a start or end anchor becomes in a joined text: a byte that is not
+/// a word byte, as a joined text starts with the separator and every value
+/// in it is followed by one (see [`super::batch`]). Leaving the start and
+/// the end of the text out of the pattern spares the scan the engines
+/// that run at the start and at the end of every text, which cost more
+/// than the few bytes of a short text.
+const SEPARATOR: &str = "[^a-zA-Z0-9_]";
 
-/// `text` rewritten for a sweep (see the module doc): start anchors
-/// widened to [`VALUE_START`], end anchors to [`VALUE_END`] or dropped,
+/// `text` rewritten for a sweep (see the module doc): anchors widened to
+/// [`SEPARATOR`] in joined texts, start anchors to [`VALUE_START`] and end
+/// anchors dropped in raw bodies,
 /// counted repeats opened; or `None` when anchors cannot be told apart
 /// from literal text (`\Q` quoting) or inline flags could undo a caseless
 /// compile.
-pub(crate) fn sweep_text(text: &str, ends: Ends) -> Option<String> {
+pub(crate) fn sweep_text(text: &str, bounds: Bounds) -> Option<String> {
+    let start = match bounds {
+        Bounds::Separated => SEPARATOR,
+        Bounds::Open => VALUE_START,
+    };
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_class = false;
@@ -796,8 +807,8 @@ pub(crate) fn sweep_text(text: &str, ends: Ends) -> Option<String> {
         match (c, in_class) {
             ('\\', _) => match chars.next() {
                 Some('Q') => return None,
-                Some('A') if !in_class => out.push_str(VALUE_START),
-                Some('z' | 'Z') if !in_class => end_anchor(&chars, ends, &mut out),
+                Some('A') if !in_class => out.push_str(start),
+                Some('z' | 'Z') if !in_class => end_anchor(&chars, bounds, &mut out),
                 Some(next) => {
                     out.push('\\');
                     out.push(next);
@@ -818,8 +829,8 @@ pub(crate) fn sweep_text(text: &str, ends: Ends) -> Option<String> {
                     return None;
                 }
             }
-            ('^', false) => out.push_str(VALUE_START),
-            ('$', false) => end_anchor(&chars, ends, &mut out),
+            ('^', false) => out.push_str(start),
+            ('$', false) => end_anchor(&chars, bounds, &mut out),
             ('{', false) => match counted_repeat(&mut chars) {
                 Some(0) => out.push('*'),
                 Some(_) => out.push('+'),
@@ -841,11 +852,12 @@ pub(crate) fn sweep_text(text: &str, ends: Ends) -> Option<String> {
 }
 
 /// Writes what an end anchor becomes, `rest` being the text after it:
-/// [`VALUE_END`] when nothing can follow the anchor in a match, since
-/// that form takes a byte; otherwise nothing, which only widens.
-fn end_anchor(rest: &std::iter::Peekable<std::str::Chars<'_>>, ends: Ends, out: &mut String) {
-    if ends == Ends::Widen && ends_here(rest.clone()) {
-        out.push_str(VALUE_END);
+/// in a joined text, [`SEPARATOR`] when nothing can follow the anchor in a
+/// match, since that form takes a byte; otherwise nothing, which only
+/// widens.
+fn end_anchor(rest: &std::iter::Peekable<std::str::Chars<'_>>, bounds: Bounds, out: &mut String) {
+    if bounds == Bounds::Separated && ends_here(rest.clone()) {
+        out.push_str(SEPARATOR);
     }
 }
 
@@ -898,17 +910,20 @@ fn counted_repeat(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Optio
     Some(min)
 }
 
-/// What end anchors become (see the module doc).
+/// What lies around each value in the texts a sweep scans, and so what its
+/// anchors become (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ends {
-    /// [`VALUE_END`] where a match ends: for the joined texts of the head
-    /// phases, where a separator follows every value.
-    Widen,
-    /// Dropped: for the body phases, whose sweeps also screen raw bodies,
-    /// where a value need not be followed by a byte that is not a word
-    /// byte (a value cut at its size limit, the empty value of a form
-    /// field without `=`).
-    Drop,
+pub(crate) enum Bounds {
+    /// A separator before and after every value: the joined texts of the
+    /// head phases. Anchors become [`SEPARATOR`] (an end anchor only where
+    /// a match ends).
+    Separated,
+    /// The body phases, whose sweeps also screen raw bodies: a value
+    /// follows a byte that is not a word byte or starts the body, and need
+    /// not be followed by such a byte (a value cut at its size limit, the
+    /// empty value of a form field without `=`). Start anchors become
+    /// [`VALUE_START`]; end anchors are dropped.
+    Open,
 }
 
 /// After an escape like `\x` or `\p`: copies a braced argument, `{41}`, as
@@ -1024,13 +1039,13 @@ fn class_opening(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut
 
 #[cfg(test)]
 mod tests {
-    use super::{gated_parts, negated_class_excludes_upper, sweep_text, Ends};
+    use super::{gated_parts, negated_class_excludes_upper, sweep_text, Bounds};
     use crate::engine::gate::{Alphabet, ByteSet, Reading};
 
     /// Each pattern's head-phase sweep form is the one given.
     fn assert_swept(cases: &[(&str, &str)]) {
         for (pattern, swept) in cases {
-            let got = sweep_text(pattern, Ends::Widen);
+            let got = sweep_text(pattern, Bounds::Separated);
             assert_eq!(got.as_deref(), Some(*swept), "{pattern}");
         }
     }
@@ -1059,19 +1074,19 @@ mod tests {
     #[test]
     fn anchors_are_widened_or_dropped() {
         assert_eq!(
-            sweep_text(r"\Aab\x2fc\z", Ends::Widen).as_deref(),
-            Some(r"(?:^|[^a-zA-Z0-9_])ab\x2fc(?:[^a-zA-Z0-9_]|$)")
+            sweep_text(r"\Aab\x2fc\z", Bounds::Separated).as_deref(),
+            Some(r"[^a-zA-Z0-9_]ab\x2fc[^a-zA-Z0-9_]")
         );
         assert_eq!(
-            sweep_text(r"(?:^|&)a\Z$", Ends::Widen).as_deref(),
-            Some(r"(?:(?:^|[^a-zA-Z0-9_])|&)a(?:[^a-zA-Z0-9_]|$)")
+            sweep_text(r"(?:^|&)a\Z$", Bounds::Separated).as_deref(),
+            Some(r"(?:[^a-zA-Z0-9_]|&)a[^a-zA-Z0-9_]")
         );
         assert_eq!(
-            sweep_text(r"[^\A$]\\A\^", Ends::Widen).as_deref(),
+            sweep_text(r"[^\A$]\\A\^", Bounds::Separated).as_deref(),
             Some(r"[^\A$]\\A\^")
         );
         assert_eq!(
-            sweep_text(r"[]\A]x", Ends::Widen).as_deref(),
+            sweep_text(r"[]\A]x", Bounds::Separated).as_deref(),
             Some(r"[]\A]x")
         );
     }
@@ -1089,7 +1104,7 @@ mod tests {
 
     #[test]
     fn an_end_anchor_takes_a_byte_only_where_nothing_can_follow_it() {
-        let end = super::VALUE_END;
+        let end = super::SEPARATOR;
         let cases = [
             (r"a$", format!("a{end}")),
             (r"(?:a|b$)+|c", format!("(?:a|b{end})+|c")),
@@ -1105,10 +1120,13 @@ mod tests {
 
     #[test]
     fn quoted_text_and_inline_flags_are_not_swept() {
-        assert_eq!(sweep_text(r"\Qa$\E", Ends::Widen), None);
-        assert_eq!(sweep_text(r"(?-i)A", Ends::Widen), None);
-        assert_eq!(sweep_text(r"(?i:a)", Ends::Widen), None);
-        assert_eq!(sweep_text(r"[(?]a", Ends::Widen).as_deref(), Some(r"[(?]a"));
+        assert_eq!(sweep_text(r"\Qa$\E", Bounds::Separated), None);
+        assert_eq!(sweep_text(r"(?-i)A", Bounds::Separated), None);
+        assert_eq!(sweep_text(r"(?i:a)", Bounds::Separated), None);
+        assert_eq!(
+            sweep_text(r"[(?]a", Bounds::Separated).as_deref(),
+            Some(r"[(?]a")
+        );
     }
 
     #[test]
@@ -1116,7 +1134,7 @@ mod tests {
         let cases = [
             (r"\x{41}b{2}", r"\x{41}b+"),
             (r"\p{L}{3}", r"\p{L}+"),
-            (r"[[:digit:]$]x$", r"[[:digit:]$]x(?:[^a-zA-Z0-9_]|$)"),
+            (r"[[:digit:]$]x$", r"[[:digit:]$]x[^a-zA-Z0-9_]"),
             (r"[[:alpha:]{2}]", r"[[:alpha:]{2}]"),
         ];
         assert_swept(&cases);
@@ -1124,7 +1142,14 @@ mod tests {
 
     #[test]
     fn body_sweeps_drop_end_anchors() {
-        assert_eq!(sweep_text(r"ax$|b\z", Ends::Drop).as_deref(), Some("ax|b"));
+        assert_eq!(
+            sweep_text(r"ax$|b\z", Bounds::Open).as_deref(),
+            Some("ax|b")
+        );
+        assert_eq!(
+            sweep_text(r"\Aa|^b", Bounds::Open).as_deref(),
+            Some(r"(?:^|[^a-zA-Z0-9_])a|(?:^|[^a-zA-Z0-9_])b")
+        );
     }
 
     #[test]
