@@ -234,7 +234,7 @@ impl Scanner<'_> {
             }
             let texts = [body, &spaced[..]];
             let lean = match &sweep.lean {
-                Some(lean) if !form => lean.db_for(&texts),
+                Some(lean) if !form => Some(lean.db.as_ref()),
                 _ => None,
             };
             match lean {

@@ -126,23 +126,15 @@ pub(crate) struct Sweep {
 /// scan instead. Optional items whose bytes are all rare (`[\t\n\r]*`
 /// between the letters of `javascript`) are dropped from the patterns
 /// kept, for bodies without those bytes (see
-/// [`super::lead::drop_optional`]). A body the database reports on, for a
-/// pattern or a name, is screened the long way.
+/// [`super::lead::drop_optional`]). The bytes all this relies on a body
+/// lacking make one more pattern, a class of them, so that a body holding
+/// one is reported in the same scan instead of being searched for each
+/// byte first. A body the database reports on, for a pattern, a name or
+/// such a byte, is screened the long way.
 pub(crate) struct Lean {
-    /// Bytes whose presence rules the database out.
-    absent: Vec<u8>,
-    /// `None` when no pattern or name is left.
-    db: Option<BlockDatabase>,
-}
-
-impl Lean {
-    /// The database to clear `texts` (a raw body and its `+`-spaced
-    /// copy) with, when they hold none of the bytes it left out; `Some(None)`
-    /// when nothing can match them at all.
-    pub(crate) fn db_for(&self, texts: &[&[u8]]) -> Option<Option<&BlockDatabase>> {
-        let fits = texts.iter().all(|text| !holds_any(text, &self.absent));
-        fits.then_some(self.db.as_ref())
-    }
+    /// `None` when no pattern, name or byte is left to report on: nothing
+    /// can match a body the lean way.
+    pub(crate) db: Option<BlockDatabase>,
 }
 
 /// A sweep's second database, for texts that no gated pattern can match
@@ -750,17 +742,25 @@ fn lean(
     names.sort_unstable();
     names.dedup();
     let first = entries.len();
+    let count = names.len();
     for (at, name) in names.into_iter().enumerate() {
         kept.push((first + at, (literal(name), HsFlags::SINGLEMATCH)));
+    }
+    let absent = absent.bytes();
+    if !absent.is_empty() {
+        kept.push((first + count, (class_of(&absent), HsFlags::SINGLEMATCH)));
     }
     let db = match kept.is_empty() {
         true => None,
         false => Some(compile(kept.iter().map(|(id, entry)| (*id, entry)))?),
     };
-    Some(Lean {
-        absent: absent.bytes(),
-        db,
-    })
+    Some(Lean { db })
+}
+
+/// A pattern matching any one of `bytes`.
+fn class_of(bytes: &[u8]) -> String {
+    let escaped: String = bytes.iter().map(|b| format!("\\x{b:02x}")).collect();
+    format!("[{escaped}]")
 }
 
 /// One database of `entries`, each under its id.
