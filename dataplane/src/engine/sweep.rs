@@ -803,11 +803,12 @@ pub(crate) fn sweep_text(text: &str, bounds: Bounds) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_class = false;
+    let mut starts = Starts::default();
     while let Some(c) = chars.next() {
         match (c, in_class) {
             ('\\', _) => match chars.next() {
                 Some('Q') => return None,
-                Some('A') if !in_class => out.push_str(start),
+                Some('A') if !in_class => starts.anchor(start, &mut out),
                 Some('z' | 'Z') if !in_class => end_anchor(&chars, bounds, &mut out),
                 Some(next) => {
                     out.push('\\');
@@ -828,8 +829,21 @@ pub(crate) fn sweep_text(text: &str, bounds: Bounds) -> Option<String> {
                 if chars.peek() != Some(&':') {
                     return None;
                 }
+                starts.open();
             }
-            ('^', false) => out.push_str(start),
+            ('(', false) => {
+                out.push('(');
+                starts.open();
+            }
+            ('|', false) => {
+                out.push('|');
+                starts.branch();
+            }
+            (')', false) => {
+                out.push(')');
+                starts.close();
+            }
+            ('^', false) => starts.anchor(start, &mut out),
             ('$', false) => end_anchor(&chars, bounds, &mut out),
             ('{', false) => match counted_repeat(&mut chars) {
                 Some(0) => out.push('*'),
@@ -849,6 +863,53 @@ pub(crate) fn sweep_text(text: &str, bounds: Bounds) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Which start anchors of a pattern take a byte when rewritten.
+///
+/// Only one separator comes before a value, so of the start anchors on one
+/// path through a match (`^^a`, `\A^a`, `(?:^)?^a`), only the first may
+/// take a byte; the others are dropped, which only widens. A branch starts
+/// from the state its group opened with; after a group, an anchor counts
+/// as taken if any branch took one.
+#[derive(Default)]
+struct Starts {
+    /// A start anchor took a byte on the current path.
+    taken: bool,
+    /// Per open group: `taken` when it opened, and whether a finished
+    /// branch took one.
+    groups: Vec<(bool, bool)>,
+}
+
+impl Starts {
+    /// Writes what a start anchor becomes: `start`, or nothing when one
+    /// was taken before on this path.
+    fn anchor(&mut self, start: &str, out: &mut String) {
+        if !self.taken {
+            out.push_str(start);
+            self.taken = true;
+        }
+    }
+
+    fn open(&mut self) {
+        self.groups.push((self.taken, false));
+    }
+
+    fn branch(&mut self) {
+        match self.groups.last_mut() {
+            Some((opened, any)) => {
+                *any |= self.taken;
+                self.taken = *opened;
+            }
+            None => self.taken = false,
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some((_, any)) = self.groups.pop() {
+            self.taken |= any;
+        }
+    }
 }
 
 /// Writes what an end anchor becomes, `rest` being the text after it:
@@ -987,7 +1048,7 @@ pub(crate) fn negated_class_excludes_upper(text: &str) -> bool {
 }
 
 /// Reads a class body up to its `]`: whether it names an upper-case
-/// letter, a hex escape or a range that may span one.
+/// letter, a hex escape, a POSIX class or a range that may span one.
 fn class_may_hold_upper(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> bool {
     let mut last: Option<char> = chars.next_if_eq(&']');
     while let Some(c) = chars.next() {
@@ -997,6 +1058,9 @@ fn class_may_hold_upper(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) ->
                 Some('x' | 'o' | 'N' | 'p' | 'P') => return true,
                 next => last = next,
             },
+            // A POSIX class (`[:upper:]`, `[:alpha:]`) or a collating
+            // element: taken as one that may.
+            '[' if matches!(chars.peek(), Some(':' | '.' | '=')) => return true,
             '-' if chars.peek().is_some_and(|n| *n != ']') => {
                 let high = chars.next().unwrap_or('-');
                 if last.is_some_and(|low| low <= 'Z' && high >= 'A') {
@@ -1092,6 +1156,27 @@ mod tests {
     }
 
     #[test]
+    fn of_start_anchors_in_a_row_only_the_first_takes_a_byte() {
+        let sep = super::SEPARATOR;
+        let cases = [
+            (r"^^a", format!("{sep}a")),
+            (r"\A^a|^b", format!("{sep}a|{sep}b")),
+            (r"(?:^a|b)^c", format!("(?:{sep}a|b)c")),
+            (r"(?:-)?^a", format!("(?:-)?{sep}a")),
+            (r"(^)?^a", format!("({sep})?a")),
+            (r"(?:x|(?:^))^y", format!("(?:x|(?:{sep}))y")),
+            (r"^$", format!("{sep}{sep}")),
+        ];
+        let cases: Vec<(&str, &str)> = cases.iter().map(|(p, s)| (*p, s.as_str())).collect();
+        assert_swept(&cases);
+        let open = super::VALUE_START;
+        assert_eq!(
+            sweep_text(r"\A^a", Bounds::Open).as_deref(),
+            Some(format!("{open}a").as_str())
+        );
+    }
+
+    #[test]
     fn counted_repeats_are_opened() {
         let cases = [
             (r"a{2,5}b{0,3}c{4}", "a+b*c+"),
@@ -1154,7 +1239,15 @@ mod tests {
 
     #[test]
     fn negated_classes_that_may_exclude_upper_case_are_found() {
-        for unsafe_class in [r"^[^A-Z]$", r"[^\x41]", r"x[^!-~]", r"[^a-zA-Z]"] {
+        let unsafe_classes = [
+            r"^[^A-Z]$",
+            r"[^\x41]",
+            r"x[^!-~]",
+            r"[^a-zA-Z]",
+            r"^[^[:upper:]]+$",
+            r"[^x[:alpha:]]",
+        ];
+        for unsafe_class in unsafe_classes {
             assert!(negated_class_excludes_upper(unsafe_class), "{unsafe_class}");
         }
         for safe in [r"[^a-z0-9]", r"[^\s>]", r#"[A-Z][^'"]"#, r"\[^A", r"[^]a]"] {

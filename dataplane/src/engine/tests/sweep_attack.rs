@@ -128,6 +128,35 @@ fn a_caseless_sweep_keeps_negated_upper_case_classes() {
     assert_same_swept_or_not(condition, &get("/p?A"));
 }
 
+/// The same with a POSIX class: the check read the `]` of `[:upper:]` as
+/// the end of the negated class, so `[^[:upper:]]` was swept caseless and
+/// missed `ABC`, which lower-cased holds no upper-case letter.
+#[test]
+fn a_caseless_sweep_keeps_negated_posix_classes() {
+    let condition = "field: query\ntransforms: [lowercase]\nregex: '^[^[:upper:]]+$'";
+    assert_same_swept_or_not(condition, &get("/p?ABC"));
+}
+
+/// Only one separator comes before a value, in a joined head text as in a
+/// form body, so a second start anchor in a row (`^^`, `\A^`) took a
+/// second byte that is not there, and the rule never held where its
+/// database was swept. Of the start anchors on one path, only the first
+/// takes a byte now.
+#[test]
+fn start_anchors_in_a_row_hold_at_the_start_of_a_value() {
+    let query = "field: query-param\nname: b\nregex: '^^abc'";
+    assert_same_swept_or_not(query, &get("/x?b=abc"));
+    assert_same_swept_or_not(query, &get("/x?a=1&b=abc"));
+    assert_same_swept_or_not("field: path\nregex: '\\A^/api\\z'", &get("/api"));
+    let empty = request("GET / HTTP/1.1\r\nHost: h\r\nX-T:", b"");
+    assert_same_swept_or_not("field: header\nname: x-t\nregex: '^^$'", &empty);
+    let form = request(
+        "POST /f HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded",
+        b"a=1&b=abc",
+    );
+    assert_same_swept_or_not("field: param-values\nregex: '\\A^abc'", &form);
+}
+
 /// The form piece `abc` is the name `abc` with an empty value, which is
 /// nowhere in the raw body: the screen clears the body although `^$` and
 /// `in: ['']` match the empty value.
