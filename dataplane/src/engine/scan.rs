@@ -5,7 +5,9 @@
 //! sweep reports on it, no value of the phase can match a swept database,
 //! and the body is not split into values at all. A body that is not a
 //! form is tried first with the sweep's lean database, when it has one
-//! (see [`super::sweep::Lean`]).
+//! (see [`super::sweep::Lean`]); a sweep reading the raw body whole whose
+//! patterns ride in the phase's lean database is cleared by the same
+//! scan.
 //!
 //! Otherwise the phase's [`super::sweep::Sweep`], when it has one, runs
 //! first (see [`Batch`]) and names the (database, value) pairs that can match; each
@@ -211,6 +213,16 @@ impl Scanner<'_> {
         if needs.html && memchr::memchr(b'&', body).is_some() && html::decode(body) != body {
             return false;
         }
+        // The lean database that other sweeps ride in is scanned once, for
+        // its own sweep and for them; not for a form, whose values are not
+        // JSON.
+        let carrier = match form {
+            true => None,
+            false => sweeps
+                .clone()
+                .find_map(|s| s.lean.as_ref().filter(|l| l.carries)),
+        };
+        let mut carrier_clears: Option<bool> = None;
         let mut spaced = Vec::new();
         if plus {
             spaced = body
@@ -234,14 +246,20 @@ impl Scanner<'_> {
             }
             let texts = [body, &spaced[..]];
             let lean = match &sweep.lean {
-                Some(lean) if !form => Some(lean.db.as_ref()),
+                Some(lean) if !form => Some(lean),
+                _ if sweep.in_lean => carrier,
                 _ => None,
             };
-            match lean {
-                Some(None) => continue,
-                Some(Some(db)) if !self.reports(db, &texts) => continue,
-                // Reported, or not a body for it: the long way decides.
-                _ => {}
+            let clears = match lean {
+                Some(lean) if lean.carries => *carrier_clears.get_or_insert_with(|| {
+                    !lean.db.as_ref().is_some_and(|db| self.reports(db, &texts))
+                }),
+                Some(lean) => !lean.db.as_ref().is_some_and(|db| self.reports(db, &texts)),
+                None => false,
+            };
+            // Otherwise reported, or not a body for it: the long way decides.
+            if clears {
+                continue;
             }
             // Patterns limited to names that reported: they count only if
             // the body holds one of their names, searched once after.

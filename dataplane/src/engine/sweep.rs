@@ -112,6 +112,10 @@ pub(crate) struct Sweep {
     /// The database for a raw body read as JSON; `None` when the sweep
     /// reads other values or it would not be smaller.
     pub(crate) lean: Option<Lean>,
+    /// Whether this sweep, one reading a raw body whole, rides in the
+    /// lean database of its phase (see [`Lean::carries`]): a body that
+    /// database clears is cleared for this sweep too.
+    pub(crate) in_lean: bool,
 }
 
 /// A body sweep's database for clearing a raw body whose values are JSON
@@ -132,10 +136,18 @@ pub(crate) struct Sweep {
 /// one is reported in the same scan instead of being searched for each
 /// byte first. A body the database reports on, for a pattern, a name or
 /// such a byte, is screened the long way.
+///
+/// The lean database also carries the patterns of the phase's sweeps that
+/// read the raw body whole (XXE, EICAR), so that a JSON body is scanned
+/// once for both: those patterns as they are, except that the gated ones
+/// are left out and their bytes join the class, and those limited to
+/// parameter names give their names (see [`carry`]).
 pub(crate) struct Lean {
     /// `None` when no pattern, name or byte is left to report on: nothing
     /// can match a body the lean way.
     pub(crate) db: Option<BlockDatabase>,
+    /// Whether other sweeps ride in the database (see [`Sweep::in_lean`]).
+    pub(crate) carries: bool,
 }
 
 /// A sweep's second database, for texts that no gated pattern can match
@@ -298,7 +310,70 @@ pub(crate) fn build(
             kinds.push(kind);
         }
     }
-    kinds.iter().filter_map(|kind| plan.sweep(kind)).collect()
+    let mut built: Vec<(Sweep, Parts)> = kinds.iter().filter_map(|kind| plan.sweep(kind)).collect();
+    for phase in [Phase::RequestBody, Phase::ResponseBody] {
+        carry(&mut built, phase);
+    }
+    built.into_iter().map(|(sweep, _)| sweep).collect()
+}
+
+/// What a sweep's databases were compiled from, per sweep pattern id: the
+/// pattern, the bytes it needs (among a body's bytes, and among JSON
+/// values) and the parameter names its tests are limited to.
+struct Parts {
+    entries: Vec<(String, HsFlags)>,
+    gates: Vec<Option<ByteSet>>,
+    json_gates: Vec<Option<ByteSet>>,
+    named: Vec<Option<Vec<Vec<u8>>>>,
+}
+
+/// Compiles the [`Lean`] database of each sweep of `phase` over JSON
+/// values that can screen; the first also carries the patterns of the
+/// phase's sweeps that screen a raw body whole, other than base64 ones
+/// (which are not scanned raw).
+fn carry(built: &mut [(Sweep, Parts)], phase: Phase) {
+    let screens = |sweep: &Sweep| sweep.phase == phase && sweep.screen.is_some();
+    let json_only = |sweep: &Sweep| sweep.sources.iter().all(|s| s.is_json_valued());
+    let raw = |sweep: &Sweep| {
+        screens(sweep)
+            && !json_only(sweep)
+            && sweep
+                .screen
+                .as_ref()
+                .is_some_and(|s| s.base64_run.is_none())
+    };
+    let riders: Vec<usize> = (0..built.len())
+        .filter(|i| built.get(*i).is_some_and(|(s, _)| raw(s)))
+        .collect();
+    let mut host = true;
+    for i in 0..built.len() {
+        let Some((sweep, parts)) = built.get(i) else {
+            continue;
+        };
+        if !screens(sweep) || !json_only(sweep) {
+            continue;
+        }
+        let carried: Vec<&Parts> = match host {
+            true => riders
+                .iter()
+                .filter_map(|r| built.get(*r).map(|(_, p)| p))
+                .collect(),
+            false => Vec::new(),
+        };
+        let made = lean(parts, &carried);
+        let carries = made.as_ref().is_some_and(|l| l.carries);
+        if let Some((sweep, _)) = built.get_mut(i) {
+            sweep.lean = made;
+        }
+        if carries {
+            host = false;
+            for r in &riders {
+                if let Some((rider, _)) = built.get_mut(*r) {
+                    rider.in_lean = true;
+                }
+            }
+        }
+    }
 }
 
 /// Which databases share a sweep: those of one phase, reading bodies or
@@ -368,7 +443,7 @@ struct Planned<'a, 's> {
 }
 
 impl Planned<'_, '_> {
-    fn sweep(&self, kind: &Kind) -> Option<Sweep> {
+    fn sweep(&self, kind: &Kind) -> Option<(Sweep, Parts)> {
         let mut chains: Vec<SweepChain> = Vec::new();
         let mut entries: Vec<(String, HsFlags)> = Vec::new();
         let mut gates: Vec<Option<ByteSet>> = Vec::new();
@@ -441,12 +516,7 @@ impl Planned<'_, '_> {
         sources.sort_unstable();
         sources.dedup();
         let screen = self.screen(kind.phase, &chains, &swept);
-        let json_only = sources.iter().all(|s| s.is_json_valued());
-        let lean = match screen.is_some() && json_only {
-            true => lean(&entries, &json_gates, &named),
-            false => None,
-        };
-        Some(Sweep {
+        let sweep = Sweep {
             phase: kind.phase,
             db,
             separator,
@@ -462,8 +532,16 @@ impl Planned<'_, '_> {
                 names
             }),
             gate,
-            lean,
-        })
+            lean: None,
+            in_lean: false,
+        };
+        let parts = Parts {
+            entries,
+            gates,
+            json_gates,
+            named,
+        };
+        Some((sweep, parts))
     }
 
     /// How a sweep over `chains` and the databases `swept` may screen a
@@ -710,21 +788,22 @@ fn gate(
     })
 }
 
-/// The [`Lean`] database of a body sweep's `entries`, given the bytes each
-/// needs among JSON values and the names each is limited to; `None` when
-/// it would leave no pattern out and narrow none.
-fn lean(
-    entries: &[(String, HsFlags)],
-    json_gates: &[Option<ByteSet>],
-    named: &[Option<Vec<Vec<u8>>>],
-) -> Option<Lean> {
+/// The [`Lean`] database of a body sweep's `parts`, carrying the patterns
+/// of the raw-body sweeps `carried`; `None` when it would leave no pattern
+/// out, narrow none and carry none.
+fn lean(parts: &Parts, carried: &[&Parts]) -> Option<Lean> {
     let narrow = Alphabet::JsonValue.narrowing();
     let mut absent = ByteSet::default();
-    let mut kept = Vec::new();
+    let mut kept: Vec<(String, HsFlags)> = Vec::new();
     let mut names: Vec<&[u8]> = Vec::new();
     let mut changed = false;
-    for (id, ((text, flags), gate)) in entries.iter().zip(json_gates).enumerate() {
-        if let Some(Some(list)) = named.get(id) {
+    let own = parts
+        .entries
+        .iter()
+        .zip(&parts.json_gates)
+        .zip(&parts.named);
+    for (((text, flags), gate), named) in own {
+        if let Some(list) = named {
             names.extend(list.iter().map(Vec::as_slice));
             changed = true;
             continue;
@@ -741,9 +820,22 @@ fn lean(
             Some((narrowed, bytes)) => {
                 absent = absent.union(bytes);
                 changed = true;
-                kept.push((id, (narrowed, *flags)));
+                kept.push((narrowed, *flags));
             }
-            None => kept.push((id, (text.clone(), *flags))),
+            None => kept.push((text.clone(), *flags)),
+        }
+    }
+    // A raw-body pattern reads the body with its quotes: only the bytes a
+    // body's gate needs can leave one out.
+    for rider in carried {
+        let theirs = rider.entries.iter().zip(&rider.gates).zip(&rider.named);
+        for (((text, flags), gate), named) in theirs {
+            changed = true;
+            match (named, gate) {
+                (Some(list), _) => names.extend(list.iter().map(Vec::as_slice)),
+                (None, Some(needs)) => absent = absent.union(*needs),
+                (None, None) => kept.push((text.clone(), *flags)),
+            }
         }
     }
     if !changed {
@@ -751,20 +843,21 @@ fn lean(
     }
     names.sort_unstable();
     names.dedup();
-    let first = entries.len();
-    let count = names.len();
-    for (at, name) in names.into_iter().enumerate() {
-        kept.push((first + at, (literal(name), HsFlags::SINGLEMATCH)));
+    for name in names {
+        kept.push((literal(name), HsFlags::SINGLEMATCH));
     }
     let absent = absent.bytes();
     if !absent.is_empty() {
-        kept.push((first + count, (class_of(&absent), HsFlags::SINGLEMATCH)));
+        kept.push((class_of(&absent), HsFlags::SINGLEMATCH));
     }
     let db = match kept.is_empty() {
         true => None,
-        false => Some(compile(kept.iter().map(|(id, entry)| (*id, entry)))?),
+        false => Some(compile(kept.iter().enumerate())?),
     };
-    Some(Lean { db })
+    Some(Lean {
+        db,
+        carries: !carried.is_empty(),
+    })
 }
 
 /// A pattern matching any one of `bytes`.

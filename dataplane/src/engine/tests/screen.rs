@@ -205,3 +205,40 @@ fn what_the_lean_database_leaves_out_is_still_found() {
         );
     }
 }
+
+/// A JSON-value rule, so the phase has a lean database, and raw-body rules
+/// whose patterns ride in it: an ungated one and one gated on `<`.
+fn riding_rules() -> Vec<String> {
+    vec![
+        sig(
+            20,
+            "",
+            "field: request-json\nname: '$.*'\nregex: 'union\\s+select'",
+        ),
+        sig(21, "", "field: request-body\nregex: 'filename=\\S*\\.\\./'"),
+        sig(22, "", "field: request-body\nregex: '<!entity\\s'"),
+    ]
+}
+
+#[test]
+fn raw_body_rules_riding_in_the_lean_database_still_hold() {
+    let mut m = matcher(&riding_rules());
+    let clean = br#"{"note":"filename of the plan","n":1}"#;
+    assert_eq!(inspect(&mut m, &request(JSON, clean)), (vec![], true));
+    let cases: [(&str, &[u8], u64); 4] = [
+        // Only the raw body's rule reads it: the lean scan must report.
+        (JSON, br#"{"note":"filename=../../x"}"#, 21),
+        (FORM, b"note=filename=../../x", 21),
+        (JSON, br#"{"doc":"<!entity x"}"#, 22),
+        (JSON, br#"{"union":"x", "doc":"<!entity x"}"#, 22),
+    ];
+    for (head, body, id) in cases {
+        let (ids, screened) = inspect(&mut m, &request(head, body));
+        assert_eq!(
+            (ids, screened),
+            (vec![id], false),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
