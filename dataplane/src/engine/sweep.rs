@@ -59,8 +59,9 @@
 //! bodies, whose values hold no quote or backslash (see [`Lean`]).
 //!
 //! Databases share a sweep by [`Kind`]: same phase, bodies or not, same
-//! chain once leading decoding steps are set aside, and reading every
-//! header field or only named ones.
+//! chain once leading decoding steps (and, in the head phases, path
+//! normalization) are set aside, and reading every header field or only
+//! named ones.
 //!
 //! A pattern that cannot be rewritten safely (`\Q` quoting) or checked by
 //! Vectorscan leaves its database out of the sweeps: that database scans
@@ -377,9 +378,10 @@ fn carry(built: &mut [(Sweep, Parts)], phase: Phase) {
 }
 
 /// Which databases share a sweep: those of one phase, reading bodies or
-/// not, whose chains agree once leading decoding steps are set aside.
-/// Decoding rarely changes a value, so such chains usually read the same
-/// joined text; keeping the rest apart means each text meets only the
+/// not, whose chains agree once leading decoding steps are set aside
+/// (path normalization too, in the head phases). Decoding rarely changes
+/// a value, nor normalizing a path, so such chains usually read the same
+/// joined text (see [`super::transform::keeps`]); keeping the rest apart means each text meets only the
 /// patterns written for it. Databases with a test of every header field
 /// sweep apart from those of named header fields only, so that the many
 /// patterns aimed at a few header fields (`User-Agent`, `Referer`) do not
@@ -394,11 +396,16 @@ struct Kind {
 
 impl Kind {
     fn of(target: &Target<'_>, tests: &[TestSpec]) -> Kind {
-        let decoding = |t: &&Transform| {
-            matches!(
-                t,
-                Transform::UrlDecode | Transform::HtmlEntityDecode | Transform::JsonDecode
-            )
+        // In a head phase, a path is rarely changed by normalizing either;
+        // a body sweep with a normalizing chain could no longer screen.
+        let head = matches!(
+            target.source.phase(),
+            Phase::RequestHeaders | Phase::ResponseHeaders
+        );
+        let decoding = |t: &&Transform| match t {
+            Transform::UrlDecode | Transform::HtmlEntityDecode | Transform::JsonDecode => true,
+            Transform::NormalizePath => head,
+            _ => false,
         };
         let chain = swept_chain(target.chain);
         Kind {

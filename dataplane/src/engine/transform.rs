@@ -35,6 +35,10 @@ pub(crate) const HAS_ESCAPE: u8 = 2;
 pub(crate) const HAS_AMPERSAND: u8 = 4;
 pub(crate) const HAS_SPACE: u8 = 8;
 pub(crate) const HAS_BACKSLASH: u8 = 16;
+/// Something `normalize-path` would change: no leading `/`, a `\`, a
+/// `//` or a `.` (a dot segment, or a dot in a name, told apart only by
+/// normalizing).
+pub(crate) const HAS_PATH_WORK: u8 = 32;
 
 /// Applies `chain` to `input` in order; borrows `input` for an empty chain.
 pub fn apply<'a>(chain: &[Transform], input: &'a [u8]) -> Cow<'a, [u8]> {
@@ -58,23 +62,29 @@ pub(crate) fn apply_into(chain: &[Transform], input: &[u8], out: &mut Vec<u8>) {
 /// without branches, so that it runs on whole vectors.
 pub(crate) fn changes(input: &[u8]) -> u8 {
     let (mut upper, mut escape, mut amp, mut space) = (0u8, 0u8, 0u8, 0u8);
-    let mut backslash = 0u8;
+    let (mut backslash, mut dot, mut slashes, mut slash) = (0u8, 0u8, 0u8, 0u8);
     for &b in input {
         upper |= u8::from(b.wrapping_sub(b'A') < 26);
         escape |= u8::from(b == b'%') | u8::from(b == b'+');
         amp |= u8::from(b == b'&');
         space |= u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
         backslash |= u8::from(b == b'\\');
+        dot |= u8::from(b == b'.');
+        let this = u8::from(b == b'/');
+        slashes |= slash & this;
+        slash = this;
     }
+    let unrooted = u8::from(input.first() != Some(&b'/'));
     (upper * HAS_UPPER)
         | (escape * HAS_ESCAPE)
         | (amp * HAS_AMPERSAND)
         | (space * HAS_SPACE)
         | (backslash * HAS_BACKSLASH)
+        | ((unrooted | backslash | dot | slashes) * HAS_PATH_WORK)
 }
 
 /// True when `transform` leaves every value whose [`changes`] are within
-/// `found` as it is. Path normalization and base64 decoding never do.
+/// `found` as it is. Base64 decoding never does.
 pub(crate) fn keeps(transform: Transform, found: u8) -> bool {
     let needs = match transform {
         Transform::Lowercase => HAS_UPPER,
@@ -82,7 +92,8 @@ pub(crate) fn keeps(transform: Transform, found: u8) -> bool {
         Transform::HtmlEntityDecode => HAS_AMPERSAND,
         Transform::CompressWhitespace => HAS_SPACE,
         Transform::JsonDecode => HAS_BACKSLASH,
-        Transform::NormalizePath | Transform::Base64Decode => return false,
+        Transform::NormalizePath => HAS_PATH_WORK,
+        Transform::Base64Decode => return false,
     };
     found & needs == 0
 }
@@ -187,5 +198,44 @@ fn compress_whitespace(input: &[u8], out: &mut Vec<u8>) {
             out.push(b' ');
         }
         in_run = space;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_normalization_is_skipped_only_where_it_changes_nothing() {
+        let paths: [&[u8]; 17] = [
+            b"/api/v1/users/12345",
+            b"/",
+            b"/a/",
+            b"/a;b/c",
+            b"",
+            b"*",
+            b"a/b",
+            b"/a/./b",
+            b"/a/../b",
+            b"/..",
+            b"//a",
+            b"/a//b",
+            b"\\a\\b",
+            b"/a.json",
+            b"/a/.",
+            b" /a",
+            b"/a%2e%2e/",
+        ];
+        for path in paths {
+            let normalized = apply(&[Transform::NormalizePath], path);
+            if keeps(Transform::NormalizePath, changes(path)) {
+                assert_eq!(&*normalized, path, "{}", String::from_utf8_lossy(path));
+            }
+        }
+        // The plain paths are kept, so the sweep scans them once.
+        for path in paths.iter().take(4) {
+            let shown = String::from_utf8_lossy(path);
+            assert!(keeps(Transform::NormalizePath, changes(path)), "{shown}");
+        }
     }
 }

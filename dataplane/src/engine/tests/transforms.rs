@@ -4,7 +4,7 @@
 
 use palisade_rules::Transform::{self, *};
 
-use super::{get, hit_ids, sig};
+use super::{client, get, hit_ids, ids, matcher, sig};
 use crate::engine::apply_transforms;
 
 fn run(chain: &[Transform], input: &[u8]) -> Vec<u8> {
@@ -176,4 +176,45 @@ fn one_value_serves_every_rule_of_its_chain() {
         hit_ids(&rules, &get("/", "\r\nUser-Agent: Bot%2F1")),
         [1, 2, 3]
     );
+}
+
+#[test]
+fn normalized_paths_share_the_head_sweep_and_still_match() {
+    // A normalizing chain sweeps with the plain ones: its pass is left out
+    // for paths that normalizing leaves as they are.
+    let rules = [
+        sig(
+            1,
+            "",
+            "field: path\ntransforms: [normalize-path]\nprefix: /etc/",
+        ),
+        sig(2, "", "field: path\ncontains: admin"),
+        sig(
+            3,
+            "",
+            "field: header\nname: x-p\ntransforms: [normalize-path]\nequals: /a/b",
+        ),
+    ];
+    let mut m = matcher(&rules);
+    let cases: [(&str, &str, &[u64]); 12] = [
+        ("/api/v1/users/1", "", &[]),
+        ("/etc/passwd", "", &[1]),
+        ("/x/../etc/passwd", "", &[1]),
+        ("//etc/passwd", "", &[1]),
+        ("/x/./etc/passwd", "", &[]),
+        ("/x/./admin", "", &[2]),
+        ("/api", "\r\nX-P: /a/b", &[3]),
+        ("/api", "\r\nX-P: a/b", &[3]),
+        ("/api", "\r\nX-P: /a//b", &[3]),
+        ("/api", "\r\nX-P: /a/./b", &[3]),
+        ("/api", "\r\nX-P: \\a\\b", &[3]),
+        ("/api", "\r\nX-P: /a/c", &[]),
+    ];
+    // Twice: the second round meets values the first remembered clean.
+    for _ in 0..2 {
+        for (target, fields, expected) in cases {
+            let hits = m.inspect_transaction(&get(target, fields), client());
+            assert_eq!(ids(&hits), expected, "{target}{fields}");
+        }
+    }
 }
