@@ -13,7 +13,7 @@
 //!   alphabets, keeping what was decoded before it.
 //! - `normalize-path`: `\` to `/`, repeated `/` collapsed, `.` and `..`
 //!   resolved without climbing above the root, a leading `/` added; no
-//!   decoding.
+//!   decoding. The asterisk-form target `*` (`OPTIONS *`) stays as it is.
 //! - `compress-whitespace`: each run of space, tab, CR, LF, VT or FF becomes
 //!   one space.
 //! - `json-decode`: the escapes of RFC 8259 §7 (`\"`, `\\`, `\/`, `\b`,
