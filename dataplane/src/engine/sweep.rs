@@ -799,50 +799,41 @@ fn gate(
 /// of the raw-body sweeps `carried`; `None` when it would leave no pattern
 /// out, narrow none and carry none.
 fn lean(parts: &Parts, carried: &[&Parts]) -> Option<Lean> {
-    let narrow = Alphabet::JsonValue.narrowing();
     let mut absent = ByteSet::default();
     let mut kept: Vec<(String, HsFlags)> = Vec::new();
     let mut names: Vec<&[u8]> = Vec::new();
     let mut changed = false;
-    let own = parts
-        .entries
-        .iter()
-        .zip(&parts.json_gates)
-        .zip(&parts.named);
-    for (((text, flags), gate), named) in own {
-        if let Some(list) = named {
-            names.extend(list.iter().map(Vec::as_slice));
-            changed = true;
-            continue;
-        }
-        if let Some(needs) = gate {
-            absent = absent.union(*needs);
-            changed = true;
-            continue;
-        }
-        let reading = Reading::of(*flags);
-        let droppable = |atom: &str| atom_bytes(atom, reading).filter(|b| b.is_subset(&narrow));
-        let usable = |text: &String| HsPattern::with_flags(text.clone(), *flags).is_ok();
-        match drop_optional(text, &droppable).filter(|(text, _)| usable(text)) {
-            Some((narrowed, bytes)) => {
-                absent = absent.union(bytes);
-                changed = true;
-                kept.push((narrowed, *flags));
-            }
-            None => kept.push((text.clone(), *flags)),
-        }
-    }
-    // A raw-body pattern reads the body with its quotes: only the bytes a
-    // body's gate needs can leave one out.
-    for rider in carried {
-        let theirs = rider.entries.iter().zip(&rider.gates).zip(&rider.named);
-        for (((text, flags), gate), named) in theirs {
-            changed = true;
-            match (named, gate) {
-                (Some(list), _) => names.extend(list.iter().map(Vec::as_slice)),
-                (None, Some(needs)) => absent = absent.union(*needs),
-                (None, None) => kept.push((text.clone(), *flags)),
-            }
+    // The sweep's own patterns read JSON values; a rider's read the raw
+    // body with its quotes, so only the bytes a body's gate needs can leave
+    // one out, and none is narrowed.
+    let own = std::iter::once((parts, &parts.json_gates, true));
+    let riders = carried.iter().map(|rider| (*rider, &rider.gates, false));
+    for (from, gates, narrows) in own.chain(riders) {
+        changed |= !narrows;
+        let each = from.entries.iter().zip(gates).zip(&from.named);
+        for (((text, flags), gate), named) in each {
+            let changes = match (named, gate) {
+                (Some(list), _) => {
+                    names.extend(list.iter().map(Vec::as_slice));
+                    true
+                }
+                (None, Some(needs)) => {
+                    absent = absent.union(*needs);
+                    true
+                }
+                (None, None) => match narrows.then(|| narrowed(text, *flags)).flatten() {
+                    Some((narrowed, bytes)) => {
+                        absent = absent.union(bytes);
+                        kept.push((narrowed, *flags));
+                        true
+                    }
+                    None => {
+                        kept.push((text.clone(), *flags));
+                        false
+                    }
+                },
+            };
+            changed |= changes;
         }
     }
     if !changed {
@@ -865,6 +856,17 @@ fn lean(parts: &Parts, carried: &[&Parts]) -> Option<Lean> {
         db,
         carries: !carried.is_empty(),
     })
+}
+
+/// `text` without its optional items whose bytes are all rare among JSON
+/// values, and those bytes; `None` when there is none, or the narrowed
+/// pattern does not compile.
+fn narrowed(text: &str, flags: HsFlags) -> Option<(String, ByteSet)> {
+    let narrow = Alphabet::JsonValue.narrowing();
+    let reading = Reading::of(flags);
+    let droppable = |atom: &str| atom_bytes(atom, reading).filter(|b| b.is_subset(&narrow));
+    let usable = |text: &String| HsPattern::with_flags(text.clone(), flags).is_ok();
+    drop_optional(text, &droppable).filter(|(text, _)| usable(text))
 }
 
 /// A pattern matching any one of `bytes`.
