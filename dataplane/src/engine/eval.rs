@@ -29,6 +29,10 @@ pub(crate) fn evaluate_phase(
     phase: Phase,
     hits: &mut Vec<(u32, Hit)>,
 ) {
+    let always = snapshot.always.get(phase.index());
+    if insp.candidates.is_empty() && always.is_none_or(Vec::is_empty) {
+        return;
+    }
     let mut due: Vec<u32> = insp
         .candidates
         .iter()
@@ -40,7 +44,7 @@ pub(crate) fn evaluate_phase(
                 .is_some_and(|rule| rule.phase == phase)
         })
         .collect();
-    due.extend(snapshot.always.get(phase.index()).into_iter().flatten());
+    due.extend(always.into_iter().flatten());
     due.sort_unstable();
     due.dedup();
     due.retain(|r| !insp.fired.get(*r as usize));

@@ -136,12 +136,15 @@ impl<'a> TxFields<'a> {
 
     fn cookies(&self) -> Values<'a> {
         let tx = self.tx;
-        let values: Vec<&'a [u8]> = tx
+        let values: SmallVec<[&'a [u8]; 2]> = tx
             .request_headers
             .iter()
             .filter(|h| h.name.eq_ignore_ascii_case(b"cookie"))
             .map(|h| h.value.as_slice())
             .collect();
+        if values.is_empty() {
+            return Values::new();
+        }
         pairs(cookie_pairs(&values, self.limits).0)
     }
 
@@ -245,7 +248,7 @@ fn names_of<'a>(values: &[Value<'a>]) -> Values<'a> {
 
 /// Query or form pairs, and their rest when there is one.
 fn form<'a>(text: &'a [u8], limits: &Limits) -> Values<'a> {
-    let (list, rest, _) = urlencoded_pairs_rest(text, limits);
+    let (list, rest) = urlencoded_pairs_rest(text, limits);
     let mut values = pairs(list);
     push_rest(&mut values, REST, rest);
     values

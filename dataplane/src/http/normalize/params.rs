@@ -37,25 +37,27 @@ pub fn urlencoded_pairs<'i>(body: &'i [u8], limits: &Limits) -> (Vec<Pair<'i>>, 
     urlencoded(body, limits, None)
 }
 
-/// As [`urlencoded_pairs`], and the rest: what lies past the limits
-/// (empty when everything fit), decoded and whole. That is the name and
-/// the value of every pair past `max_params`, and every name or value
-/// longer than its limit.
-pub fn urlencoded_pairs_rest<'i>(
-    body: &'i [u8],
-    limits: &Limits,
-) -> (Vec<Pair<'i>>, Vec<Vec<u8>>, Flags) {
+/// As [`urlencoded_pairs`], without the flags, and the rest: what lies
+/// past the limits (empty when everything fit), decoded and whole. That
+/// is the name and the value of every pair past `max_params`, and every
+/// name or value longer than its limit. Rule matching reads these on every
+/// request and no flag, so names and values that need no decoding are not
+/// inspected for flags.
+pub fn urlencoded_pairs_rest<'i>(body: &'i [u8], limits: &Limits) -> (Vec<Pair<'i>>, Vec<Vec<u8>>) {
     let mut rest = Vec::new();
-    let (pairs, flags) = urlencoded(body, limits, Some(&mut rest));
-    (pairs, rest, flags)
+    let (pairs, _) = urlencoded(body, limits, Some(&mut rest));
+    (pairs, rest)
 }
 
+/// The pairs of `body`; with `rest`, what lies past the limits goes there
+/// and flags are left out (see [`urlencoded_pairs_rest`]).
 fn urlencoded<'i>(
     body: &'i [u8],
     limits: &Limits,
     mut rest: Option<&mut Vec<Vec<u8>>>,
 ) -> (Vec<Pair<'i>>, Flags) {
     let mut sink = Sink::new(limits);
+    sink.flagged = rest.is_none();
     // One vectorised count of the separators costs less than the
     // reallocations of a list grown pair by pair.
     let pieces = memchr::memchr_iter(b'&', body).count() + 1;
@@ -119,6 +121,8 @@ struct Sink<'l, 'i> {
     limits: &'l Limits,
     pairs: Vec<Pair<'i>>,
     flags: Flags,
+    /// Whether names and values left as they are are inspected for flags.
+    flagged: bool,
 }
 
 impl<'l, 'i> Sink<'l, 'i> {
@@ -127,6 +131,7 @@ impl<'l, 'i> Sink<'l, 'i> {
             limits,
             pairs: Vec::new(),
             flags: Flags::EMPTY,
+            flagged: true,
         }
     }
 
@@ -136,27 +141,34 @@ impl<'l, 'i> Sink<'l, 'i> {
             self.flags.insert(Flag::TooManyParams);
             return false;
         }
-        let name = decode(name, plus, self.limits.max_name, &mut self.flags);
-        let value = decode(value, plus, self.limits.max_value, &mut self.flags);
+        let flags = self.flagged.then_some(&mut self.flags);
+        let name = decode(name, plus, self.limits.max_name, flags);
+        let flags = self.flagged.then_some(&mut self.flags);
+        let value = decode(value, plus, self.limits.max_value, flags);
         self.pairs.push((name, value));
         true
     }
 }
 
 /// `input` percent-decoded (and `+` as a space with `plus`) to at most
-/// `max` bytes, its flags added to `flags`; borrowed when decoding would
-/// leave it as it is.
-fn decode<'i>(input: &'i [u8], plus: bool, max: usize, flags: &mut Flags) -> Cow<'i, [u8]> {
+/// `max` bytes, its flags added to `flags` (those of decoding only
+/// without); borrowed when decoding would leave it as it is.
+fn decode<'i>(input: &'i [u8], plus: bool, max: usize, flags: Option<&mut Flags>) -> Cow<'i, [u8]> {
     let encoded = match plus {
         true => memchr::memchr2(b'%', b'+', input).is_some(),
         false => memchr::memchr(b'%', input).is_some(),
     };
     if !encoded && input.len() <= max {
-        *flags |= inspect(input, false);
+        if let Some(flags) = flags {
+            *flags |= inspect(input, false);
+        }
         return Cow::Borrowed(input);
     }
     let mut out = Vec::new();
-    *flags |= decode_capped(input, plus, &mut out, max);
+    let found = decode_capped(input, plus, &mut out, max);
+    if let Some(flags) = flags {
+        *flags |= found;
+    }
     Cow::Owned(out)
 }
 

@@ -155,7 +155,7 @@ fn the_rest_of_a_form_holds_what_the_limits_leave_out() {
         ..Limits::default()
     };
     let rest = |text: &[u8]| -> Vec<String> {
-        let (pairs, rest, _) = urlencoded_pairs_rest(text, &limits);
+        let (pairs, rest) = urlencoded_pairs_rest(text, &limits);
         let (kept, _) = urlencoded_pairs(text, &limits);
         assert_eq!(pairs, kept, "the pairs are those urlencoded_pairs keeps");
         rest.into_iter()
