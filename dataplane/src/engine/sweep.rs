@@ -518,7 +518,11 @@ impl Planned<'_, '_> {
         }
         let db = compile(entries.iter().enumerate())?;
         let separator = separator(&db)?;
-        let gate = gate(&entries, &gates, &owners);
+        let alphabet = match kind.phase {
+            Phase::RequestHeaders | Phase::ResponseHeaders => Alphabet::Head,
+            Phase::RequestBody | Phase::ResponseBody => Alphabet::Body,
+        };
+        let gate = gate(&entries, &gates, &owners, alphabet);
         let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
         sources.sort_unstable();
         sources.dedup();
@@ -757,36 +761,55 @@ fn separator(db: &BlockDatabase) -> Option<u8> {
 }
 
 /// The sweep's patterns without the gated ones, and the bytes those need;
-/// `None` when no pattern is gated or the rest does not compile.
+/// `None` when no pattern is gated or narrowed, or the rest does not
+/// compile.
+///
+/// A pattern kept is narrowed when it can be: its optional items whose
+/// bytes are all rare in `alphabet` are dropped (say the `[\t\n\r]*`
+/// between the letters of `javascript`), and those bytes open the gate
+/// like a gated pattern's. On a text without them, the narrowed pattern
+/// matches where the whole one does; it gives Vectorscan a literal to
+/// look for where the whole one had none.
 fn gate(
     entries: &[(String, HsFlags)],
     gates: &[Option<ByteSet>],
     owners: &[Vec<Owner>],
+    alphabet: Alphabet,
 ) -> Option<Gate> {
     let mut all = ByteSet::default();
     let mut by_source = [ByteSet::default(); Source::COUNT];
-    for (needs, owners) in gates.iter().zip(owners) {
-        let Some(needs) = needs else {
-            continue;
-        };
-        all = all.union(*needs);
+    let mut open = |needs: ByteSet, owners: &[Owner]| {
+        all = all.union(needs);
         for owner in owners {
             if let Some(slot) = by_source.get_mut(owner.source as usize) {
-                *slot = slot.union(*needs);
+                *slot = slot.union(needs);
             }
         }
+    };
+    let mut kept = Vec::new();
+    let mut changed = false;
+    for (id, ((entry, needs), owners)) in entries.iter().zip(gates).zip(owners).enumerate() {
+        if let Some(needs) = needs {
+            open(*needs, owners);
+            changed = true;
+            continue;
+        }
+        let (text, flags) = entry;
+        match narrowed(text, *flags, alphabet) {
+            Some((text, needs)) => {
+                open(needs, owners);
+                changed = true;
+                kept.push((id, (text, *flags)));
+            }
+            None => kept.push((id, entry.clone())),
+        }
     }
-    let ungated = entries.iter().zip(gates).enumerate();
-    let ungated: Vec<_> = ungated
-        .filter(|(_, (_, gate))| gate.is_none())
-        .map(|(id, (entry, _))| (id, entry))
-        .collect();
-    if ungated.len() == entries.len() {
+    if !changed {
         return None;
     }
-    let db = match ungated.is_empty() {
+    let db = match kept.is_empty() {
         true => None,
-        false => Some(compile(ungated.into_iter())?),
+        false => Some(compile(kept.iter().map(|(id, entry)| (*id, entry)))?),
     };
     Some(Gate {
         all: all.bytes(),
@@ -821,7 +844,10 @@ fn lean(parts: &Parts, carried: &[&Parts]) -> Option<Lean> {
                     absent = absent.union(*needs);
                     true
                 }
-                (None, None) => match narrows.then(|| narrowed(text, *flags)).flatten() {
+                (None, None) => match narrows
+                    .then(|| narrowed(text, *flags, Alphabet::JsonValue))
+                    .flatten()
+                {
                     Some((narrowed, bytes)) => {
                         absent = absent.union(bytes);
                         kept.push((narrowed, *flags));
@@ -858,11 +884,11 @@ fn lean(parts: &Parts, carried: &[&Parts]) -> Option<Lean> {
     })
 }
 
-/// `text` without its optional items whose bytes are all rare among JSON
-/// values, and those bytes; `None` when there is none, or the narrowed
+/// `text` without its optional items whose bytes are all rare in
+/// `alphabet`, and those bytes; `None` when there is none, or the narrowed
 /// pattern does not compile.
-fn narrowed(text: &str, flags: HsFlags) -> Option<(String, ByteSet)> {
-    let narrow = Alphabet::JsonValue.narrowing();
+fn narrowed(text: &str, flags: HsFlags, alphabet: Alphabet) -> Option<(String, ByteSet)> {
+    let narrow = alphabet.narrowing();
     let reading = Reading::of(flags);
     let droppable = |atom: &str| atom_bytes(atom, reading).filter(|b| b.is_subset(&narrow));
     let usable = |text: &String| HsPattern::with_flags(text.clone(), flags).is_ok();
