@@ -151,8 +151,8 @@ impl<'l, 'i> Sink<'l, 'i> {
 }
 
 /// `input` percent-decoded (and `+` as a space with `plus`) to at most
-/// `max` bytes, its flags added to `flags` (those of decoding only
-/// without); borrowed when decoding would leave it as it is.
+/// `max` bytes, with its flags added to `flags` when there is one;
+/// borrowed when decoding would leave it as it is.
 fn decode<'i>(input: &'i [u8], plus: bool, max: usize, flags: Option<&mut Flags>) -> Cow<'i, [u8]> {
     let encoded = match plus {
         true => memchr::memchr2(b'%', b'+', input).is_some(),
