@@ -109,8 +109,8 @@ pub(crate) enum Alphabet {
 impl Alphabet {
     fn set(self) -> ByteSet {
         let rare: &[u8] = match self {
-            Alphabet::Head => b"\0\n\r!\"#$%&'*;<>?[\\]^`{|}~",
-            Alphabet::Body | Alphabet::JsonValue => b"\0\n\r!#$%&'*;<>\\^`|~",
+            Alphabet::Head => b"\0\n\x0b\x0c\r!\"#$%&'*;<>?[\\]^`{|}~",
+            Alphabet::Body | Alphabet::JsonValue => b"\0\n\x0b\x0c\r!#$%&'*;<>\\^`|~",
         };
         ByteSet::of(rare)
     }
