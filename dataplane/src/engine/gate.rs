@@ -8,7 +8,9 @@
 //! without its gated patterns (see [`super::sweep::Gate`]), and a text
 //! holding none of the gate's bytes is scanned with that one. The bytes
 //! are looked for source by source: a `&` in the raw query string opens
-//! the gate only for patterns that read the raw query string.
+//! the gate only for patterns that read the raw query string. That
+//! database also holds the other patterns narrowed: without their
+//! optional items made of rare bytes, which then open the gate as well.
 //!
 //! [`required`] reads a pattern's syntax tree: a literal byte or a class is
 //! required when it is not optional; a sequence requires what its cheapest

@@ -152,14 +152,15 @@ pub(crate) struct Lean {
 }
 
 /// A sweep's second database, for texts that no gated pattern can match
-/// (see [`super::gate`]).
+/// and that hold none of the bytes its narrowed patterns left out (see
+/// [`super::gate`] and [`gate`]).
 pub(crate) struct Gate {
-    /// Every byte a gated pattern may need.
+    /// Every byte a gated pattern may need or a narrowed one left out.
     all: Vec<u8>,
-    /// Per source, the bytes a gated pattern reading it may need.
+    /// The same per source, for the patterns reading it.
     by_source: [Vec<u8>; Source::COUNT],
-    /// The patterns not gated, under their ids in the sweep; `None` when
-    /// every pattern is gated.
+    /// The patterns not gated, some narrowed, under their ids in the
+    /// sweep; `None` when every pattern is gated.
     db: Option<BlockDatabase>,
 }
 
@@ -464,10 +465,7 @@ impl Planned<'_, '_> {
         let of_kind = self.targets.iter().enumerate();
         for (t, target) in of_kind.filter(|(_, t)| Kind::of(t, self.tests) == *kind) {
             let caseless = swept_chain(target.chain).len() < target.chain.len();
-            let bounds = match kind.phase {
-                Phase::RequestHeaders | Phase::ResponseHeaders => Bounds::Separated,
-                Phase::RequestBody | Phase::ResponseBody => Bounds::Open,
-            };
+            let bounds = Bounds::of(kind.phase);
             let Some(rewritten) = self.rewrite_all(target, (caseless, bounds)) else {
                 continue;
             };
@@ -518,10 +516,7 @@ impl Planned<'_, '_> {
         }
         let db = compile(entries.iter().enumerate())?;
         let separator = separator(&db)?;
-        let alphabet = match kind.phase {
-            Phase::RequestHeaders | Phase::ResponseHeaders => Alphabet::Head,
-            Phase::RequestBody | Phase::ResponseBody => Alphabet::Body,
-        };
+        let alphabet = Bounds::of(kind.phase).alphabet();
         let gate = gate(&entries, &gates, &owners, alphabet);
         let mut sources: Vec<Source> = chains.iter().flat_map(|c| c.sources.clone()).collect();
         sources.sort_unstable();
@@ -644,10 +639,7 @@ impl Planned<'_, '_> {
             flags.insert(HsFlags::CASELESS);
         }
         let reading = Reading::of(flags);
-        let alphabet = match bounds {
-            Bounds::Separated => Alphabet::Head,
-            Bounds::Open => Alphabet::Body,
-        };
+        let alphabet = bounds.alphabet();
         let parts = match required(&expr.text, reading, alphabet) {
             None if !prefiltered => gated_parts(&expr.text, reading, alphabet),
             needs => vec![(expr.text.clone(), needs)],
@@ -1123,6 +1115,24 @@ pub(crate) enum Bounds {
     /// empty value of a form field without `=`). Start anchors become
     /// [`VALUE_START`]; end anchors are dropped.
     Open,
+}
+
+impl Bounds {
+    /// The bounds of the values of `phase`'s sweeps.
+    fn of(phase: Phase) -> Bounds {
+        match phase {
+            Phase::RequestHeaders | Phase::ResponseHeaders => Bounds::Separated,
+            Phase::RequestBody | Phase::ResponseBody => Bounds::Open,
+        }
+    }
+
+    /// The alphabet whose rare bytes gate patterns over such values.
+    fn alphabet(self) -> Alphabet {
+        match self {
+            Bounds::Separated => Alphabet::Head,
+            Bounds::Open => Alphabet::Body,
+        }
+    }
 }
 
 /// After an escape like `\x` or `\p`: copies a braced argument, `{41}`, as
