@@ -5,12 +5,14 @@
 //! The raw values of every source the sweep reads are joined first, each
 //! followed by `\n` (of the header fields, only those the sweep's
 //! patterns aim at), and the bytes each source holds that some transform
-//! would change are noted ([`changes`]). A chain whose leading transforms
-//! would change nothing in the values it reads starts, in effect, at its
-//! first transform that would; chains that come to the same effective
+//! would change are noted ([`changes`]). A transform of a chain that would
+//! change nothing in the values reaching it is left out, wherever it
+//! stands (see [`effective`]); chains that come to the same effective
 //! chain share one joined text, so a chain of `url-decode, lowercase` over
 //! values without `%` or `+` is scanned together with plain `lowercase`,
-//! and chains that change nothing read the raw join. The distinct texts
+//! `url-decode, html-entity-decode` over values with a `+` but no `%` or
+//! `&` together with `url-decode`, and chains that change nothing read the
+//! raw join. The distinct texts
 //! are laid end to end, after one separator, and scanned in one call, by
 //! the sweep database or, when no value holds a byte its gated patterns
 //! need, by the one without them (see [`super::gate`]).
@@ -27,13 +29,14 @@
 
 use hyperscan::{Matching, Scratch};
 use palisade_rules::Transform;
+use smallvec::SmallVec;
 
 use super::clean::Clean;
 use super::extract::TxFields;
 use super::matcher::MatcherStats;
 use super::source::Source;
 use super::sweep::{Owner, Sweep};
-use super::transform::{apply_into, changes, keeps};
+use super::transform::{apply_into, changes, effective};
 
 /// Reported pairs above which the sweep stops and every value is scanned
 /// one by one instead (a pattern reporting at every byte, say).
@@ -57,13 +60,12 @@ struct Span {
     clean: Option<u16>,
 }
 
-/// One joined text to scan: an effective chain (a tail of chain `chain`'s
-/// transforms, from `from`), the chains it stands for and the sources it
-/// holds, as bit sets.
-#[derive(Clone, Copy, Debug)]
+/// One joined text to scan: an effective chain (the transforms of a
+/// sweep chain that change something in its values, see [`effective`]),
+/// the chains it stands for and the sources it holds, as bit sets.
+#[derive(Clone, Debug)]
 struct Pass {
-    chain: usize,
-    from: usize,
+    chain: SmallVec<[Transform; 4]>,
     chains: u64,
     sources: u32,
 }
@@ -121,10 +123,11 @@ impl Batch {
         self.joined.push(sweep.separator);
         self.spans.clear();
         for at in 0..self.passes.len() {
-            let Some(pass) = self.passes.get(at).copied() else {
+            let Some(pass) = self.passes.get(at) else {
                 break;
             };
-            self.join(tail(sweep, &pass), at, pass.sources, sweep.separator);
+            let (chain, sources) = (pass.chain.clone(), pass.sources);
+            self.join(&chain, at, sources, sweep.separator);
         }
         if self.spans.is_empty() {
             return true;
@@ -255,22 +258,15 @@ impl Batch {
         for (slot, chain) in sweep.chains.iter().enumerate() {
             let sources = chain.sources.iter().fold(0u32, |m, s| m | 1 << *s as u32);
             let changed = chain.sources.iter().fold(0, |c, s| c | self.changed_in(*s));
-            let from = chain
-                .chain
-                .iter()
-                .take_while(|t| keeps(**t, changed))
-                .count();
-            let effective = chain.chain.get(from..).unwrap_or_default();
+            let effective = effective(&chain.chain, changed);
             let bit = 1u64 << (slot % 64);
-            let same = |p: &&mut Pass| tail(sweep, p) == effective;
-            match self.passes.iter_mut().find(same) {
+            match self.passes.iter_mut().find(|p| p.chain == effective) {
                 Some(pass) => {
                     pass.chains |= bit;
                     pass.sources |= sources;
                 }
                 None => self.passes.push(Pass {
-                    chain: slot,
-                    from,
+                    chain: effective,
                     chains: bit,
                     sources,
                 }),
@@ -346,12 +342,6 @@ fn wanted(names: Option<&[Vec<u8>]>, name: Option<&[u8]>) -> bool {
     };
     let name = name.unwrap_or_default();
     names.iter().any(|n| n.eq_ignore_ascii_case(name))
-}
-
-/// The effective chain of a pass.
-fn tail<'s>(sweep: &'s Sweep, pass: &Pass) -> &'s [Transform] {
-    let chain = sweep.chains.get(pass.chain).map(|c| c.chain.as_slice());
-    chain.and_then(|c| c.get(pass.from..)).unwrap_or_default()
 }
 
 /// Records the pairs a report of sweep pattern `id` ending at `to` names:

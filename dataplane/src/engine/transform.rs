@@ -25,13 +25,14 @@
 use std::borrow::Cow;
 
 use palisade_rules::Transform;
+use smallvec::SmallVec;
 
 use super::html;
 use crate::http::normalize::{clean_path, json_unescape};
 
 /// Bytes some transform changes, as found by [`changes`].
 pub(crate) const HAS_UPPER: u8 = 1;
-pub(crate) const HAS_ESCAPE: u8 = 2;
+pub(crate) const HAS_PERCENT: u8 = 2;
 pub(crate) const HAS_AMPERSAND: u8 = 4;
 pub(crate) const HAS_SPACE: u8 = 8;
 pub(crate) const HAS_BACKSLASH: u8 = 16;
@@ -39,6 +40,7 @@ pub(crate) const HAS_BACKSLASH: u8 = 16;
 /// `//` or a `.` (a dot segment, or a dot in a name, told apart only by
 /// normalizing).
 pub(crate) const HAS_PATH_WORK: u8 = 32;
+pub(crate) const HAS_PLUS: u8 = 64;
 
 /// Applies `chain` to `input` in order; borrows `input` for an empty chain.
 pub fn apply<'a>(chain: &[Transform], input: &'a [u8]) -> Cow<'a, [u8]> {
@@ -61,11 +63,12 @@ pub(crate) fn apply_into(chain: &[Transform], input: &[u8], out: &mut Vec<u8>) {
 /// Which kinds of byte in `input` some transform would change: a fold
 /// without branches, so that it runs on whole vectors.
 pub(crate) fn changes(input: &[u8]) -> u8 {
-    let (mut upper, mut escape, mut amp, mut space) = (0u8, 0u8, 0u8, 0u8);
+    let (mut upper, mut percent, mut plus, mut amp, mut space) = (0u8, 0u8, 0u8, 0u8, 0u8);
     let (mut backslash, mut dot, mut slashes, mut slash) = (0u8, 0u8, 0u8, 0u8);
     for &b in input {
         upper |= u8::from(b.wrapping_sub(b'A') < 26);
-        escape |= u8::from(b == b'%') | u8::from(b == b'+');
+        percent |= u8::from(b == b'%');
+        plus |= u8::from(b == b'+');
         amp |= u8::from(b == b'&');
         space |= u8::from(b == b' ') | u8::from(b.wrapping_sub(b'\t') < 5);
         backslash |= u8::from(b == b'\\');
@@ -76,7 +79,8 @@ pub(crate) fn changes(input: &[u8]) -> u8 {
     }
     let unrooted = u8::from(input.first() != Some(&b'/'));
     (upper * HAS_UPPER)
-        | (escape * HAS_ESCAPE)
+        | (percent * HAS_PERCENT)
+        | (plus * HAS_PLUS)
         | (amp * HAS_AMPERSAND)
         | (space * HAS_SPACE)
         | (backslash * HAS_BACKSLASH)
@@ -88,7 +92,7 @@ pub(crate) fn changes(input: &[u8]) -> u8 {
 pub(crate) fn keeps(transform: Transform, found: u8) -> bool {
     let needs = match transform {
         Transform::Lowercase => HAS_UPPER,
-        Transform::UrlDecode => HAS_ESCAPE,
+        Transform::UrlDecode => HAS_PERCENT | HAS_PLUS,
         Transform::HtmlEntityDecode => HAS_AMPERSAND,
         Transform::CompressWhitespace => HAS_SPACE,
         Transform::JsonDecode => HAS_BACKSLASH,
@@ -96,6 +100,37 @@ pub(crate) fn keeps(transform: Transform, found: u8) -> bool {
         Transform::Base64Decode => return false,
     };
     found & needs == 0
+}
+
+/// What values whose [`changes`] are within `found` may hold after
+/// `transform`, as [`changes`] would find it: `found` itself when the
+/// transform keeps them; without upper case after `lowercase`; a space
+/// instead of a `+` after `url-decode` when there is no `%`; anything
+/// after a decoding step that changes something.
+pub(crate) fn after(transform: Transform, found: u8) -> u8 {
+    if keeps(transform, found) {
+        return found;
+    }
+    match transform {
+        Transform::Lowercase => found & !HAS_UPPER,
+        Transform::UrlDecode if found & HAS_PERCENT == 0 => found & !HAS_PLUS | HAS_SPACE,
+        _ => u8::MAX,
+    }
+}
+
+/// The transforms of `chain` that change something in values whose
+/// [`changes`] are within `found`, in order: applied to such values, they
+/// give what the whole chain gives, since each transform left out would
+/// keep what reaches it (see [`after`]).
+pub(crate) fn effective(chain: &[Transform], mut found: u8) -> SmallVec<[Transform; 4]> {
+    let mut kept = SmallVec::new();
+    for &transform in chain {
+        if !keeps(transform, found) {
+            kept.push(transform);
+            found = after(transform, found);
+        }
+    }
+    kept
 }
 
 /// True when the transform of a piece of a value does not depend on the
@@ -204,6 +239,31 @@ fn compress_whitespace(input: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each chain's effective form applied to each value gives what the
+    /// whole chain gives, and the steps left out are the ones expected.
+    #[test]
+    fn steps_that_change_nothing_are_left_out_wherever_they_stand() {
+        use Transform::{
+            CompressWhitespace as Squeeze, HtmlEntityDecode as Html, Lowercase, UrlDecode as Url,
+        };
+        let cases: [(&[u8], &[Transform], &[Transform]); 8] = [
+            (b"a+b", &[Url, Html], &[Url]),
+            (b"a+b", &[Html, Url], &[Url]),
+            (b"a%26lt;b", &[Url, Html], &[Url, Html]),
+            (b"a+&lt;b", &[Url, Html], &[Url, Html]),
+            (b"a%2Bb", &[Url, Lowercase], &[Url, Lowercase]),
+            (b"A+B", &[Lowercase, Url, Html], &[Lowercase, Url]),
+            (b"plain", &[Url, Html, Lowercase], &[]),
+            (b"x+y", &[Url, Squeeze], &[Url, Squeeze]),
+        ];
+        for (value, chain, expected) in cases {
+            let kept = effective(chain, changes(value));
+            let shown = String::from_utf8_lossy(value);
+            assert_eq!(kept.as_slice(), expected, "{shown} through {chain:?}");
+            assert_eq!(apply(&kept, value), apply(chain, value), "{shown}");
+        }
+    }
 
     #[test]
     fn a_path_normalization_is_skipped_only_where_it_changes_nothing() {
