@@ -106,8 +106,8 @@ pub(crate) fn keeps(transform: Transform, found: u8) -> bool {
 /// `transform`, as [`changes`] would find it: `found` itself when the
 /// transform keeps them; without upper case after `lowercase`; a space
 /// instead of a `+` after `url-decode` when there is no `%`; anything
-/// after a decoding step that changes something.
-pub(crate) fn after(transform: Transform, found: u8) -> u8 {
+/// after any other step that changes something.
+fn after(transform: Transform, found: u8) -> u8 {
     if keeps(transform, found) {
         return found;
     }
