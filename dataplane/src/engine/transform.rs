@@ -240,6 +240,64 @@ fn compress_whitespace(input: &[u8], out: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
+    /// Every chain of up to four steps (repeats allowed), over groups of
+    /// values holding few kinds of byte each, so that steps are left out:
+    /// the effective chain of a group gives each of its values what the
+    /// whole chain gives.
+    #[test]
+    fn effective_chains_give_what_whole_chains_give() {
+        use Transform::*;
+        let steps = [
+            Lowercase,
+            UrlDecode,
+            HtmlEntityDecode,
+            Base64Decode,
+            NormalizePath,
+            CompressWhitespace,
+            JsonDecode,
+        ];
+        let mut chains: Vec<Vec<Transform>> = vec![vec![]];
+        let mut last = chains.clone();
+        for _ in 0..4 {
+            let longer = last.iter().flat_map(|chain| {
+                steps
+                    .iter()
+                    .map(move |step| [chain.clone(), vec![*step]].concat())
+            });
+            last = longer.collect();
+            chains.extend(last.iter().cloned());
+        }
+        let groups: [&[&[u8]]; 16] = [
+            &[b"a++b", b"/x"],
+            &[b"a%2Bb+c"],
+            &[b"a%26lt;b+c"],
+            &[b"a%2526b"],
+            &[b"&lt;a+b", b"c+d"],
+            &[b"&#x2b;a&#37;41"],
+            &[b"A+B", b"/C/./d"],
+            &[b"a\\u0026lt;b"],
+            &[b"a\\u002b%41+\\\\"],
+            &[b"/a//b/../c", b"+"],
+            &[b"a\tb  c+d"],
+            &[b"YSUyQmI=", b"a+b"],
+            &[b"PCUyNmx0Ow=="],
+            &[b"%0A+x", b"&NewLine;+"],
+            &[b"/a/b", b"plain"],
+            &[b"&AMP;lt;+%2e%2e/"],
+        ];
+        for group in groups {
+            let found = group.iter().fold(0, |all, value| all | changes(value));
+            for chain in &chains {
+                let kept = effective(chain, found);
+                for value in group {
+                    let (whole, part) = (apply(chain, value), apply(&kept, value));
+                    let shown = String::from_utf8_lossy(value);
+                    assert_eq!(part, whole, "{shown} through {chain:?}, kept {kept:?}");
+                }
+            }
+        }
+    }
+
     /// Each chain's effective form applied to each value gives what the
     /// whole chain gives, and the steps left out are the ones expected.
     #[test]
