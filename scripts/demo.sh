@@ -95,7 +95,9 @@ say "bringing up the lab (client, dataplane and server namespaces)"
 scripts/lab.sh up >/dev/null
 
 say "starting the control plane (state in $out/state, metrics on http://$metrics/metrics)"
-"$bin/palisade" serve --state "$out/state" --metrics "$metrics" 2>"$out/serve.log" &
+# Started with all of stdio redirected, so that nothing left running holds the
+# output of this script open (a `scripts/demo.sh | tee` returns when it ends).
+"$bin/palisade" serve --state "$out/state" --metrics "$metrics" </dev/null >"$out/serve.log" 2>&1 &
 echo $! >"$out/serve.pid"
 wait_for "$out/serve.log" "control plane running" 30
 "$bin/palisade" rules push rules/default scripts/demo-rules.yaml --comment "demo: default ruleset and a rate limit" >/dev/null
@@ -103,9 +105,12 @@ wait_for "$out/serve.log" "control plane running" 30
 say "starting palisade-dataplane inline between c0 and s0, under the control plane"
 sed -e '/^rules:/d' scripts/lab-inline.yaml >"$out/dataplane.yaml"
 echo "control: {socket: '$PALISADE_SOCKET', id: lab-dataplane}" >>"$out/dataplane.yaml"
-in_ns dp "$bin/palisade-dataplane" run --config "$out/dataplane.yaml" \
+# `ip netns exec` itself, not the in_ns function: a function sent to the
+# background runs in a subshell, and $! would be that subshell's pid, not the
+# dataplane's (`ip netns exec` execs the command, so $! is the dataplane).
+ip netns exec "$prefix-dp" "$bin/palisade-dataplane" run --config "$out/dataplane.yaml" \
     --stats-json "$out/inline-stats.json" --inventory "$out/inventory.json" \
-    --openapi "$out/openapi.json" --openapi-host "$server" 2>"$out/dataplane.log" &
+    --openapi "$out/openapi.json" --openapi-host "$server" </dev/null >"$out/dataplane.log" 2>&1 &
 echo $! >"$out/dataplane.pid"
 wait_for "$out/dataplane.log" "dataplane running" 120
 # The ruleset arrives over the control link and compiles off the workers.
@@ -117,7 +122,8 @@ for _ in $(seq 600); do
 done
 
 say "recording the client's traffic with tcpdump"
-in_ns cli tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap" 2>"$out/tcpdump.log" &
+ip netns exec "$prefix-cli" tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap" \
+    </dev/null >"$out/tcpdump.log" 2>&1 &
 echo $! >"$out/tcpdump.pid"
 wait_for "$out/tcpdump.log" "listening on" 10
 
@@ -182,7 +188,9 @@ PY
 sleep 1
 kill "$(cat "$out/tcpdump.pid")" 2>/dev/null || true
 rm -f "$out/tcpdump.pid"
-sleep 2 # the last counters and events reach the control plane
+# The last counters, events and inventory reach the control plane: the
+# dataplane reports every 3 s.
+sleep 4
 
 cp="$bin/palisade"
 blocked_in_log=$(grep -cE "UNION|script|passwd|169\.254|EICAR" $lab_dir/httpbin-access.log 2>/dev/null || true)
