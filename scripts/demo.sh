@@ -37,6 +37,19 @@ prefix=${PAL_LAB_PREFIX:-pal}
 lab_dir=/run/palisade-lab
 [[ $prefix == pal ]] || lab_dir=/run/palisade-lab-$prefix
 in_ns() { local ns=$1; shift; ip netns exec "$prefix-$ns" "$@"; }
+# spawn NAME COMMAND...: starts COMMAND in the background, its pid in
+# $out/NAME.pid and its output in $out/NAME.log, with all of
+# stdio redirected, so that nothing left running holds the output of this script
+# open (a `scripts/demo.sh | tee` returns when it ends). COMMAND must be a
+# program, not a shell function such as in_ns: a function sent to the background
+# runs in a subshell, whose pid $! would hold. `ip netns exec` execs what it
+# runs, so a command started through it keeps the pid.
+spawn() {
+    local name=$1
+    shift
+    "$@" </dev/null >"$out/$name.log" 2>&1 &
+    echo $! >"$out/$name.pid"
+}
 
 [[ $(id -u) == 0 ]] || { echo "demo: run as root (DPDK and network namespaces need it)" >&2; exit 1; }
 
@@ -95,23 +108,16 @@ say "bringing up the lab (client, dataplane and server namespaces)"
 scripts/lab.sh up >/dev/null
 
 say "starting the control plane (state in $out/state, metrics on http://$metrics/metrics)"
-# Started with all of stdio redirected, so that nothing left running holds the
-# output of this script open (a `scripts/demo.sh | tee` returns when it ends).
-"$bin/palisade" serve --state "$out/state" --metrics "$metrics" </dev/null >"$out/serve.log" 2>&1 &
-echo $! >"$out/serve.pid"
+spawn serve "$bin/palisade" serve --state "$out/state" --metrics "$metrics"
 wait_for "$out/serve.log" "control plane running" 30
 "$bin/palisade" rules push rules/default scripts/demo-rules.yaml --comment "demo: default ruleset and a rate limit" >/dev/null
 
 say "starting palisade-dataplane inline between c0 and s0, under the control plane"
 sed -e '/^rules:/d' scripts/lab-inline.yaml >"$out/dataplane.yaml"
 echo "control: {socket: '$PALISADE_SOCKET', id: lab-dataplane}" >>"$out/dataplane.yaml"
-# `ip netns exec` itself, not the in_ns function: a function sent to the
-# background runs in a subshell, and $! would be that subshell's pid, not the
-# dataplane's (`ip netns exec` execs the command, so $! is the dataplane).
-ip netns exec "$prefix-dp" "$bin/palisade-dataplane" run --config "$out/dataplane.yaml" \
+spawn dataplane ip netns exec "$prefix-dp" "$bin/palisade-dataplane" run --config "$out/dataplane.yaml" \
     --stats-json "$out/inline-stats.json" --inventory "$out/inventory.json" \
-    --openapi "$out/openapi.json" --openapi-host "$server" </dev/null >"$out/dataplane.log" 2>&1 &
-echo $! >"$out/dataplane.pid"
+    --openapi "$out/openapi.json" --openapi-host "$server"
 wait_for "$out/dataplane.log" "dataplane running" 120
 # The ruleset arrives over the control link and compiles off the workers.
 for _ in $(seq 600); do
@@ -122,9 +128,7 @@ for _ in $(seq 600); do
 done
 
 say "recording the client's traffic with tcpdump"
-ip netns exec "$prefix-cli" tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap" \
-    </dev/null >"$out/tcpdump.log" 2>&1 &
-echo $! >"$out/tcpdump.pid"
+spawn tcpdump ip netns exec "$prefix-cli" tcpdump -Z root -i eth0 -U -s 0 -w "$out/lab-traffic.pcap"
 wait_for "$out/tcpdump.log" "listening on" 10
 
 get() { in_ns cli curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
