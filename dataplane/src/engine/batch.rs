@@ -18,7 +18,9 @@
 //! need, by the one without them (see [`super::gate`]).
 //!
 //! In the head phases, a value that the same sweep found clean before,
-//! under the same snapshot, is left out of the join (see [`super::clean`]).
+//! under the same snapshot, is left out of the join (see [`super::clean`]);
+//! so are all the values of a query string whose values the sweep found
+//! clean before, which is then not even split into parameters.
 //!
 //! A report names the value its match ends in; a match whose end anchor
 //! took the separator after a value ends one byte past it, and names that
@@ -31,7 +33,7 @@ use hyperscan::{Matching, Scratch};
 use palisade_rules::Transform;
 use smallvec::SmallVec;
 
-use super::clean::Clean;
+use super::clean::{Clean, Key};
 use super::extract::TxFields;
 use super::matcher::MatcherStats;
 use super::source::Source;
@@ -90,6 +92,14 @@ pub(crate) struct Batch {
     known: [Vec<Option<Known>>; Source::COUNT],
     /// Sources whose `known` list belongs to this phase, as bits.
     known_sources: u32,
+    /// The query string's slot in `clean` and the sweeps that found all
+    /// its values clean, once looked up in this phase.
+    query_known: Option<Known>,
+    /// The query string, as looked up.
+    query: Vec<u8>,
+    /// The query string's slot, when the last join took its values: they
+    /// are remembered together if the sweep names none of them.
+    query_slot: Option<u16>,
 }
 
 /// What the memory of clean values holds of one value.
@@ -113,9 +123,18 @@ impl Batch {
         remembered: Option<u16>,
     ) -> bool {
         let (scratch, stats) = scanning;
-        if self.raw_spans.is_empty() {
-            return true;
+        self.reported.clear();
+        self.reported.resize(self.raw_spans.len(), false);
+        let scanned = self.raw_spans.is_empty() || self.scan_passes(sweep, scratch, stats);
+        if let Some(id) = remembered.filter(|_| scanned) {
+            self.remember_clean(id);
         }
+        scanned
+    }
+
+    /// Joins the values once per pass and scans the joined text; false if
+    /// the sweep must give up.
+    fn scan_passes(&mut self, sweep: &Sweep, scratch: &Scratch, stats: &mut MatcherStats) -> bool {
         self.plan(sweep);
         self.joined.clear();
         // The text starts with the separator, as every value follows one:
@@ -133,23 +152,23 @@ impl Batch {
             return true;
         }
         stats.scans += 1;
-        self.reported.clear();
-        self.reported.resize(self.raw_spans.len(), false);
-        let scanned = self.scan_joined(sweep, scratch);
-        if let Some(id) = remembered.filter(|_| scanned) {
-            self.remember_clean(id);
-        }
-        scanned
+        self.scan_joined(sweep, scratch)
     }
 
-    /// Remembers the raw values no report named as clean for sweep `id`.
+    /// Remembers the raw values no report named as clean for sweep `id`,
+    /// and the query string when no report named a value taken from it.
     fn remember_clean(&mut self, id: u16) {
+        let mut query_named = false;
         for (span, reported) in self.raw_spans.iter().zip(&self.reported) {
+            query_named |= *reported && span.source.is_from_query();
             let value = self.raw.get(span.start..span.end).unwrap_or_default();
             match (span.clean, reported) {
-                (Some(at), false) => self.clean.insert(at, id, span.source, value),
+                (Some(at), false) => self.clean.insert(at, id, Key::Value(span.source), value),
                 _ => continue,
             }
+        }
+        if let Some(at) = self.query_slot.filter(|_| !query_named) {
+            self.clean.insert(at, id, Key::Query, &self.query);
         }
     }
 
@@ -157,6 +176,7 @@ impl Batch {
     pub(crate) fn clear(&mut self) {
         self.found.clear();
         self.known_sources = 0;
+        self.query_known = None;
     }
 
     /// The slot of value `index` of `source` (`bytes`) in the memory of
@@ -178,12 +198,36 @@ impl Batch {
         if let Some(Some(known)) = list.get(index) {
             return *known;
         }
-        let slot = self.clean.slot(source, bytes);
-        let sweeps = slot.map_or(0, |at| self.clean.sweeps(at, source, bytes));
+        let key = Key::Value(source);
+        let slot = self.clean.slot(key, bytes);
+        let sweeps = slot.map_or(0, |at| self.clean.sweeps(at, key, bytes));
         let known = Known { slot, sweeps };
         if let Some(entry) = list.get_mut(index) {
             *entry = Some(known);
         }
+        known
+    }
+
+    /// The slot of the query string in the memory of clean values, and
+    /// the sweeps that found every value taken from it clean; looked up on
+    /// the first call of the phase. A request without a query string has
+    /// none (and no values to take from it).
+    fn query_known(&mut self, fields: &mut TxFields<'_>) -> Known {
+        if let Some(known) = self.query_known {
+            return known;
+        }
+        self.query.clear();
+        let query = fields.values(Source::Query).first();
+        let slot = query.and_then(|q| self.clean.slot(Key::Query, &q.bytes));
+        let sweeps = match (slot, query) {
+            (Some(at), Some(q)) => {
+                self.query.extend_from_slice(&q.bytes);
+                self.clean.sweeps(at, Key::Query, &q.bytes)
+            }
+            _ => 0,
+        };
+        let known = Known { slot, sweeps };
+        self.query_known = Some(known);
         known
     }
 
@@ -197,24 +241,36 @@ impl Batch {
     /// transforms would change in them. Header fields are taken only when
     /// `header_names` (lower-case) holds their name, or when it is `None`.
     /// With `remembered`, the index of the sweep the join is for, values
-    /// that sweep found clean before are left out, and the slot of each
-    /// value kept is noted for [`Batch::run`] to remember it.
+    /// that sweep found clean before are left out, as are those taken
+    /// from a query string it found clean before, and the slot of each
+    /// value kept (and of the query string) is noted for [`Batch::run`] to
+    /// remember it. True when a query string's values were left out so.
     pub(crate) fn join_raw(
         &mut self,
         sources: impl Iterator<Item = Source>,
         fields: &mut TxFields<'_>,
         header_names: Option<&[Vec<u8>]>,
         remembered: Option<u16>,
-    ) {
+    ) -> bool {
         self.raw.clear();
         self.raw_spans.clear();
         self.changed = [0; Source::COUNT];
+        self.query_slot = None;
+        let mut query_left_out = false;
         let mut seen = 0u32;
         for source in sources {
             if seen >> source as u32 & 1 == 1 {
                 continue;
             }
             seen |= 1 << source as u32;
+            if let Some(id) = remembered.filter(|_| source.is_from_query()) {
+                let known = self.query_known(fields);
+                if holds_bit(known.sweeps, id) {
+                    query_left_out = true;
+                    continue;
+                }
+                self.query_slot = known.slot;
+            }
             let mut changed = 0;
             let values = fields.values(source);
             for (index, value) in values.iter().enumerate() {
@@ -224,8 +280,7 @@ impl Batch {
                 let mut clean = None;
                 if let Some(id) = remembered {
                     let known = self.known(source, index, &value.bytes, values.len());
-                    let sweeps = known.sweeps.checked_shr(u32::from(id)).unwrap_or(0);
-                    if sweeps & 1 == 1 {
+                    if holds_bit(known.sweeps, id) {
                         continue;
                     }
                     clean = known.slot;
@@ -250,6 +305,7 @@ impl Batch {
                 *slot = changed;
             }
         }
+        query_left_out
     }
 
     /// One pass per distinct effective chain.
@@ -332,6 +388,11 @@ fn runs<'t>(text: &'t [u8], spans: &'t [Span]) -> impl Iterator<Item = (Source, 
             let (first, last) = (run.first()?, run.last()?);
             Some((first.source, text.get(first.start..last.end)?))
         })
+}
+
+/// Whether bit `id` of `sweeps` is set (none past the 64th).
+fn holds_bit(sweeps: u64, id: u16) -> bool {
+    sweeps.checked_shr(u32::from(id)).unwrap_or(0) & 1 == 1
 }
 
 /// Whether a header field called `name` is among `names` (lower-case;

@@ -8,8 +8,15 @@
 //! the value lacks). So such values are left out of the next joins of the
 //! same sweep under the same snapshot (see [`super::batch`]).
 //!
+//! A whole query string is remembered the same way, under its own [`Key`]:
+//! every value extracted from it (the string itself, its parameters and
+//! their names) is a function of the string alone, under the worker's
+//! normalization limits, which never change. So once a sweep found none of
+//! those values worth scanning, the next request with the same query
+//! string skips them all without splitting it into parameters again.
+//!
 //! The memory is a direct-mapped table of [`SLOTS`] entries, indexed by a
-//! keyed hash of the value and its source; an entry holds its value,
+//! keyed hash of the value and its key; an entry holds its value,
 //! compared byte for byte (so a hash collision only costs a scan), and the
 //! set of sweeps that found it clean, so that a value is hashed and
 //! compared once for all the sweeps of a phase. Values longer than
@@ -29,12 +36,21 @@ const SLOTS: usize = 1024;
 /// The longest value kept.
 pub(crate) const MAX_VALUE: usize = 256;
 
+/// What a remembered text stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Key {
+    /// One value of a source.
+    Value(Source),
+    /// A whole query string, standing for every value extracted from it.
+    Query,
+}
+
 #[derive(Debug, Default)]
 struct Entry {
     generation: u32,
     /// Bit `i`: sweep `i` found the value clean.
     sweeps: u64,
-    source: Option<Source>,
+    key: Option<Key>,
     value: Vec<u8>,
 }
 
@@ -62,34 +78,34 @@ impl Clean {
         }
     }
 
-    /// The slot of `value` of `source`; `None` when the value is too long
+    /// The slot of `value` under `key`; `None` when the value is too long
     /// to be kept. A lookup and the inserts after it share it, so the
     /// value is hashed once.
-    pub(crate) fn slot(&self, source: Source, value: &[u8]) -> Option<u16> {
+    pub(crate) fn slot(&self, key: Key, value: &[u8]) -> Option<u16> {
         if value.len() > MAX_VALUE {
             return None;
         }
-        let hash = self.hasher.hash_one((source as u8, value));
+        let hash = self.hasher.hash_one((key, value));
         u16::try_from(hash % SLOTS as u64).ok()
     }
 
-    /// The sweeps that found `value` of `source`, at `slot`, clean, as
+    /// The sweeps that found `value` under `key`, at `slot`, clean, as
     /// bits.
-    pub(crate) fn sweeps(&self, slot: u16, source: Source, value: &[u8]) -> u64 {
+    pub(crate) fn sweeps(&self, slot: u16, key: Key, value: &[u8]) -> u64 {
         match self.slots.get(usize::from(slot)) {
-            Some(entry) if self.holds(entry, source, value) => entry.sweeps,
+            Some(entry) if self.holds(entry, key, value) => entry.sweeps,
             _ => 0,
         }
     }
 
-    fn holds(&self, entry: &Entry, source: Source, value: &[u8]) -> bool {
-        entry.generation == self.generation && entry.source == Some(source) && entry.value == value
+    fn holds(&self, entry: &Entry, key: Key, value: &[u8]) -> bool {
+        entry.generation == self.generation && entry.key == Some(key) && entry.value == value
     }
 
-    /// Remembers `value` of `source`, at `slot`, as clean for sweep
+    /// Remembers `value` under `key`, at `slot`, as clean for sweep
     /// `sweep` (ignored past the 64th), beside the sweeps that found it
     /// clean before; another value in the slot is replaced.
-    pub(crate) fn insert(&mut self, slot: u16, sweep: u16, source: Source, value: &[u8]) {
+    pub(crate) fn insert(&mut self, slot: u16, sweep: u16, key: Key, value: &[u8]) {
         let Some(bit) = 1u64.checked_shl(u32::from(sweep)) else {
             return;
         };
@@ -99,7 +115,7 @@ impl Clean {
         let Some(entry) = self.slots.get(usize::from(slot)) else {
             return;
         };
-        let known = self.holds(entry, source, value);
+        let known = self.holds(entry, key, value);
         let generation = self.generation;
         if let Some(entry) = self.slots.get_mut(usize::from(slot)) {
             if known {
@@ -108,7 +124,7 @@ impl Clean {
             }
             entry.generation = generation;
             entry.sweeps = bit;
-            entry.source = Some(source);
+            entry.key = Some(key);
             entry.value.clear();
             entry.value.extend_from_slice(value);
         }
@@ -124,22 +140,30 @@ mod tests {
     }
 
     /// Looks `value` up as the batch does.
-    fn holds(clean: &Clean, sweep: u16, source: Source, value: &[u8]) -> bool {
-        let slot = clean.slot(source, value);
-        let sweeps = slot.map_or(0, |at| clean.sweeps(at, source, value));
+    fn holds(clean: &Clean, sweep: u16, key: impl Into<Key>, value: &[u8]) -> bool {
+        let key = key.into();
+        let slot = clean.slot(key, value);
+        let sweeps = slot.map_or(0, |at| clean.sweeps(at, key, value));
         sweeps
             .checked_shr(u32::from(sweep))
             .is_some_and(|s| s & 1 == 1)
     }
 
-    fn insert(clean: &mut Clean, sweep: u16, source: Source, value: &[u8]) {
-        if let Some(at) = clean.slot(source, value) {
-            clean.insert(at, sweep, source, value);
+    fn insert(clean: &mut Clean, sweep: u16, key: impl Into<Key>, value: &[u8]) {
+        let key = key.into();
+        if let Some(at) = clean.slot(key, value) {
+            clean.insert(at, sweep, key, value);
+        }
+    }
+
+    impl From<Source> for Key {
+        fn from(source: Source) -> Key {
+            Key::Value(source)
         }
     }
 
     #[test]
-    fn a_value_is_held_for_its_sweep_source_and_snapshot_only() {
+    fn a_value_is_held_for_its_sweep_key_and_snapshot_only() {
         let (first, second) = (snapshot(), snapshot());
         let mut clean = Clean::default();
         clean.begin(&first);
@@ -148,6 +172,10 @@ mod tests {
         assert!(holds(&clean, 0, Source::Query, b"/a"));
         assert!(!holds(&clean, 1, Source::Query, b"/a"));
         assert!(!holds(&clean, 0, Source::Path, b"/a"));
+        assert!(
+            !holds(&clean, 0, Key::Query, b"/a"),
+            "a whole query string is not the value of the same bytes"
+        );
         assert!(!holds(&clean, 0, Source::Query, b"/a/"));
         insert(&mut clean, 1, Source::Query, b"/a");
         assert!(holds(&clean, 0, Source::Query, b"/a"), "sweeps add up");
@@ -174,11 +202,12 @@ mod tests {
         let mut clean = Clean::default();
         clean.begin(&snapshot());
         insert(&mut clean, 2, Source::Query, b"first");
-        let slot = clean.slot(Source::Query, b"first").expect("short");
+        let query = Key::Value(Source::Query);
+        let slot = clean.slot(query, b"first").expect("short");
         // A value sharing the slot (a collision) takes it over.
-        clean.insert(slot, 3, Source::Query, b"second");
-        assert_eq!(clean.sweeps(slot, Source::Query, b"second"), 1 << 3);
-        assert_eq!(clean.sweeps(slot, Source::Query, b"first"), 0);
+        clean.insert(slot, 3, query, b"second");
+        assert_eq!(clean.sweeps(slot, query, b"second"), 1 << 3);
+        assert_eq!(clean.sweeps(slot, query, b"first"), 0);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct MatcherStats {
     pub scans: u64,
     /// Body phases cleared by screening the raw body (see `scan`).
     pub screened: u64,
+    /// Head sweeps that left out a query string's values, found clean
+    /// before (see `clean`).
+    pub queries_remembered: u64,
     /// Scans Vectorscan refused (should stay 0).
     pub scan_errors: u64,
     /// Prefilter reports confirmed by the regex.

@@ -155,7 +155,9 @@ impl Scanner<'_> {
             let needed = sources.filter(|source| needs(snapshot, insp, sweep, *source));
             let names = sweep.header_names.as_deref();
             let remembered = u16::try_from(id).ok().filter(|_| head);
-            self.batch.join_raw(needed, fields, names, remembered);
+            if self.batch.join_raw(needed, fields, names, remembered) {
+                self.stats.queries_remembered += 1;
+            }
             if !self
                 .batch
                 .run(sweep, (self.scratch, self.stats), remembered)

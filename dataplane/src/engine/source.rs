@@ -102,6 +102,15 @@ impl Source {
         )
     }
 
+    /// True for the sources whose values are taken from the query string
+    /// alone (see [`super::clean::Key::Query`]).
+    pub(crate) fn is_from_query(self) -> bool {
+        matches!(
+            self,
+            Source::Query | Source::QueryParams | Source::QueryParamNames
+        )
+    }
+
     /// True for the two body sources, which can be streamed.
     pub(crate) fn is_body(self) -> bool {
         matches!(self, Source::RequestBody | Source::ResponseBody)
