@@ -194,6 +194,7 @@ impl Scanner<'_> {
             let Some(screen) = &sweep.screen else {
                 return false;
             };
+            needs.escapes |= screen.escapes;
             needs.url |= screen.url;
             needs.html |= screen.html;
         }
@@ -203,10 +204,13 @@ impl Scanner<'_> {
         }
         let form = is(b"application/x-www-form-urlencoded");
         needs.url |= form;
-        // A JSON escape, or a percent escape when some chain URL-decodes.
-        let escape = match needs.url {
-            true => memchr::memchr2(b'\\', b'%', body),
-            false => memchr::memchr(b'\\', body),
+        // A JSON escape when a sweep reads one decoded, a percent escape
+        // when some chain URL-decodes.
+        let escape = match (needs.escapes, needs.url) {
+            (true, true) => memchr::memchr2(b'\\', b'%', body),
+            (true, false) => memchr::memchr(b'\\', body),
+            (false, true) => memchr::memchr(b'%', body),
+            (false, false) => None,
         };
         if escape.is_some() {
             return false;

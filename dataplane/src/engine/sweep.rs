@@ -216,8 +216,9 @@ impl Sweep {
 
 /// What must be absent from a raw body for a sweep's report-free scan of
 /// it to clear the whole phase: bytes the sweep's chains would decode.
-/// Escapes in JSON strings and form encoding are checked always (see
-/// [`super::scan`]).
+/// Escapes in JSON strings are checked for every sweep that reads values
+/// extracted from the body or JSON-decodes it, and form encoding always
+/// (see [`super::scan`]).
 ///
 /// A sweep whose chain is `base64-decode` alone is not scanned on the raw
 /// body at all: a value can only decode to a match if it starts with a run
@@ -226,6 +227,11 @@ impl Sweep {
 /// parameters, if the body holds the name.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Screen {
+    /// A backslash could change what the sweep reads: it reads values
+    /// extracted from the body (a JSON string's escapes are decoded) or a
+    /// chain JSON-decodes. A sweep reading the raw body as it is, through
+    /// no decoding step, scans exactly what its databases would.
+    pub(crate) escapes: bool,
     /// Some chain URL-decodes (`%XX`, `+`).
     pub(crate) url: bool,
     /// Some chain decodes HTML character references.
@@ -556,7 +562,11 @@ impl Planned<'_, '_> {
         if !matches!(phase, Phase::RequestBody | Phase::ResponseBody) {
             return None;
         }
-        let mut screen = Screen::default();
+        let mut sources = chains.iter().flat_map(|c| c.sources.iter());
+        let mut screen = Screen {
+            escapes: sources.any(|s| !s.is_body()),
+            ..Screen::default()
+        };
         if chains.iter().all(|c| c.chain == [Transform::Base64Decode]) {
             let mut run = usize::MAX;
             let mut names = Vec::new();
@@ -583,8 +593,8 @@ impl Planned<'_, '_> {
             match transform {
                 Transform::UrlDecode => screen.url = true,
                 Transform::HtmlEntityDecode => screen.html = true,
-                // The screen refuses every body holding a backslash.
-                Transform::JsonDecode => {}
+                // A backslash then keeps the body from being screened.
+                Transform::JsonDecode => screen.escapes = true,
                 _ => return None,
             }
         }

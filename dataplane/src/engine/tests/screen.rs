@@ -2,7 +2,7 @@
 //! match nothing, and every body that could match a rule after decoding,
 //! unescaping or splitting into values still reaches the exact databases.
 
-use super::{client, matcher, request, sig};
+use super::{client, exchange, matcher, request, sig, with_body};
 use crate::engine::Matcher;
 use crate::http::Transaction;
 
@@ -239,4 +239,34 @@ fn raw_body_rules_riding_in_the_lean_database_still_hold() {
         (JSON, br#"{"union":"x", "doc":"<!entity x"}"#, 22),
     ];
     found_unscreened(&mut m, &cases);
+}
+
+/// A body read as it is, through no decoding step, is screened whatever
+/// backslashes it holds: the scan of the raw body is the scan its database
+/// would run. A body whose sweep JSON-decodes it is not screened once it
+/// holds one, since the escape may spell what the rule looks for.
+#[test]
+fn backslashes_stop_the_screen_only_where_they_are_decoded() {
+    let answer = |body: &[u8]| {
+        let response = with_body("HTTP/1.1 200 OK\r\nContent-Type: application/json", body);
+        exchange(&with_body("GET /api HTTP/1.1\r\nHost: h", b""), &response)
+    };
+    let mut m = matcher(&[sig(
+        30,
+        "",
+        "field: response-body\ncontains: 'goroutine 1 ['",
+    )]);
+    let clean = br#"{"log":"a\nb\\c \u0067oroutine 1 ["}"#;
+    assert_eq!(inspect(&mut m, &answer(clean)), (vec![], true));
+    let leak = br#"{"log":"panic: x\n\ngoroutine 1 [running]:\n"}"#;
+    assert_eq!(inspect(&mut m, &answer(leak)), (vec![30], false));
+
+    let decoded = "field: request-body\ntransforms: [json-decode]\ncontains: 'goroutine 1 ['";
+    let mut m = matcher(&[sig(31, "", decoded)]);
+    let plain = br#"{"log":"a\nb"}"#;
+    assert_eq!(inspect(&mut m, &request(JSON, plain)), (vec![], false));
+    let escaped = br#"{"log":"\u0067oroutine 1 ["}"#;
+    assert_eq!(inspect(&mut m, &request(JSON, escaped)), (vec![31], false));
+    let bare = br#"{"log":"goroutine 1 ["}"#;
+    assert_eq!(inspect(&mut m, &request(JSON, bare)), (vec![31], false));
 }
