@@ -16,7 +16,10 @@
 //! machine's speed may change within seconds, and short alternating
 //! rounds see both passes at the same speed; `RULES_PROFILE=1` runs only the
 //! inspected pass, for a profiler; `RULES_PHASES=1` prints what each
-//! inspection phase costs a transaction, parsing left out).
+//! inspection phase costs a transaction, parsing left out; `RULES_SPLIT=1`
+//! splits the inspected pass into the time spent inspecting and the time
+//! left to parsing, beside parsing alone: what inspection costs in place,
+//! and how much slower parsing runs beside it).
 
 #[path = "traffic.rs"]
 mod traffic;
@@ -72,6 +75,10 @@ fn main() {
 
     if std::env::var_os("RULES_PHASES").is_some() {
         phase_costs(&traffic, &mut matcher, secs);
+        return;
+    }
+    if std::env::var_os("RULES_SPLIT").is_some() {
+        split(&traffic, &mut matcher, secs);
         return;
     }
     if std::env::var_os("RULES_PROFILE").is_some() {
@@ -161,30 +168,74 @@ fn inject_attacks(traffic: &mut [Conn]) -> usize {
     n
 }
 
-/// Inspects each finished transaction; counts those with a hit.
+/// Inspects each finished transaction; counts those with a hit, and, when
+/// asked, the time spent inspecting.
 struct Inspect<'a> {
     matcher: &'a mut Matcher,
     hits: Vec<bool>,
+    inspecting: Option<Duration>,
 }
 
 impl HttpObserver for Inspect<'_> {
     fn transaction(&mut self, tx: Transaction) {
+        let at = self.inspecting.map(|_| Instant::now());
         let hits = self.matcher.inspect_transaction(&tx, CLIENT);
         self.hits.push(!hits.is_empty());
+        if let (Some(spent), Some(at)) = (&mut self.inspecting, at) {
+            *spent += at.elapsed();
+        }
     }
 }
 
 /// Parses and inspects everything; per transaction, whether a rule held.
 fn inspect_all(traffic: &[Conn], matcher: &mut Matcher) -> Vec<bool> {
+    inspect_timed(traffic, matcher, false).0
+}
+
+/// [`inspect_all`], and with `timed` the time spent inspecting.
+fn inspect_timed(traffic: &[Conn], matcher: &mut Matcher, timed: bool) -> (Vec<bool>, Duration) {
     let config = HttpConfig::default();
     let mut obs = Inspect {
         matcher,
         hits: Vec::new(),
+        inspecting: timed.then_some(Duration::ZERO),
     };
     for conn in traffic {
         traffic::replay(conn, &config, &mut obs);
     }
-    obs.hits
+    (obs.hits, obs.inspecting.unwrap_or_default())
+}
+
+/// Prints, per transaction, parsing alone beside the inspected pass split
+/// into inspecting and the rest (parsing beside inspection); medians of
+/// alternating passes.
+fn split(traffic: &[Conn], matcher: &mut Matcher, secs: f64) {
+    let txs = traffic.iter().map(|c| c.exchanges.len()).sum::<usize>() as f64;
+    let per_tx = |d: Duration| d.as_nanos() as f64 / txs;
+    let (mut alone, mut inspected, mut inspecting) = (Vec::new(), Vec::new(), Vec::new());
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < secs || alone.is_empty() {
+        let at = Instant::now();
+        parse_all(traffic);
+        alone.push(per_tx(at.elapsed()));
+        let at = Instant::now();
+        let (hits, spent) = inspect_timed(traffic, matcher, true);
+        black_box(hits);
+        inspected.push(per_tx(at.elapsed()));
+        inspecting.push(per_tx(spent));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or_default()
+    };
+    let (alone, inspected, inspecting) = (median(alone), median(inspected), median(inspecting));
+    let beside = inspected - inspecting;
+    println!(
+        "per transaction: parsing alone {alone:.0} ns; parsing + rules {inspected:.0} ns = \
+         inspecting {inspecting:.0} ns ({:.2} x parsing alone) + parsing beside it {beside:.0} ns ({:.2} x)",
+        inspecting / alone,
+        beside / alone
+    );
 }
 
 /// Collects every transaction of the traffic, parsed once.
