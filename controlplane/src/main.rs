@@ -412,7 +412,10 @@ fn test(ctx: &Ctx, paths: &[PathBuf], pcaps: &[PathBuf], expects: &[Expect]) -> 
         println!("{doc:#}");
     } else {
         rules_test::print(&alerts);
-        println!("{} alerts", alerts.len());
+        match alerts.len() {
+            1 => println!("1 alert"),
+            n => println!("{n} alerts"),
+        }
         for f in &failed {
             eprintln!("palisade: expectation failed: {f}");
         }

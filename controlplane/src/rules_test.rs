@@ -124,17 +124,27 @@ pub fn print(alerts: &[Value]) {
         let file = a["pcap_filename"].as_str().unwrap_or("");
         let name = Path::new(file).display();
         println!(
-            "{name}: flow {} tx {}: {} {}{} -> rule {} \"{}\" ({}, {})",
+            "{name}: flow {} tx {}: {} {} -> rule {} \"{}\" ({}, {})",
             a["flow_id"],
             a["tx_id"],
             a["http"]["http_method"].as_str().unwrap_or("-"),
-            a["http"]["hostname"].as_str().unwrap_or(""),
-            a["http"]["url"].as_str().unwrap_or(""),
+            target(&a["http"]),
             a["alert"]["signature_id"],
             a["alert"]["signature"].as_str().unwrap_or(""),
             a["alert"]["rule_action"].as_str().unwrap_or(""),
             a["alert"]["action"].as_str().unwrap_or(""),
         );
+    }
+}
+
+/// The request's host and target as one would type them: an origin-form
+/// target (`/p?q`) after its host, any other form (an absolute URL,
+/// `host:port`, `*`) as it was sent.
+fn target(http: &Value) -> String {
+    let url = http["url"].as_str().unwrap_or("");
+    match url.starts_with('/') {
+        true => format!("{}{url}", http["hostname"].as_str().unwrap_or("")),
+        false => url.to_string(),
     }
 }
 
@@ -199,5 +209,16 @@ mod tests {
             1
         );
         assert_eq!(check(&alerts, &[Expect { id: 8, count: None }]).len(), 1);
+    }
+
+    /// RFC 9112 §3.2: origin-form after its host, absolute-form and
+    /// authority-form as sent.
+    #[test]
+    fn targets_print_as_they_would_be_typed() {
+        let http = |url: &str| serde_json::json!({"hostname": "api.example", "url": url});
+        assert_eq!(target(&http("/p?q=1")), "api.example/p?q=1");
+        assert_eq!(target(&http("http://a.example/p")), "http://a.example/p");
+        assert_eq!(target(&http("a.example:443")), "a.example:443");
+        assert_eq!(target(&serde_json::json!({"url": "/p"})), "/p");
     }
 }
