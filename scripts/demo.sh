@@ -38,12 +38,12 @@ lab_dir=/run/palisade-lab
 [[ $prefix == pal ]] || lab_dir=/run/palisade-lab-$prefix
 in_ns() { local ns=$1; shift; ip netns exec "$prefix-$ns" "$@"; }
 # spawn NAME COMMAND...: starts COMMAND in the background, its pid in
-# $out/NAME.pid and its output in $out/NAME.log, with all of
-# stdio redirected, so that nothing left running holds the output of this script
+# $out/NAME.pid and its output in $out/NAME.log, with all of stdio
+# redirected, so that nothing left running holds the output of this script
 # open (a `scripts/demo.sh | tee` returns when it ends). COMMAND must be a
-# program, not a shell function such as in_ns: a function sent to the background
-# runs in a subshell, whose pid $! would hold. `ip netns exec` execs what it
-# runs, so a command started through it keeps the pid.
+# program, not a shell function such as in_ns: a function sent to the
+# background runs in a subshell, whose pid $! would hold. `ip netns exec`
+# execs what it runs, so a command started through it keeps the pid.
 spawn() {
     local name=$1
     shift

@@ -95,7 +95,7 @@ pub(crate) struct Batch {
     /// The query string's slot in `clean` and the sweeps that found all
     /// its values clean, once looked up in this phase.
     query_known: Option<Known>,
-    /// The query string, as looked up.
+    /// The query string at `query_slot`.
     query: Vec<u8>,
     /// The query string's slot, when the last join took its values: they
     /// are remembered together if the sweep names none of them.
@@ -216,14 +216,10 @@ impl Batch {
         if let Some(known) = self.query_known {
             return known;
         }
-        self.query.clear();
         let query = fields.values(Source::Query).first();
         let slot = query.and_then(|q| self.clean.slot(Key::Query, &q.bytes));
         let sweeps = match (slot, query) {
-            (Some(at), Some(q)) => {
-                self.query.extend_from_slice(&q.bytes);
-                self.clean.sweeps(at, Key::Query, &q.bytes)
-            }
+            (Some(at), Some(q)) => self.clean.sweeps(at, Key::Query, &q.bytes),
             _ => 0,
         };
         let known = Known { slot, sweeps };
@@ -268,6 +264,13 @@ impl Batch {
                 if holds_bit(known.sweeps, id) {
                     query_left_out = true;
                     continue;
+                }
+                if self.query_slot.is_none() && known.slot.is_some() {
+                    // Copied only when it may have to be remembered.
+                    self.query.clear();
+                    if let Some(query) = fields.values(Source::Query).first() {
+                        self.query.extend_from_slice(&query.bytes);
+                    }
                 }
                 self.query_slot = known.slot;
             }
